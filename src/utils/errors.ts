@@ -1,0 +1,66 @@
+/**
+ * One error family with stable string codes. Every code is listed in docs/errors.md;
+ * test/utils/errors.test.ts fails when the two drift apart.
+ *
+ * ILP rejects are values, not exceptions: these classes are for bugs, I/O and bad input at
+ * the edges (config, decoders, API arguments).
+ */
+export const ERROR_CODES = {
+  ERR_CONFIG_INVALID: 'configuration is invalid',
+  ERR_CONFIG_READ: 'configuration file could not be read or parsed',
+  ERR_NOT_STARTED: 'the connector node is not started',
+  ERR_ALREADY_STARTED: 'the connector node is already started',
+  ERR_CODEC: 'bytes could not be decoded or a value could not be encoded',
+  ERR_BTP_AUTH: 'BTP authentication failed',
+  ERR_BTP_TIMEOUT: 'a BTP request timed out',
+  ERR_BTP_CLOSED: 'the BTP link closed before an answer arrived',
+  ERR_BTP_REMOTE: 'the BTP peer answered with a BTP Error',
+  ERR_BTP_LIMIT: 'a BTP limit was exceeded',
+  ERR_PEER_UNKNOWN: 'no such peer',
+  ERR_PEER_EXISTS: 'a peer with that id already exists',
+  ERR_ROUTE_INVALID: 'the route is invalid',
+  ERR_LEDGER: 'a ledger operation failed',
+  ERR_INVALID_ARGUMENT: 'an argument is invalid',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class ConnectorError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** A problem in a config, with the path of the offending field (e.g. `peers.0.url`). */
+export interface ConfigIssue {
+  path: string;
+  message: string;
+}
+
+export class ConfigurationError extends ConnectorError {
+  readonly issues: readonly ConfigIssue[];
+  constructor(issues: readonly ConfigIssue[], source?: string) {
+    const where = source ? ` in ${source}` : '';
+    const lines = issues.map((i) => `  - ${i.path || '(root)'}: ${i.message}`).join('\n');
+    super('ERR_CONFIG_INVALID', `invalid configuration${where}:\n${lines}`);
+    this.issues = issues;
+  }
+}
+
+export class ConnectorNotStartedError extends ConnectorError {
+  constructor(what = 'operation') {
+    super('ERR_NOT_STARTED', `cannot ${what}: the connector node is not started`);
+  }
+}
+
+/** Thrown by every decoder on malformed input; `offset` is where decoding failed. */
+export class CodecError extends ConnectorError {
+  readonly offset: number;
+  constructor(message: string, offset = -1) {
+    super('ERR_CODEC', offset >= 0 ? `${message} (at byte ${offset})` : message);
+    this.offset = offset;
+  }
+}
