@@ -1,0 +1,21 @@
+/**
+ * ILP addresses (RFC 15): a scheme followed by one or more segments of [A-Za-z0-9_~-],
+ * separated by '.', at most 1023 characters.
+ */
+export const MAX_ADDRESS_LENGTH = 1023;
+
+const ADDRESS_REGEX = /^(?:g|private|example|peer|self|test[1-3]?|local)(?:\.[A-Za-z0-9_~-]+)+$/;
+const SEGMENT_REGEX = /^[A-Za-z0-9_~-]+$/;
+
+export function isValidAddress(address: string): boolean {
+  return address.length <= MAX_ADDRESS_LENGTH && ADDRESS_REGEX.test(address);
+}
+
+export function isValidSegment(segment: string): boolean {
+  return segment.length > 0 && segment.length <= MAX_ADDRESS_LENGTH && SEGMENT_REGEX.test(segment);
+}
+
+/** True when `address` equals `prefix` or lies under it on a '.' boundary. */
+export function isUnder(address: string, prefix: string): boolean {
+  return address === prefix || (address.startsWith(prefix) && address.charCodeAt(prefix.length) === 46);
+}
