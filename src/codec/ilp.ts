@@ -5,8 +5,17 @@
  */
 import { CodecError } from '../utils/errors.js';
 import { isValidAddress, MAX_ADDRESS_LENGTH } from './address.js';
-import { decodeAscii, decodeUtf8, lengthOfLength, MAX_UINT64, Reader, utf8Encoder, Writer } from './oer.js';
-import { ILP_TIMESTAMP_LENGTH, readIlpTimestamp, writeIlpTimestamp } from './time.js';
+import {
+  decodeAscii,
+  decodeUtf8,
+  lengthOfLength,
+  MAX_UINT64,
+  Reader,
+  utf8Encoder,
+  Writer,
+  writeUInt64At,
+} from './oer.js';
+import { ILP_TIMESTAMP_LENGTH, readIlpTimestampAt, writeIlpTimestamp } from './time.js';
 
 export const ILP_TYPE = { prepare: 12, fulfill: 13, reject: 14 } as const;
 export const MAX_DATA_LENGTH = 32767;
@@ -112,30 +121,37 @@ export function encodeIlpPacket(p: IlpPacket): Uint8Array {
   return encodeReject(p);
 }
 
-/** Opens the envelope: checks the type byte and that the content length covers the rest exactly. */
+/**
+ * Opens the envelope (RFC 27 §"Type-Length Wrapper"): checks the type byte and that the
+ * content length covers the rest of the bytes exactly. The content is read by the same Reader.
+ */
 function openEnvelope(bytes: Uint8Array, expectedType: number, name: string): Reader {
-  const r = new Reader(bytes);
-  const type = r.readUInt8();
-  if (type !== expectedType) throw new CodecError(`expected ILP ${name} (type ${expectedType}), got type ${type}`, 0);
-  const content = r.readVarOctetReader();
-  r.done(`ILP ${name} envelope`);
-  return content;
+  if (bytes[0] !== expectedType) {
+    throw new CodecError(`expected ILP ${name} (type ${expectedType}), got type ${bytes[0] ?? '(empty)'}`, 0);
+  }
+  const r = new Reader(bytes, 1);
+  const length = r.readLength();
+  if (length > r.remaining) {
+    throw new CodecError(`ILP ${name} envelope claims ${length} bytes but ${r.remaining} follow`, 1);
+  }
+  if (length < r.remaining) {
+    throw new CodecError(`${r.remaining - length} trailing byte(s) after the ILP ${name} envelope`, r.offset + length);
+  }
+  return r;
 }
 
+/** An address as a string (one char per byte) checked with the RFC 15 grammar. */
 function readAddress(r: Reader, what: string, allowEmpty: boolean): string {
   const at = r.offset;
-  const raw = r.readVarOctetString(MAX_ADDRESS_LENGTH);
-  if (allowEmpty && raw.length === 0) return '';
-  const address = decodeAscii(raw, what, at);
-  if (!isValidAddress(address)) throw new CodecError(`${what} "${address}" is not a valid ILP address`, at);
-  return address;
+  const address = r.readVarLatin1(MAX_ADDRESS_LENGTH);
+  if ((allowEmpty && address.length === 0) || isValidAddress(address)) return address;
+  throw new CodecError(`${what} ${JSON.stringify(address.slice(0, 64))} is not a valid ILP address`, at);
 }
 
 export function decodePrepare(bytes: Uint8Array): IlpPrepare {
   const r = openEnvelope(bytes, ILP_TYPE.prepare, 'Prepare');
   const amount = r.readUInt64();
-  const at = r.offset;
-  const expiresAt = new Date(readIlpTimestamp(r.readOctetString(ILP_TIMESTAMP_LENGTH), at));
+  const expiresAt = new Date(readIlpTimestampAt(bytes, r.take(ILP_TIMESTAMP_LENGTH)));
   const executionCondition = r.readOctetString(CONDITION_LENGTH);
   const destination = readAddress(r, 'destination', false);
   const data = r.readVarOctetString(MAX_DATA_LENGTH);
@@ -180,25 +196,21 @@ export function decodeIlpReply(bytes: Uint8Array): IlpReply {
 }
 
 /**
- * Forwarding without re-encoding: copies a valid Prepare and overwrites its fixed-width amount
- * and expiry. The amount sits right after the envelope header, the expiry right after it.
+ * Forwarding without re-encoding (RFC 27 §"ILP Prepare": amount and expiresAt are fixed-width
+ * so connectors can modify them in place): copies a Prepare and overwrites its amount, which
+ * sits right after the envelope header, and the expiry right after it. `bytes` must be a
+ * Prepare that decoded; the header is checked again because a wrong offset would corrupt.
  */
 export function patchPrepare(bytes: Uint8Array, amount: bigint, expiresAtMs: number): Uint8Array {
   if (amount < 0n || amount > MAX_UINT64) throw new CodecError(`amount out of UInt64 range: ${amount}`);
+  const first = bytes[1];
+  const at = first === undefined || first < 0x80 ? 2 : 2 + (first & 0x7f);
+  if (bytes[0] !== ILP_TYPE.prepare || bytes.length < at + AMOUNT_LENGTH + ILP_TIMESTAMP_LENGTH) {
+    throw new CodecError('patchPrepare needs an encoded ILP Prepare', 0);
+  }
   const out = new Uint8Array(bytes);
-  const first = out[1]!;
-  const at = first < 0x80 ? 2 : 2 + (first & 0x7f);
-  const hi = Number(amount >> 32n);
-  const lo = Number(amount & 0xffff_ffffn);
-  out[at] = hi >>> 24;
-  out[at + 1] = (hi >>> 16) & 0xff;
-  out[at + 2] = (hi >>> 8) & 0xff;
-  out[at + 3] = hi & 0xff;
-  out[at + 4] = lo >>> 24;
-  out[at + 5] = (lo >>> 16) & 0xff;
-  out[at + 6] = (lo >>> 8) & 0xff;
-  out[at + 7] = lo & 0xff;
   writeIlpTimestamp(expiresAtMs, out, at + AMOUNT_LENGTH);
+  writeUInt64At(out, at, amount);
   return out;
 }
 

@@ -1,91 +1,157 @@
 /**
- * Timestamps. ILP Prepare expiry (RFC 27) is a fixed 17-character "YYYYMMDDHHmmssfff" in UTC.
- * BTP Error triggeredAt (RFC 23) is an ASN.1 GeneralizedTime: written as "YYYYMMDDHHmmss.fffZ",
- * read at any valid precision.
+ * Timestamps (RFC 30 §"Fixed-length Timestamps" and §"Variable-length Timestamps").
+ *
+ * ILP Prepare expiry (RFC 27) is exactly 17 ASCII digits "YYYYMMDDHHmmssfff" in UTC. RFC 30
+ * makes a decoder refuse anything else, including hour 24 and an unsmeared leap second (60).
+ *
+ * BTP Error triggeredAt (RFC 23) is an ASN.1 GeneralizedTime. We write "YYYYMMDDHHmmss.fffZ"
+ * (DESIGN.md §5; exactly what btp-packet and ilp-plugin-btp write) and read, in UTC:
+ *   YYYYMMDDHHmm[ss[.f|.ff|.fff]][Z]
+ * Departures from RFC 30's list of strings to refuse, on purpose, so that real peers decode:
+ * trailing zeros in the fraction (btp-packet always writes three digits), seconds left out
+ * (X.680 reduced precision) and a missing "Z" (RFC 23 only says the time MUST be UTC).
+ * Refused as RFC 30 says: "," as separator, more than 3 fraction digits, an empty fraction,
+ * offsets (+hhmm), hour 24, impossible dates. A leap second (ss = 60, only after 23:59, which
+ * RFC 30 says a reader MUST allow) reads as the next day's 00:00:00.fff, as POSIX time folds it.
  */
 import { CodecError } from '../utils/errors.js';
+import {
+  civilFromMs,
+  daysFromCivil,
+  daysInMonth,
+  MAX_FOUR_DIGIT_YEAR_MS,
+  MIN_FOUR_DIGIT_YEAR_MS,
+  MS_PER_DAY,
+} from './calendar.js';
 
 export const ILP_TIMESTAMP_LENGTH = 17;
+/** Longest GeneralizedTime we read: "YYYYMMDDHHmmss.fffZ". */
+export const MAX_GENERALIZED_TIME_LENGTH = 19;
 
-function digit(bytes: Uint8Array, at: number, base: number): number {
-  const c = bytes[at]! - 48;
-  if (c < 0 || c > 9) throw new CodecError('timestamp contains a non-digit', base + at);
-  return c;
-}
+const ZERO = 48;
+const DOT = 46;
+const LETTER_Z = 90;
 
-function digits(bytes: Uint8Array, at: number, count: number, base: number): number {
+/** `count` ASCII digits of `bytes` at `at` as a number, or -1 when any is not a digit. */
+function digitsAt(bytes: Uint8Array, at: number, count: number): number {
   let value = 0;
-  for (let i = 0; i < count; i++) value = value * 10 + digit(bytes, at + i, base);
+  for (let i = 0; i < count; i++) {
+    const d = bytes[at + i]! - ZERO;
+    if (!(d >= 0 && d <= 9)) return -1;
+    value = value * 10 + d;
+  }
   return value;
 }
 
-function utcMs(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number, at: number): number {
-  const t = Date.UTC(y, mo - 1, d, h, mi, s, ms);
-  const check = new Date(t);
-  // Date.UTC normalises overflow (month 13, Feb 30): a round trip detects an impossible date.
-  if (
-    mo < 1 ||
-    check.getUTCFullYear() !== y ||
-    check.getUTCMonth() !== mo - 1 ||
-    check.getUTCDate() !== d ||
-    h > 23 ||
-    mi > 59 ||
-    s > 59
-  ) {
-    throw new CodecError('timestamp is not a valid date', at);
+/** The same over a string (GeneralizedTime is read from text). */
+function textDigitsAt(text: string, at: number, count: number): number {
+  let value = 0;
+  for (let i = 0; i < count; i++) {
+    const d = text.charCodeAt(at + i) - ZERO;
+    if (!(d >= 0 && d <= 9)) return -1;
+    value = value * 10 + d;
   }
-  return t;
+  return value;
 }
 
+/** UTC ms of a date and time whose parts are in range, or NaN when the date does not exist. */
+function toMs(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return Number.NaN;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0) return Number.NaN;
+  return daysFromCivil(year, month, day) * MS_PER_DAY + hour * 3_600_000 + minute * 60_000 + second * 1000;
+}
+
+/**
+ * Reads the 17-digit ILP timestamp at `bytes[at]` (callers check 17 bytes are there) as UTC ms;
+ * `errorAt` is the packet offset reported when it is invalid.
+ */
+export function readIlpTimestampAt(bytes: Uint8Array, at: number, errorAt = at): number {
+  const year = digitsAt(bytes, at, 4);
+  const second = digitsAt(bytes, at + 12, 2);
+  const millis = digitsAt(bytes, at + 14, 3);
+  if (year < 0 || second < 0 || second > 59 || millis < 0) {
+    throw new CodecError('ILP timestamp must be 17 digits with seconds 00-59', errorAt);
+  }
+  const month = digitsAt(bytes, at + 4, 2);
+  const day = digitsAt(bytes, at + 6, 2);
+  const ms = toMs(year, month, day, digitsAt(bytes, at + 8, 2), digitsAt(bytes, at + 10, 2), second);
+  if (Number.isNaN(ms)) throw new CodecError('ILP timestamp is not a valid UTC date and time', errorAt);
+  return ms + millis;
+}
+
+/** Reads a 17-byte ILP timestamp; `base` is its offset in the packet, for error messages. */
 export function readIlpTimestamp(bytes: Uint8Array, base = 0): number {
   if (bytes.length !== ILP_TIMESTAMP_LENGTH) throw new CodecError('ILP timestamp must be 17 bytes', base);
-  return utcMs(
-    digits(bytes, 0, 4, base),
-    digits(bytes, 4, 2, base),
-    digits(bytes, 6, 2, base),
-    digits(bytes, 8, 2, base),
-    digits(bytes, 10, 2, base),
-    digits(bytes, 12, 2, base),
-    digits(bytes, 14, 3, base),
-    base,
-  );
+  return readIlpTimestampAt(bytes, 0, base);
 }
 
-/** Writes the 17 ASCII digits of `ms` (UTC) into `out` at `at`. */
-export function writeIlpTimestamp(ms: number, out: Uint8Array, at: number): void {
-  if (!Number.isFinite(ms)) throw new CodecError('expiry is not a valid date');
-  const d = new Date(ms);
-  const year = d.getUTCFullYear();
-  if (year < 0 || year > 9999) throw new CodecError(`expiry year ${year} cannot be encoded`);
-  put(out, at, year, 4);
-  put(out, at + 4, d.getUTCMonth() + 1, 2);
-  put(out, at + 6, d.getUTCDate(), 2);
-  put(out, at + 8, d.getUTCHours(), 2);
-  put(out, at + 10, d.getUTCMinutes(), 2);
-  put(out, at + 12, d.getUTCSeconds(), 2);
-  put(out, at + 14, d.getUTCMilliseconds(), 3);
-}
-
-function put(out: Uint8Array, at: number, value: number, width: number): void {
-  for (let i = width - 1; i >= 0; i--) {
-    out[at + i] = 48 + (value % 10);
-    value = Math.floor(value / 10);
+function checkEncodable(ms: number, what: string): void {
+  if (!Number.isFinite(ms) || ms < MIN_FOUR_DIGIT_YEAR_MS || ms > MAX_FOUR_DIGIT_YEAR_MS) {
+    throw new CodecError(`${what} must be a date in the years 0000-9999, got ${ms}`);
   }
 }
 
-const GENERALIZED_TIME_REGEX = /^(\d{4})(\d{2})(\d{2})(\d{2})(?:(\d{2})(?:(\d{2})(?:[.,](\d{1,9}))?)?)?(Z)?$/;
-
-/** Reads a GeneralizedTime at any precision ("YYYYMMDDHH[mm[ss[.f+]]][Z]"); local time is read as UTC. */
-export function readGeneralizedTime(text: string, at = 0): Date {
-  const m = GENERALIZED_TIME_REGEX.exec(text);
-  if (!m) throw new CodecError(`invalid GeneralizedTime "${text}"`, at);
-  const fraction = m[7] ?? '';
-  const ms = fraction === '' ? 0 : Math.floor(Number(`0.${fraction}`) * 1000);
-  const t = utcMs(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5] ?? 0), Number(m[6] ?? 0), ms, at);
-  return new Date(t);
+function putDigits(out: Uint8Array, at: number, value: number, width: number): void {
+  for (let i = width - 1; i >= 0; i--) {
+    const q = Math.floor(value / 10);
+    out[at + i] = ZERO + value - q * 10;
+    value = q;
+  }
 }
 
+/** Writes the 17 ASCII digits of `ms` (UTC, fractions of a millisecond dropped) into `out` at `at`. */
+export function writeIlpTimestamp(ms: number, out: Uint8Array, at: number): void {
+  checkEncodable(ms, 'expiry');
+  const t = civilFromMs(Math.floor(ms));
+  putDigits(out, at, t.year, 4);
+  putDigits(out, at + 4, t.month, 2);
+  putDigits(out, at + 6, t.day, 2);
+  putDigits(out, at + 8, t.hour, 2);
+  putDigits(out, at + 10, t.minute, 2);
+  putDigits(out, at + 12, t.second, 2);
+  putDigits(out, at + 14, t.millisecond, 3);
+}
+
+/** Milliseconds of ".f", ".ff" or ".fff" starting at the dot, or -1 when malformed. */
+function readFraction(text: string, dot: number, end: number): number {
+  const digits = end - dot - 1;
+  if (digits < 1 || digits > 3) return -1;
+  let ms = 0;
+  for (let i = 1; i <= 3; i++) {
+    const d = i <= digits ? text.charCodeAt(dot + i) - ZERO : 0;
+    if (!(d >= 0 && d <= 9)) return -1;
+    ms = ms * 10 + d;
+  }
+  return ms;
+}
+
+/** Reads a GeneralizedTime as described at the top of this file; `at` locates errors. */
+export function readGeneralizedTime(text: string, at = 0): Date {
+  const bad = (): CodecError => new CodecError(`invalid GeneralizedTime "${text.slice(0, 32)}"`, at);
+  if (text.length > MAX_GENERALIZED_TIME_LENGTH) throw bad();
+  const end = text.charCodeAt(text.length - 1) === LETTER_Z ? text.length - 1 : text.length;
+  if (end !== 12 && end !== 14 && (end < 16 || text.charCodeAt(14) !== DOT)) throw bad();
+  const year = textDigitsAt(text, 0, 4);
+  const hour = textDigitsAt(text, 8, 2);
+  const minute = textDigitsAt(text, 10, 2);
+  const second = end === 12 ? 0 : textDigitsAt(text, 12, 2);
+  const millis = end > 14 ? readFraction(text, 14, end) : 0;
+  if (year < 0 || second < 0 || millis < 0) throw bad();
+  const leap = second === 60 && hour === 23 && minute === 59;
+  const month = textDigitsAt(text, 4, 2);
+  const ms = toMs(year, month, textDigitsAt(text, 6, 2), hour, minute, leap ? 59 : second);
+  if (Number.isNaN(ms) || (second > 59 && !leap)) throw bad();
+  return new Date(ms + (leap ? 1000 : 0) + millis);
+}
+
+/** "YYYYMMDDHHmmss.fffZ", the form DESIGN.md §5 and btp-packet use. */
 export function writeGeneralizedTime(date: Date): string {
-  const iso = date.toISOString(); // YYYY-MM-DDTHH:mm:ss.sssZ
-  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 23)}Z`;
+  const ms = date.getTime();
+  checkEncodable(ms, 'triggeredAt');
+  const out = new Uint8Array(MAX_GENERALIZED_TIME_LENGTH);
+  writeIlpTimestamp(ms, out, 0);
+  out.copyWithin(15, 14, 17);
+  out[14] = DOT;
+  out[18] = LETTER_Z;
+  return String.fromCharCode.apply(null, out as unknown as number[]);
 }

@@ -16,11 +16,13 @@ export const ERROR_CODES = {
   ERR_BTP_CLOSED: 'the BTP link closed before an answer arrived',
   ERR_BTP_REMOTE: 'the BTP peer answered with a BTP Error',
   ERR_BTP_LIMIT: 'a BTP limit was exceeded',
+  ERR_BTP_PROTOCOL: 'the BTP peer answered in a way the protocol does not allow',
   ERR_PEER_UNKNOWN: 'no such peer',
   ERR_PEER_EXISTS: 'a peer with that id already exists',
   ERR_ROUTE_INVALID: 'the route is invalid',
   ERR_LEDGER: 'a ledger operation failed',
   ERR_INVALID_ARGUMENT: 'an argument is invalid',
+  ERR_SETTLEMENT_UNAVAILABLE: 'settlement is not configured or not available on this node',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

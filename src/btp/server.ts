@@ -1,0 +1,161 @@
+/**
+ * The accepting side of BTP (RFC 23): a WebSocket server whose sockets must authenticate with
+ * their first frame within authTimeoutMs. Which usernames and tokens are good is decided by the
+ * `authenticate` callback; authenticated sockets are handed to `onSession`.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { type ServerOptions, type WebSocket, WebSocketServer } from 'ws';
+import { type BtpPacket, peekBtpHeader } from '../codec/btp.js';
+import { ConnectorError } from '../utils/errors.js';
+import type { Logger } from '../utils/logger.js';
+import { type AuthClaim, readAuthClaim } from './auth.js';
+import { BtpSession } from './session.js';
+import { type BtpRequestHandler, CLOSE_CODE, type ResolvedBtpLimits } from './types.js';
+
+/** The peer id a claim authenticates as, or why it does not. */
+export type Authenticator = (claim: AuthClaim) => { peerId: string } | { reason: string };
+
+export interface BTPServerOptions {
+  port: number;
+  host?: string;
+  limits: ResolvedBtpLimits;
+  logger: Logger;
+  authenticate: Authenticator;
+  onRequest: BtpRequestHandler;
+  /** Called with each socket right after its auth Response was sent. */
+  onSession: (peerId: string, session: BtpSession) => void;
+}
+
+/** What the refused peer is told: no hint whether the username or the token was wrong. */
+const AUTH_FAILED = 'authentication failed';
+/** Node refuses a headersTimeout above its requestTimeout (300 s by default). */
+const MAX_HEADERS_TIMEOUT_MS = 60_000;
+
+export class BTPServer {
+  private http: Server | undefined;
+  private wss: WebSocketServer | undefined;
+  private readonly sessions = new Set<BtpSession>();
+  private boundPort = 0;
+
+  constructor(private readonly opts: BTPServerOptions) {}
+
+  get port(): number {
+    if (this.http === undefined)
+      throw new ConnectorError('ERR_NOT_STARTED', 'the BTP server is not listening');
+    return this.boundPort;
+  }
+
+  get listening(): boolean {
+    return this.http !== undefined;
+  }
+
+  async start(): Promise<void> {
+    if (this.http !== undefined) return;
+    const { limits } = this.opts;
+    // Plain HTTP gets 426; slow request headers are bounded like a slow auth frame.
+    const http = createServer(
+      { headersTimeout: Math.min(limits.authTimeoutMs, MAX_HEADERS_TIMEOUT_MS) },
+      (_req, res) => {
+        res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' });
+        res.end('BTP speaks WebSocket\n');
+      },
+    );
+    const wsOptions: ServerOptions & { closeTimeout: number } = {
+      server: http,
+      perMessageDeflate: false,
+      maxPayload: limits.maxFrameBytes,
+      clientTracking: false,
+      closeTimeout: limits.closeTimeoutMs,
+    };
+    const wss = new WebSocketServer(wsOptions);
+    wss.on('connection', (ws, req) => this.onConnection(ws, req));
+    wss.on('error', (err) => this.opts.logger.error({ err }, 'BTP server error'));
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(this.opts.port, this.opts.host, () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+    http.on('error', (err) => this.opts.logger.error({ err }, 'BTP server error'));
+    const address = http.address();
+    this.boundPort = typeof address === 'object' && address !== null ? address.port : this.opts.port;
+    this.http = http;
+    this.wss = wss;
+    this.opts.logger.info({ port: this.boundPort }, 'BTP server listening');
+  }
+
+  /** Closes every socket (in-flight requests reject with ERR_BTP_CLOSED) and the listener. */
+  async stop(): Promise<void> {
+    const { http, wss } = this;
+    if (http === undefined || wss === undefined) return;
+    this.http = undefined;
+    this.wss = undefined;
+    const sessions = [...this.sessions];
+    for (const session of sessions) session.close(CLOSE_CODE.goingAway, 'server stopping');
+    wss.close();
+    const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
+    http.closeAllConnections();
+    await Promise.all([...sessions.map((s) => s.closed), httpClosed]);
+  }
+
+  private onConnection(ws: WebSocket, req: IncomingMessage): void {
+    if (this.http === undefined) {
+      ws.terminate();
+      return;
+    }
+    const { limits, logger } = this.opts;
+    const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
+    const session = new BtpSession(ws, limits, logger, `in ${remote}`);
+    this.sessions.add(session);
+    const authTimer = setTimeout(() => {
+      logger.info({ socket: session.label }, 'BTP socket did not authenticate in time; closing');
+      session.close(CLOSE_CODE.policy, 'auth timeout');
+    }, limits.authTimeoutMs);
+    authTimer.unref();
+    session.once('close', () => {
+      clearTimeout(authTimer);
+      this.sessions.delete(session);
+    });
+    session.interceptor = (s, bytes, packet) => {
+      clearTimeout(authTimer);
+      this.onAuthFrame(s, bytes, packet);
+    };
+  }
+
+  /** RFC 23 §Authentication: the first frame decides; anything but a good auth Message -> F00 and close. */
+  private onAuthFrame(session: BtpSession, bytes: Uint8Array, packet: BtpPacket | undefined): void {
+    const verdict = this.verify(bytes, packet);
+    if ('reason' in verdict) {
+      this.opts.logger.warn({ socket: session.label, ...verdict }, 'BTP auth refused');
+      this.refuse(session, verdict.requestId, verdict.told);
+      return;
+    }
+    session.open(verdict.peerId, this.opts.onRequest);
+    session.answer(verdict.requestId, []);
+    this.opts.logger.info({ peer: verdict.peerId, socket: session.label }, 'BTP peer authenticated');
+    this.opts.onSession(verdict.peerId, session);
+  }
+
+  private verify(
+    bytes: Uint8Array,
+    packet: BtpPacket | undefined,
+  ): { peerId: string; requestId: number } | { requestId: number | undefined; told: string; reason: string } {
+    if (packet === undefined) {
+      const reason = 'first frame could not be decoded';
+      return { requestId: peekBtpHeader(bytes)?.requestId, told: reason, reason };
+    }
+    const { requestId } = packet;
+    const claim = readAuthClaim(packet);
+    if (typeof claim === 'string') return { requestId, told: claim, reason: claim };
+    const verdict = this.opts.authenticate(claim);
+    if ('reason' in verdict)
+      return { requestId, told: AUTH_FAILED, reason: `${verdict.reason} (${claim.username})` };
+    return { peerId: verdict.peerId, requestId };
+  }
+
+  private refuse(session: BtpSession, requestId: number | undefined, told: string): void {
+    if (requestId !== undefined) session.answerError(requestId, 'F00', 'NotAcceptedError', told);
+    session.close(CLOSE_CODE.policy, 'BTP auth failed');
+  }
+}

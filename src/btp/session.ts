@@ -1,0 +1,299 @@
+/**
+ * One BTP 2.0 socket (RFC 23): request-id correlation of our requests, answering the peer's
+ * requests through a bounded handler, keepalive, and closing. Knows nothing of auth policy or
+ * of links: the server or client that owns it says when it is authenticated.
+ */
+import { EventEmitter } from 'node:events';
+import { type RawData, WebSocket } from 'ws';
+import {
+  BTP_TYPE,
+  type BtpError,
+  type BtpMessage,
+  type BtpPacket,
+  type BtpResponse,
+  type BtpTransfer,
+  decodeBtpPacket,
+  encodeBtpPacket,
+  type ProtocolData,
+  peekBtpHeader,
+} from '../codec/btp.js';
+import { ConnectorError } from '../utils/errors.js';
+import type { Logger } from '../utils/logger.js';
+import { errorFrame, messageOf, responseFrame } from './frames.js';
+import { BtpRemoteError } from './remote-error.js';
+import { type AnswerCallback, PendingRequests } from './requests.js';
+import { type BtpRequestHandler, CLOSE_CODE, type ResolvedBtpLimits } from './types.js';
+
+export type { AnswerCallback };
+/** Receives every frame while set (the accepting side's auth step); `packet` is undefined when the frame does not decode. */
+export type FrameInterceptor = (
+  session: BtpSession,
+  bytes: Uint8Array,
+  packet: BtpPacket | undefined,
+) => void;
+
+let sessionCount = 0;
+
+/** Events: 'close' once, when the socket stops being usable (before the socket itself is gone: see `closed`). */
+export class BtpSession extends EventEmitter {
+  readonly label: string;
+  /** Resolves when the underlying socket is fully closed. */
+  readonly closed: Promise<void>;
+  interceptor: FrameInterceptor | undefined;
+  private id: string | undefined;
+  private onRequest: BtpRequestHandler | undefined;
+  private readonly pending: PendingRequests;
+  private incoming = 0;
+  private isShutDown = false;
+  private pongSeen = true;
+  private readonly keepalive: NodeJS.Timeout;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly limits: ResolvedBtpLimits,
+    private readonly log: Logger,
+    label: string,
+  ) {
+    super();
+    this.label = `${label}#${++sessionCount}`;
+    this.pending = new PendingRequests(this.label, log);
+    this.closed = new Promise((resolve) => ws.once('close', () => resolve()));
+    ws.on('message', (data, isBinary) => guard(this, () => this.onFrame(data, isBinary)));
+    ws.on('pong', () => {
+      this.pongSeen = true;
+    });
+    ws.on('error', (err) => this.log.debug({ socket: this.label, err: err.message }, 'BTP socket error'));
+    ws.once('close', () => guard(this, () => this.shutDown()));
+    this.keepalive = setInterval(keepaliveTick, limits.keepaliveIntervalMs, this);
+    this.keepalive.unref();
+  }
+
+  /** The authenticated peer, once `open` was called. */
+  get peerId(): string | undefined {
+    return this.id;
+  }
+
+  get isOpen(): boolean {
+    return !this.isShutDown && this.ws.readyState === WebSocket.OPEN;
+  }
+
+  /** Requests of ours awaiting an answer on this socket. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** Marks the socket authenticated as `peerId`: from now on its requests go to `onRequest`. */
+  open(peerId: string, onRequest: BtpRequestHandler): void {
+    this.id = peerId;
+    this.pending.peer = peerId;
+    this.onRequest = onRequest;
+    this.interceptor = undefined;
+  }
+
+  /** Sends a BTP Message; `onAnswer` gets its Response protocolData or the error. */
+  call(protocolData: ProtocolData[], timeoutMs: number, onAnswer: AnswerCallback): void {
+    const refused = this.sendRequest(protocolData, timeoutMs, onAnswer);
+    if (refused !== undefined) onAnswer(refused, undefined);
+  }
+
+  request(protocolData: ProtocolData[], timeoutMs: number): Promise<ProtocolData[]> {
+    return new Promise((resolve, reject) => {
+      this.call(protocolData, timeoutMs, (err, answer) => (err ? reject(err) : resolve(answer!)));
+    });
+  }
+
+  /** Sends a BTP Response; one that cannot be sent becomes a BTP Error F00. */
+  answer(requestId: number, protocolData: ProtocolData[]): void {
+    if (!this.isShutDown) this.ws.send(responseFrame(requestId, protocolData, this.limits.maxFrameBytes));
+  }
+
+  /** Sends a BTP Error; one that cannot be encoded or is too large is replaced by a plain F00. */
+  answerError(
+    requestId: number,
+    code: string,
+    name: string,
+    data: string,
+    protocolData: ProtocolData[] = [],
+  ): void {
+    if (this.isShutDown) return;
+    this.ws.send(errorFrame(requestId, code, name, data, protocolData, this.limits.maxFrameBytes));
+  }
+
+  /** Closes with a closing handshake (bounded by closeTimeoutMs inside ws). */
+  close(code: number = CLOSE_CODE.normal, reason = ''): void {
+    if (!this.shutDown()) return;
+    try {
+      this.ws.close(code, reason);
+    } catch {
+      this.ws.terminate();
+    }
+  }
+
+  /** Destroys the socket at once. */
+  terminate(): void {
+    this.shutDown();
+    this.ws.terminate();
+  }
+
+  /** @internal the keepalive timer: RFC 6455 ping; no pong since the previous one -> dead. */
+  checkAlive(): void {
+    if (!this.pongSeen) {
+      this.log.warn({ peer: this.id, socket: this.label }, 'BTP socket missed a keepalive pong; terminating');
+      this.terminate();
+      return;
+    }
+    this.pongSeen = false;
+    this.ws.ping();
+  }
+
+  /** @internal a bug surfaced while handling a socket event: log it and drop the socket. */
+  fail(err: unknown): void {
+    this.log.error({ peer: this.id, socket: this.label, err }, 'BTP socket handler failed; terminating');
+    this.terminate();
+  }
+
+  /** Registers and sends a request, or says why it cannot be sent. */
+  private sendRequest(
+    protocolData: ProtocolData[],
+    timeoutMs: number,
+    onAnswer: AnswerCallback,
+  ): Error | undefined {
+    if (!this.isOpen) return new ConnectorError('ERR_BTP_CLOSED', `BTP socket ${this.label} is closed`);
+    if (this.pending.size >= this.limits.maxInFlightPerLink) {
+      return new ConnectorError('ERR_BTP_LIMIT', `too many BTP requests in flight on ${this.label}`);
+    }
+    let bytes: Uint8Array | undefined;
+    const requestId = this.pending.add(timeoutMs, onAnswer);
+    try {
+      bytes = encodeBtpPacket({ type: BTP_TYPE.message, requestId, protocolData });
+    } catch (err) {
+      this.pending.drop(requestId);
+      return err as Error;
+    }
+    if (bytes.length > this.limits.maxFrameBytes) {
+      this.pending.drop(requestId);
+      return new ConnectorError('ERR_BTP_LIMIT', `BTP frame of ${bytes.length} bytes exceeds maxFrameBytes`);
+    }
+    this.ws.send(bytes);
+    return undefined;
+  }
+
+  private onFrame(data: RawData, isBinary: boolean): void {
+    if (this.isShutDown) return;
+    if (!isBinary) {
+      this.close(CLOSE_CODE.unsupportedData, 'BTP frames are binary');
+      return;
+    }
+    const bytes = toBytes(data);
+    let packet: BtpPacket | undefined;
+    try {
+      packet = decodeBtpPacket(bytes);
+    } catch (err) {
+      if (this.interceptor === undefined) {
+        this.log.warn(
+          { peer: this.id, socket: this.label, err: messageOf(err) },
+          'undecodable BTP frame; closing',
+        );
+      }
+      packet = undefined;
+    }
+    if (this.interceptor !== undefined) this.interceptor(this, bytes, packet);
+    else if (packet === undefined) this.refuseUndecodable(bytes);
+    else if (packet.type === BTP_TYPE.response || packet.type === BTP_TYPE.error) this.settle(packet);
+    else this.serve(packet);
+  }
+
+  /** RFC 23: an undecodable frame is answered when its header names a request, then the socket closes. */
+  private refuseUndecodable(bytes: Uint8Array): void {
+    const head = peekBtpHeader(bytes);
+    if (head !== undefined && (head.type === BTP_TYPE.message || head.type === BTP_TYPE.transfer)) {
+      this.answerError(head.requestId, 'F00', 'NotAcceptedError', 'frame could not be decoded');
+    }
+    this.close(CLOSE_CODE.protocolError, 'undecodable BTP frame');
+  }
+
+  private settle(packet: BtpResponse | BtpError): void {
+    if (!this.pending.settle(packet)) {
+      this.log.debug({ socket: this.label, requestId: packet.requestId }, 'BTP answer to no request of ours');
+    }
+  }
+
+  private serve(packet: BtpMessage | BtpTransfer): void {
+    const { requestId } = packet;
+    if (this.onRequest === undefined || this.id === undefined) {
+      this.answerError(requestId, 'F00', 'NotAcceptedError', 'not authenticated');
+    } else if (this.incoming >= this.limits.maxInFlightPerLink) {
+      this.answerError(requestId, 'T03', 'ConnectorBusy', 'too many requests in flight');
+    } else {
+      this.incoming++;
+      this.runHandler(this.onRequest, this.id, packet);
+    }
+  }
+
+  /** Sync results are answered at once; async ones when they settle. Every path decrements `incoming`. */
+  private runHandler(onRequest: BtpRequestHandler, peerId: string, packet: BtpMessage | BtpTransfer): void {
+    const { requestId } = packet;
+    let result: Promise<ProtocolData[]> | ProtocolData[];
+    try {
+      result = onRequest(peerId, packet);
+    } catch (err) {
+      this.incoming--;
+      this.answerThrown(requestId, err);
+      return;
+    }
+    if (Array.isArray(result)) {
+      this.incoming--;
+      this.answer(requestId, result);
+      return;
+    }
+    Promise.resolve(result).then(
+      (protocolData) => {
+        this.incoming--;
+        guard(this, () => this.answer(requestId, protocolData));
+      },
+      (err: unknown) => {
+        this.incoming--;
+        guard(this, () => this.answerThrown(requestId, err));
+      },
+    );
+  }
+
+  private answerThrown(requestId: number, err: unknown): void {
+    if (err instanceof BtpRemoteError) {
+      this.answerError(requestId, err.btpCode, err.btpName, err.btpData, err.btpProtocolData);
+    } else {
+      this.answerError(requestId, 'F00', 'NotAcceptedError', messageOf(err));
+    }
+  }
+
+  /** Makes the socket unusable: stops keepalive, rejects what is in flight, emits 'close'. Once. */
+  private shutDown(): boolean {
+    if (this.isShutDown) return false;
+    this.isShutDown = true;
+    clearInterval(this.keepalive);
+    this.interceptor = undefined;
+    this.onRequest = undefined;
+    this.pending.closeAll();
+    this.emit('close');
+    return true;
+  }
+}
+
+function keepaliveTick(session: BtpSession): void {
+  guard(session, () => session.checkAlive());
+}
+
+/** Nothing thrown while handling a socket event may reach the event loop. */
+function guard(session: BtpSession, fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    session.fail(err);
+  }
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return new Uint8Array(data);
+}

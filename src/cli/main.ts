@@ -1,0 +1,55 @@
+/** `connector setup|start|health|validate` (the spec's CLI). Returns the process exit code. */
+import { Command, CommanderError } from 'commander';
+import { VERSION } from '../utils/version.js';
+import { healthCommand } from './health.js';
+import { startCommand } from './start.js';
+import { validateCommand } from './validate.js';
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('connector')
+    .description('Interledger connector node: BTP peering, routing, accounting')
+    .version(VERSION)
+    .exitOverride();
+
+  program
+    .command('start')
+    .description('start a connector and run it until SIGINT/SIGTERM')
+    .requiredOption('-c, --config <file>', 'YAML config file')
+    .action(async (opts: { config: string }) => {
+      exitCode = await startCommand(opts.config);
+    });
+
+  program
+    .command('health')
+    .description("query a connector's health endpoint")
+    .option('-u, --url <url>', 'base URL of the health server', 'http://localhost:8080')
+    .option('-t, --timeout <ms>', 'request timeout in ms', '5000')
+    .action(async (opts: { url: string; timeout: string }) => {
+      exitCode = await healthCommand(opts.url, Number(opts.timeout));
+    });
+
+  program
+    .command('validate')
+    .description('validate a config file and list every problem')
+    .argument('<file>', 'YAML config file')
+    .action((file: string) => {
+      exitCode = validateCommand(file);
+    });
+
+  program
+    .command('setup')
+    .description('interactive onboarding wizard (not available in this version)')
+    .action(() => {
+      console.error('connector setup is not available in this version; start from examples/config.yaml');
+      exitCode = 2;
+    });
+
+  try {
+    await program.parseAsync([...argv]);
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    throw err;
+  }
+  return exitCode;
+}

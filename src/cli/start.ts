@@ -1,0 +1,23 @@
+/** Runs a node until SIGINT or SIGTERM, then stops it cleanly (in-flight packets answered). */
+import { ConnectorNode } from '../core/index.js';
+import { ConfigLoader } from '../config/index.js';
+import { createLogger } from '../utils/logger.js';
+
+export async function startCommand(file: string): Promise<number> {
+  const config = ConfigLoader.load(file);
+  const logger = createLogger(config.nodeId, config.logLevel);
+  const node = new ConnectorNode(config, logger);
+  await node.start();
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: string) => {
+      logger.info({ signal }, 'stopping');
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  await node.stop();
+  return 0;
+}

@@ -1,0 +1,339 @@
+/**
+ * ConnectorNode: the composition root. It owns the config, the peers, the routing table, the
+ * ledger, the BTP links, the packet pipeline and the health server, and exposes the spec's API.
+ */
+import { EventEmitter } from 'node:events';
+import { LinkManager } from '../btp/index.js';
+import { type BtpMessage, type BtpTransfer, CONTENT_TYPE, encodePrepare, type ProtocolData } from '../codec/index.js';
+import { allowNoAuth, ConfigLoader, type ConnectorConfig, type Env, type ResolvedConfig, resolvePeerSecret } from '../config/index.js';
+import { HealthServer, type NodeHealth } from '../http/index.js';
+import { type Ledger, MemoryLedger } from '../ledger/index.js';
+import { RoutingTable } from '../routing/index.js';
+import { ConnectorError, ConnectorNotStartedError } from '../utils/errors.js';
+import { createLogger, type Logger } from '../utils/logger.js';
+import { VERSION } from '../utils/version.js';
+import type { PipelineServices } from './context.js';
+import { fetchIldcp } from './ildcp-client.js';
+import { LocalDelivery } from './local-delivery.js';
+import { PacketHandler } from './packet-handler.js';
+import { createPaymentHandlerAdapter } from './payment-handler.js';
+import { PeerManager } from './peer-manager.js';
+import { PeerRegistry, SELF_ACCOUNT } from './peers.js';
+import { composePipeline } from './pipeline.js';
+import type {
+  DeploymentMode,
+  ILPFulfillPacket,
+  ILPRejectPacket,
+  LocalDeliveryHandler,
+  PaymentHandler,
+  PeerAccountBalance,
+  PeerInfo,
+  PeerRegistrationRequest,
+  RemovePeerResult,
+  RouteInfo,
+  SendPacketParams,
+} from './types.js';
+
+export interface ConnectorNodeOptions {
+  /** Environment for ${VAR} substitution, overrides and BTP secrets (default process.env). */
+  env?: Env;
+  /** Ledger backend (default: in-memory). */
+  ledger?: Ledger;
+  /** Bound on concurrent per-hop transit notifications. */
+  maxTransitInFlight?: number;
+}
+
+type State = NodeHealth['state'];
+
+/** Events: 'peer:connected' (peerId), 'peer:disconnected' (peerId), 'address' (ilpAddress). */
+export class ConnectorNode extends EventEmitter {
+  readonly config: ResolvedConfig;
+  private readonly logger: Logger;
+  private readonly env: Env;
+  private state: State = 'new';
+  private startedAtMs: number | undefined;
+  private ilpAddress: string;
+  private readonly peers = new PeerRegistry();
+  private readonly routes = new RoutingTable();
+  private readonly ledger: Ledger;
+  private readonly local: LocalDelivery;
+  private readonly links: LinkManager;
+  private readonly packets: PacketHandler;
+  private readonly peerManager: PeerManager;
+  private health: HealthServer | undefined;
+  private transferSeq = 0;
+  private readonly transferBase = BigInt(Date.now()) << 32n;
+
+  constructor(config: ConnectorConfig | string, logger?: Logger, options: ConnectorNodeOptions = {}) {
+    super();
+    this.env = options.env ?? process.env;
+    this.config = ConfigLoader.load(config, { env: this.env });
+    this.logger = logger ?? createLogger(this.config.nodeId, this.config.logLevel);
+    this.ilpAddress = this.config.ilpAddress ?? `g.${this.config.nodeId}`;
+    this.ledger = options.ledger ?? new MemoryLedger();
+    this.local = new LocalDelivery({
+      address: () => this.ilpAddress,
+      logger: this.logger,
+      maxTransitInFlight: options.maxTransitInFlight ?? 1000,
+    });
+    this.links = new LinkManager({
+      nodeId: this.config.nodeId,
+      port: this.config.btpServerPort,
+      limits: this.config.btp,
+      logger: this.logger,
+      allowNoAuth: allowNoAuth(this.config, this.env),
+      secretFor: (peerId) => resolvePeerSecret(peerId, this.env),
+      onRequest: (peerId, packet) => this.onBtpRequest(peerId, packet),
+    });
+    const services: PipelineServices = {
+      nodeId: this.config.nodeId,
+      address: () => this.ilpAddress,
+      now: Date.now,
+      minMessageWindowMs: this.config.packet.minMessageWindowMs,
+      maxHoldTimeMs: this.config.packet.maxHoldTimeMs,
+      asset: this.config.asset,
+      peers: this.peers,
+      routes: this.routes,
+      ledger: this.ledger,
+      links: this.links,
+      local: this.local,
+      perHopNotification: this.config.localDelivery.perHopNotification,
+      nextTransferId: () => this.transferBase + BigInt(++this.transferSeq),
+      logger: this.logger,
+    };
+    this.links.on('link-up', (peerId: string) => this.onLinkUp(peerId));
+    this.links.on('link-down', (peerId: string) => this.emit('peer:disconnected', peerId));
+    this.packets = new PacketHandler(composePipeline(services), () => this.ilpAddress, this.logger);
+    this.peerManager = new PeerManager({
+      config: this.config,
+      peers: this.peers,
+      routes: this.routes,
+      ledger: this.ledger,
+      links: this.links,
+      logger: this.logger,
+      address: () => this.ilpAddress,
+    });
+  }
+
+  // ── lifecycle ────────────────────────────────────────────────────────────
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new ConnectorError('ERR_ALREADY_STARTED', `cannot start: node is ${this.state}`);
+    this.state = 'starting';
+    try {
+      await this.ledger.open();
+      await this.ledger.createAccount(SELF_ACCOUNT);
+      this.routes.addRoute(this.ilpAddress, this.config.nodeId);
+      for (const route of this.config.routes) this.routes.addRoute(route.prefix, route.nextHop, route.priority);
+      await this.links.start();
+      for (const peer of this.config.peers) await this.peerManager.add(peer);
+      this.health = new HealthServer(() => this.healthStatus());
+      await this.health.listen(this.config.healthCheckPort);
+      this.state = 'started';
+      this.startedAtMs = Date.now();
+      this.logger.info(
+        { nodeId: this.config.nodeId, ilpAddress: this.ilpAddress, btpPort: this.links.port, healthPort: this.health.port },
+        'connector started',
+      );
+    } catch (err) {
+      this.state = 'stopping';
+      await this.release();
+      this.state = 'stopped';
+      throw err;
+    }
+  }
+
+  /** Graceful: packets in flight are answered, then links, servers and timers are closed. */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped' || this.state === 'stopping' || this.state === 'new') {
+      this.state = 'stopped';
+      return;
+    }
+    this.state = 'stopping';
+    const drained = await this.packets.drain(this.config.packet.maxHoldTimeMs + 1000);
+    if (!drained) this.logger.warn({ inFlight: this.packets.packetsInFlight }, 'stopped with packets still in flight');
+    await this.release();
+    this.state = 'stopped';
+    this.logger.info({ nodeId: this.config.nodeId }, 'connector stopped');
+  }
+
+  private async release(): Promise<void> {
+    const results = await Promise.allSettled([this.links.stop(), this.health?.close()]);
+    await this.ledger.close().catch((err: unknown) => this.logger.error({ err }, 'ledger close failed'));
+    for (const r of results) if (r.status === 'rejected') this.logger.error({ err: r.reason }, 'shutdown step failed');
+  }
+
+  // ── packets ──────────────────────────────────────────────────────────────
+
+  private async onBtpRequest(peerId: string, packet: BtpMessage | BtpTransfer): Promise<ProtocolData[]> {
+    const source = this.peers.get(peerId);
+    for (const entry of packet.protocolData) {
+      if (entry.protocolName !== 'ilp') continue;
+      if (source === undefined) throw new ConnectorError('ERR_PEER_UNKNOWN', `unknown peer ${peerId}`);
+      const reply = await this.packets.handleBytes(source, entry.data);
+      return [{ protocolName: 'ilp', contentType: CONTENT_TYPE.octetStream, data: reply }];
+    }
+    return [];
+  }
+
+  async sendPacket(params: SendPacketParams): Promise<ILPFulfillPacket | ILPRejectPacket> {
+    this.assertStarted('send a packet');
+    const prepare = {
+      type: 12 as const,
+      destination: params.destination,
+      amount: params.amount,
+      executionCondition: params.executionCondition,
+      expiresAt: params.expiresAt,
+      data: params.data ?? new Uint8Array(0),
+    };
+    const raw = encodePrepare(prepare);
+    const reply = await this.packets.handle(undefined, raw, prepare);
+    if (reply.type === 13) return { type: 13, fulfillment: asBuffer(reply.fulfillment), data: asBuffer(reply.data) };
+    const { code, triggeredBy, message, data } = reply;
+    return { type: 14, code, triggeredBy, message, data: asBuffer(data) };
+  }
+
+  setLocalDeliveryHandler(handler: LocalDeliveryHandler): void {
+    this.local.setHandler(handler);
+  }
+
+  setPacketHandler(handler: PaymentHandler): void {
+    this.local.setHandler(createPaymentHandlerAdapter(handler, this.logger));
+  }
+
+  // ── peers and routes ─────────────────────────────────────────────────────
+
+  async registerPeer(request: PeerRegistrationRequest): Promise<PeerInfo> {
+    this.assertStarted('register a peer');
+    await this.peerManager.register(request);
+    return this.peerManager.info(request.id);
+  }
+
+  async removePeer(peerId: string, removeRoutes = true): Promise<RemovePeerResult> {
+    this.assertStarted('remove a peer');
+    return this.peerManager.remove(peerId, removeRoutes);
+  }
+
+  listPeers(): PeerInfo[] {
+    return this.peerManager.list();
+  }
+
+  listRoutes(): RouteInfo[] {
+    return this.routes.listRoutes();
+  }
+
+  addRoute(prefix: string, nextHop: string, priority = 0): void {
+    if (nextHop !== this.config.nodeId && !this.peers.has(nextHop)) {
+      throw new ConnectorError('ERR_PEER_UNKNOWN', `cannot add route ${prefix}: no peer ${nextHop}`);
+    }
+    this.routes.addRoute(prefix, nextHop, priority);
+  }
+
+  removeRoute(prefix: string): void {
+    this.routes.removeRoute(prefix);
+  }
+
+  // ── balances and settlement ──────────────────────────────────────────────
+
+  async getBalance(peerId: string): Promise<PeerAccountBalance> {
+    const balance = await this.ledger.getBalance(`peer:${peerId}`);
+    if (balance === undefined) throw new ConnectorError('ERR_PEER_UNKNOWN', `no account for peer ${peerId}`);
+    const peer = this.peers.get(peerId);
+    return {
+      peerId,
+      tokenId: peer?.settings.assetCode ?? this.config.asset.code,
+      debitBalance: balance.debitsPosted,
+      creditBalance: balance.creditsPosted,
+      netBalance: balance.creditsPosted - balance.debitsPosted,
+      pendingDebit: balance.debitsPending,
+      pendingCredit: balance.creditsPending,
+    };
+  }
+
+  async openChannel(peerId: string, _amount: bigint): Promise<void> {
+    throw new ConnectorError('ERR_SETTLEMENT_UNAVAILABLE', `cannot open a channel with ${peerId}: settlement is not available`);
+  }
+
+  async getChannelState(peerId: string): Promise<never> {
+    throw new ConnectorError('ERR_SETTLEMENT_UNAVAILABLE', `no channel state for ${peerId}: settlement is not available`);
+  }
+
+  // ── inspection ───────────────────────────────────────────────────────────
+
+  getDeploymentMode(): DeploymentMode {
+    const c = this.config;
+    if (c.deploymentMode !== undefined) return c.deploymentMode;
+    return c.localDelivery.enabled && c.adminApi.enabled ? 'standalone' : 'embedded';
+  }
+
+  isEmbedded(): boolean {
+    return this.getDeploymentMode() === 'embedded';
+  }
+
+  isStandalone(): boolean {
+    return this.getDeploymentMode() === 'standalone';
+  }
+
+  /** Our ILP address (configured, `g.<nodeId>`, or learned from the parent by IL-DCP). */
+  getIlpAddress(): string {
+    return this.ilpAddress;
+  }
+
+  get btpPort(): number {
+    return this.links.port;
+  }
+
+  get healthPort(): number {
+    return this.health?.port ?? 0;
+  }
+
+  isConnected(peerId: string): boolean {
+    return this.links.isConnected(peerId);
+  }
+
+  private healthStatus(): NodeHealth {
+    return {
+      nodeId: this.config.nodeId,
+      ilpAddress: this.ilpAddress,
+      state: this.state,
+      startedAtMs: this.startedAtMs,
+      peers: this.peers.all().map((p) => ({
+        id: p.id,
+        connected: this.links.isConnected(p.id),
+        dialed: p.settings.url !== undefined,
+        relation: p.settings.relation,
+      })),
+      version: VERSION,
+    };
+  }
+
+  private assertStarted(what: string): void {
+    if (this.state !== 'started') throw new ConnectorNotStartedError(what);
+  }
+
+  /** IL-DCP from the parent when no address was configured (RFC 31). */
+  private onLinkUp(peerId: string): void {
+    this.emit('peer:connected', peerId);
+    const peer = this.peers.get(peerId);
+    if (peer?.settings.relation !== 'parent' || this.config.ilpAddress !== undefined) return;
+    fetchIldcp(this.links, peerId, this.config.btp.requestTimeoutMs).then(
+      (res) => this.changeAddress(res.clientAddress),
+      (err: unknown) => this.logger.warn({ err, parent: peerId }, 'IL-DCP from parent failed'),
+    );
+  }
+
+  private changeAddress(address: string): void {
+    if (address === this.ilpAddress) return;
+    const old = this.ilpAddress;
+    this.routes.removeRoute(old, this.config.nodeId);
+    this.ilpAddress = address;
+    this.routes.addRoute(address, this.config.nodeId);
+    this.peerManager.readdressChildren(old, address);
+    this.logger.info({ old, address }, 'ILP address assigned by parent');
+    this.emit('address', address);
+  }
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+}

@@ -1,0 +1,54 @@
+/** What flows through the packet pipeline, and what its stages may use. */
+import type { IlpPrepare, IlpReply } from '../codec/index.js';
+import type { Ledger } from '../ledger/index.js';
+import type { Logger } from '../utils/logger.js';
+import type { LocalDelivery } from './local-delivery.js';
+import type { PeerRegistry, PeerState } from './peers.js';
+
+/** A reply; `raw` holds the bytes when they came from the next hop, so they are relayed unchanged. */
+export type Reply = IlpReply & { raw?: Uint8Array };
+
+export interface PacketContext {
+  /** The peer the Prepare came from; undefined when this node originated it (sendPacket). */
+  readonly source: PeerState | undefined;
+  readonly raw: Uint8Array;
+  readonly prepare: IlpPrepare;
+  readonly receivedAtMs: number;
+  /** Set by the route stage: the next hop, or undefined with `local` for local delivery. */
+  nextHop: PeerState | undefined;
+  local: boolean;
+  outgoingAmount: bigint;
+  outgoingExpiryMs: number;
+}
+
+export type Next = (ctx: PacketContext) => Promise<Reply> | Reply;
+export type Stage = (ctx: PacketContext, next: Next) => Promise<Reply> | Reply;
+
+export interface RouteLookup {
+  lookup(destination: string): { prefix: string; nextHop: string; priority: number } | undefined;
+}
+
+export interface LinkSender {
+  isConnected(peerId: string): boolean;
+  sendIlp(peerId: string, ilp: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
+}
+
+export interface PipelineServices {
+  readonly nodeId: string;
+  /** Our ILP address; may change once a parent answers IL-DCP. */
+  address(): string;
+  now(): number;
+  readonly minMessageWindowMs: number;
+  readonly maxHoldTimeMs: number;
+  readonly asset: { code: string; scale: number };
+  readonly peers: PeerRegistry;
+  readonly routes: RouteLookup;
+  readonly ledger: Ledger;
+  readonly links: LinkSender;
+  readonly local: LocalDelivery;
+  readonly perHopNotification: boolean;
+  nextTransferId(): bigint;
+  readonly logger: Logger;
+  /** Observers for metrics and events; called off the decision path, must not throw. */
+  onSettled?(ctx: PacketContext, reply: Reply): void;
+}

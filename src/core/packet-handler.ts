@@ -1,0 +1,81 @@
+/**
+ * The entry of the packet path: bytes from a link (or a Prepare from sendPacket) in, reply
+ * bytes out. Never throws and never leaves a request unanswered: undecodable input is F01,
+ * a bug in a stage is T00, and a node shutting down answers T03.
+ */
+import { decodePrepare, encodeIlpPacket, encodeReject, type IlpPrepare } from '../codec/index.js';
+import type { Logger } from '../utils/logger.js';
+import type { Next, PacketContext, Reply } from './context.js';
+import type { PeerState } from './peers.js';
+import { reject } from './reject.js';
+
+export class PacketHandler {
+  private inFlight = 0;
+  private drained: (() => void) | undefined;
+  accepting = true;
+
+  constructor(
+    private readonly pipeline: Next,
+    private readonly address: () => string,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A Prepare's bytes from peer `source`; resolves with the reply's bytes. */
+  async handleBytes(source: PeerState, bytes: Uint8Array): Promise<Uint8Array> {
+    let prepare: IlpPrepare;
+    try {
+      prepare = decodePrepare(bytes);
+    } catch (err) {
+      return encodeReject(reject('F01', `invalid packet: ${(err as Error).message}`, this.address()));
+    }
+    const reply = await this.handle(source, bytes, prepare);
+    return reply.raw ?? encodeIlpPacket(reply);
+  }
+
+  /** Runs the pipeline for a decoded Prepare; `source` undefined = originated by this node. */
+  async handle(source: PeerState | undefined, raw: Uint8Array, prepare: IlpPrepare): Promise<Reply> {
+    if (!this.accepting) return reject('T03', 'connector is shutting down', this.address());
+    const ctx: PacketContext = {
+      source,
+      raw,
+      prepare,
+      receivedAtMs: this.now(),
+      nextHop: undefined,
+      local: false,
+      outgoingAmount: prepare.amount,
+      outgoingExpiryMs: 0,
+    };
+    this.inFlight++;
+    try {
+      return await this.pipeline(ctx);
+    } catch (err) {
+      this.logger.error({ err, destination: prepare.destination }, 'packet pipeline failed');
+      return reject('T00', 'internal error', this.address());
+    } finally {
+      if (--this.inFlight === 0 && this.drained !== undefined) this.drained();
+    }
+  }
+
+  get packetsInFlight(): number {
+    return this.inFlight;
+  }
+
+  /** Stops accepting and resolves when every packet in flight has been answered (or at the bound). */
+  async drain(maxWaitMs: number): Promise<boolean> {
+    this.accepting = false;
+    if (this.inFlight === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const done = await Promise.race([
+      new Promise<boolean>((resolve) => {
+        this.drained = () => resolve(true);
+      }),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), maxWaitMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    this.drained = undefined;
+    return done;
+  }
+}

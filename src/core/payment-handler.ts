@@ -1,0 +1,102 @@
+/**
+ * The spec's simple payment handler (`setPacketHandler`) as a LocalDeliveryHandler.
+ *
+ * Fulfillment (DESIGN §4): the handler may return the preimage itself (secure hash-lock, e.g.
+ * STREAM receivers). When it accepts without one, the connector derives it with the spec's
+ * data scheme (fulfillment = sha256(data), condition = sha256(fulfillment)) but only if the
+ * packet's condition was made that way; otherwise the accept cannot be fulfilled and is
+ * rejected. The data-derived scheme gives NO hash-lock security: anyone who sees the data can
+ * fulfill. Use it only between parties that trust each other.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Logger } from '../utils/logger.js';
+import type {
+  LocalDeliveryHandler,
+  LocalDeliveryRequest,
+  LocalDeliveryResponse,
+  PaymentHandler,
+  PaymentResponse,
+} from './types.js';
+
+const MAX_DATA_BYTES = 32767;
+
+/** Business reject reasons and the ILP codes they map to (docs/errors.md lists the table). */
+export const REJECT_CODE_MAP: Readonly<Record<string, string>> = Object.freeze({
+  insufficient_funds: 'T04',
+  expired: 'R00',
+  invalid_request: 'F00',
+  invalid_amount: 'F03',
+  unexpected_payment: 'F06',
+  cannot_receive: 'F07',
+  application_error: 'F99',
+  internal_error: 'T00',
+  timeout: 'T00',
+});
+
+/** Maps a business code to an ILP code; an ILP code passes through; anything else is F99. */
+export function mapRejectCode(code: string): string {
+  if (/^[FTR][0-9A-Z]{2}$/.test(code)) return code;
+  return REJECT_CODE_MAP[code] ?? 'F99';
+}
+
+export function computeFulfillmentFromData(data: Uint8Array): Buffer {
+  return createHash('sha256').update(data).digest();
+}
+
+export function computeConditionFromData(data: Uint8Array): Buffer {
+  return createHash('sha256').update(computeFulfillmentFromData(data)).digest();
+}
+
+export function generatePaymentId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/** Returns the data if it is canonical base64 of at most 32767 bytes, else undefined (logged). */
+export function validateResponseData(data: string | undefined, logger?: Logger): string | undefined {
+  if (data === undefined || data === '') return undefined;
+  const decoded = Buffer.from(data, 'base64');
+  if (decoded.toString('base64') !== data) {
+    logger?.warn('response data is not canonical base64; omitted');
+    return undefined;
+  }
+  if (decoded.length > MAX_DATA_BYTES) {
+    logger?.warn({ size: decoded.length }, 'response data exceeds 32767 bytes; omitted');
+    return undefined;
+  }
+  return data;
+}
+
+function acceptToResponse(request: LocalDeliveryRequest, res: PaymentResponse, logger?: Logger): LocalDeliveryResponse {
+  const data = validateResponseData(res.data, logger);
+  let fulfillment = res.fulfillment;
+  if (fulfillment === undefined) {
+    const packetData = Buffer.from(request.data, 'base64');
+    if (computeConditionFromData(packetData).toString('base64') !== request.executionCondition) {
+      return {
+        reject: {
+          code: 'F99',
+          message: 'accepted without a fulfillment, and the condition is not derived from the data',
+        },
+      };
+    }
+    fulfillment = computeFulfillmentFromData(packetData).toString('base64');
+  }
+  return { fulfill: data === undefined ? { fulfillment } : { fulfillment, data } };
+}
+
+export function createPaymentHandlerAdapter(handler: PaymentHandler, logger?: Logger): LocalDeliveryHandler {
+  return async (request) => {
+    let res: PaymentResponse;
+    try {
+      res = await handler({ ...request, paymentId: generatePaymentId() });
+    } catch (err) {
+      logger?.error({ err }, 'payment handler threw');
+      return { reject: { code: 'T00', message: 'internal error in the payment handler' } };
+    }
+    if (res?.accept === true) return acceptToResponse(request, res, logger);
+    const code = res?.rejectReason ? mapRejectCode(res.rejectReason.code) : 'F99';
+    const message = res?.rejectReason?.message ?? 'payment rejected';
+    const data = validateResponseData(res?.data, logger);
+    return { reject: data === undefined ? { code, message } : { code, message, data } };
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Adding and removing peers at runtime: registry, ledger account, routes and BTP link move
+ * together, so a peer is either fully present or fully gone.
+ */
+import type { LinkManager } from '../btp/index.js';
+import { parsePeerConfig, type ResolvedConfig, type ResolvedPeerConfig } from '../config/index.js';
+import type { Ledger } from '../ledger/index.js';
+import type { RoutingTable } from '../routing/index.js';
+import { ConnectorError } from '../utils/errors.js';
+import type { Logger } from '../utils/logger.js';
+import { toPeerSettings } from './peer-settings.js';
+import type { PeerRegistry } from './peers.js';
+import type { PeerInfo, PeerRegistrationRequest, RemovePeerResult } from './types.js';
+
+export interface PeerManagerDeps {
+  config: ResolvedConfig;
+  peers: PeerRegistry;
+  routes: RoutingTable;
+  ledger: Ledger;
+  links: LinkManager;
+  logger: Logger;
+  address: () => string;
+}
+
+const EVM_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+export class PeerManager {
+  constructor(private readonly d: PeerManagerDeps) {}
+
+  async add(peer: ResolvedPeerConfig): Promise<void> {
+    const { config, peers, routes, ledger, links } = this.d;
+    if (peer.id === config.nodeId) {
+      throw new ConnectorError('ERR_INVALID_ARGUMENT', `peer id ${peer.id} is this node's own id`);
+    }
+    if (peers.has(peer.id)) throw new ConnectorError('ERR_PEER_EXISTS', `peer ${peer.id} already exists`);
+    if (peer.relation === 'parent' && peers.parent() !== undefined) {
+      throw new ConnectorError('ERR_INVALID_ARGUMENT', `peer ${peer.id}: only one parent is allowed`);
+    }
+    const settings = toPeerSettings(peer, config);
+    const account = `peer:${peer.id}`;
+    const limits = settings.maximum === undefined ? {} : { debitLimit: settings.maximum };
+    await ledger.createAccount(account, limits);
+    peers.add(settings, Date.now());
+    for (const r of peer.routes ?? []) routes.addRoute(r.prefix, peer.id, r.priority);
+    if (peer.relation === 'child') routes.addRoute(`${this.d.address()}.${peer.id}`, peer.id);
+    if (peer.relation === 'parent') routes.addRoute('', peer.id, Number.MIN_SAFE_INTEGER);
+    const btpPeer = settings.url === undefined ? { id: peer.id, authToken: peer.authToken } : { id: peer.id, url: settings.url, authToken: peer.authToken };
+    links.addPeer(btpPeer);
+  }
+
+  /** registerPeer: validates like a config entry; a malformed evmAddress is dropped with a warning. */
+  async register(request: PeerRegistrationRequest): Promise<void> {
+    const input: Record<string, unknown> = { ...request };
+    if (typeof request.evmAddress === 'string' && !EVM_ADDRESS.test(request.evmAddress)) {
+      this.d.logger.warn({ peerId: request.id }, 'evmAddress is not a valid EVM address; settlement with this peer is off');
+      delete input.evmAddress;
+    }
+    if (input.authToken === undefined) input.authToken = '';
+    await this.add(parsePeerConfig(input));
+  }
+
+  async remove(peerId: string, removeRoutes: boolean): Promise<RemovePeerResult> {
+    const { peers, routes, links } = this.d;
+    if (!peers.has(peerId)) return { peerId, removed: false, removedRoutes: [] };
+    const removedRoutes = removeRoutes ? routes.listRoutes().filter((r) => r.nextHop === peerId).map((r) => r.prefix) : [];
+    if (removeRoutes) routes.removeRoutesVia(peerId);
+    peers.delete(peerId);
+    await links.removePeer(peerId);
+    // The ledger account stays: what the peer owes or is owed does not vanish with the link.
+    return { peerId, removed: true, removedRoutes };
+  }
+
+  info(peerId: string): PeerInfo {
+    const peer = this.d.peers.get(peerId);
+    if (peer === undefined) throw new ConnectorError('ERR_PEER_UNKNOWN', `no peer ${peerId}`);
+    const prefixes = this.d.routes
+      .listRoutes()
+      .filter((r) => r.nextHop === peerId)
+      .map((r) => r.prefix);
+    const info: PeerInfo = {
+      id: peer.id,
+      relation: peer.settings.relation,
+      connected: this.d.links.isConnected(peer.id),
+      ilpAddresses: prefixes,
+      routeCount: prefixes.length,
+    };
+    if (peer.settings.url !== undefined) info.url = peer.settings.url;
+    if (peer.settings.evmAddress !== undefined) info.evmAddress = peer.settings.evmAddress;
+    return info;
+  }
+
+  list(): PeerInfo[] {
+    return this.d.peers.all().map((p) => this.info(p.id));
+  }
+
+  /** After IL-DCP changed our address, children's routes move under the new one. */
+  readdressChildren(oldAddress: string, newAddress: string): void {
+    for (const peer of this.d.peers.all()) {
+      if (peer.settings.relation !== 'child') continue;
+      this.d.routes.removeRoute(`${oldAddress}.${peer.id}`, peer.id);
+      this.d.routes.addRoute(`${newAddress}.${peer.id}`, peer.id);
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+import { decodeIlpReply, patchPrepare } from '../../codec/index.js';
+import { ConnectorError } from '../../utils/errors.js';
+import type { PacketContext, PipelineServices, Reply, Stage } from '../context.js';
+import { reject } from '../reject.js';
+
+/** Last stage: local delivery, or forward to the next hop with the R00 timer and the F05 check. */
+export function deliverOrForward(s: PipelineServices): Stage {
+  return (ctx) => (ctx.local ? s.local.deliver(ctx) : forward(s, ctx));
+}
+
+async function forward(s: PipelineServices, ctx: PacketContext): Promise<Reply> {
+  const hop = ctx.nextHop!;
+  const bytes = patchPrepare(ctx.raw, ctx.outgoingAmount, ctx.outgoingExpiryMs);
+  let replyBytes: Uint8Array;
+  try {
+    replyBytes = await s.links.sendIlp(hop.id, bytes, Math.max(1, ctx.outgoingExpiryMs - s.now()));
+  } catch (err) {
+    return linkFailure(s, hop.id, err);
+  }
+  let reply: Reply;
+  try {
+    reply = decodeIlpReply(replyBytes);
+  } catch {
+    return reject('T00', `invalid reply from next hop ${hop.id}`, s.address());
+  }
+  if (reply.type === 13 && !fulfills(reply.fulfillment, ctx.prepare.executionCondition)) {
+    return reject('F05', 'fulfillment does not match the execution condition', s.address());
+  }
+  reply.raw = replyBytes;
+  return reply;
+}
+
+export function fulfills(fulfillment: Uint8Array, condition: Uint8Array): boolean {
+  const hash = createHash('sha256').update(fulfillment).digest();
+  return hash.equals(condition);
+}
+
+function linkFailure(s: PipelineServices, peerId: string, err: unknown): Reply {
+  const code = err instanceof ConnectorError ? err.code : undefined;
+  switch (code) {
+    case 'ERR_BTP_TIMEOUT':
+      return reject('R00', `transfer timed out waiting for ${peerId}`, s.address());
+    case 'ERR_BTP_CLOSED':
+      return reject('T01', `link to ${peerId} closed`, s.address());
+    case 'ERR_BTP_LIMIT':
+      return reject('T03', `too many packets in flight to ${peerId}`, s.address());
+    case 'ERR_BTP_REMOTE':
+      return reject('F02', `next hop ${peerId} refused the packet: ${(err as Error).message}`, s.address());
+    default:
+      s.logger.error({ err, peerId }, 'forwarding failed');
+      return reject('T00', `internal error forwarding to ${peerId}`, s.address());
+  }
+}

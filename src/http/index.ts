@@ -1,0 +1,2 @@
+export type { HealthStatus, NodeHealth, PeerHealth } from './health-server.js';
+export { HealthServer, summarize } from './health-server.js';

@@ -1,0 +1,67 @@
+/** Public API of @toon-protocol/connector: named exports only. */
+export { BTPClient, BTPClientManager, BTPServer, LinkManager } from './btp/index.js';
+export type { IlpFulfill, IlpPrepare, IlpReject, ProtocolData } from './codec/index.js';
+export {
+  decodeBtpPacket,
+  decodeIlpPacket,
+  decodeIldcpResponse,
+  encodeBtpPacket,
+  encodeIlpPacket,
+  encodeIldcpResponse,
+  isValidAddress,
+  REJECT_CODES,
+} from './codec/index.js';
+export type {
+  AdminApiConfig,
+  BlockchainConfig,
+  ConnectorConfig,
+  DeploymentMode as ConfigDeploymentMode,
+  Environment,
+  ExplorerConfig,
+  LocalDeliveryConfig,
+  PeerConfig,
+  PerformanceConfig,
+  ResolvedConfig,
+  RouteConfig,
+  SecurityConfig,
+  SettlementConfig,
+  SettlementInfraConfig,
+} from './config/index.js';
+export { ConfigLoader } from './config/index.js';
+export type {
+  ConnectorNodeOptions,
+  DeploymentMode,
+  ILPFulfillPacket,
+  ILPPreparePacket,
+  ILPRejectPacket,
+  LocalDeliveryHandler,
+  LocalDeliveryRequest,
+  LocalDeliveryResponse,
+  PaymentHandler,
+  PaymentRequest,
+  PaymentResponse,
+  PeerAccountBalance,
+  PeerInfo,
+  PeerRegistrationRequest,
+  RemovePeerResult,
+  RouteInfo,
+  SendPacketParams,
+} from './core/index.js';
+export {
+  ConnectorNode,
+  computeConditionFromData,
+  computeFulfillmentFromData,
+  createPaymentHandlerAdapter,
+  generatePaymentId,
+  mapRejectCode,
+  PacketHandler,
+  REJECT_CODE_MAP,
+  validateResponseData,
+} from './core/index.js';
+export type { AccountBalance, Ledger } from './ledger/index.js';
+export { MemoryLedger } from './ledger/index.js';
+export type { RouteEntry } from './routing/index.js';
+export { RoutingTable } from './routing/index.js';
+export { ConfigurationError, ConnectorError, ConnectorNotStartedError, ERROR_CODES } from './utils/errors.js';
+export type { Logger } from './utils/logger.js';
+export { createLogger } from './utils/logger.js';

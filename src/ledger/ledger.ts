@@ -1,0 +1,92 @@
+/**
+ * The ledger contract: accounts and two-phase transfers in TigerBeetle's model (hold = pending
+ * transfer, post, void, timeout; idempotent u128 ids). Every backend implements `Ledger` and runs
+ * the shared conformance suite in test/ledger/conformance.ts. README.md states the accounting model.
+ */
+
+/** Largest amount and (exclusive) largest transfer id: TigerBeetle's u128. */
+export const U128_MAX = (1n << 128n) - 1n;
+/** Bounds the key size of every backend's account index (TigerBeetle maps names to u128 ids). */
+export const MAX_ACCOUNT_ID_LENGTH = 128;
+/** TigerBeetle stores a pending timeout as u32 seconds; no backend accepts more. */
+export const MAX_TIMEOUT_MS = 0xffff_ffff * 1000;
+
+/** Limits are replaced as a whole: an absent field means no limit on that side. */
+export interface AccountOptions {
+  /** Refuse a transfer that would make `debitsPosted + debitsPending - creditsPosted` exceed this. */
+  debitLimit?: bigint;
+  /** Refuse a transfer that would make `creditsPosted + creditsPending - debitsPosted` exceed this. */
+  creditLimit?: bigint;
+}
+
+export interface AccountBalance {
+  debitsPending: bigint;
+  debitsPosted: bigint;
+  creditsPending: bigint;
+  creditsPosted: bigint;
+}
+
+/** A single-phase transfer: posted at once. */
+export interface Transfer {
+  /** Idempotency key, 0 < id < 2^128 - 1 (TigerBeetle reserves both ends). */
+  id: bigint;
+  debitAccount: string;
+  creditAccount: string;
+  /** 0 < amount <= 2^128 - 1, else 'invalid_amount'. */
+  amount: bigint;
+}
+
+/** A hold: reserves `amount` on both accounts until posted, voided or expired. */
+export interface PendingTransfer extends Transfer {
+  /** Integer in [1, MAX_TIMEOUT_MS]; the hold expires `timeoutMs` after it was accepted. */
+  timeoutMs: number;
+}
+
+export const TRANSFER_RESULT = {
+  ok: 'ok',
+  exists: 'exists',
+  exceedsDebitLimit: 'exceeds_debit_limit',
+  exceedsCreditLimit: 'exceeds_credit_limit',
+  accountNotFound: 'account_not_found',
+  pendingNotFound: 'pending_not_found',
+  pendingAlreadyPosted: 'pending_already_posted',
+  pendingAlreadyVoided: 'pending_already_voided',
+  pendingExpired: 'pending_expired',
+  invalidAmount: 'invalid_amount',
+  sameAccount: 'same_account',
+  idMismatch: 'exists_with_different_fields',
+} as const;
+
+export type TransferResult = (typeof TRANSFER_RESULT)[keyof typeof TRANSFER_RESULT];
+
+/**
+ * Refusals are results, not exceptions. Promises reject only with a `ConnectorError`:
+ * `ERR_LEDGER` when the ledger is not open (before `open`, after `close`) or its storage failed,
+ * `ERR_INVALID_ARGUMENT` for input no backend could store (transfer id 0 or 2^128 - 1, a bad
+ * timeout, an empty or over-long account id, a negative limit, limits on an unknown account).
+ */
+export interface Ledger {
+  /** 'memory', 'journal', 'tigerbeetle'. */
+  readonly name: string;
+  /** Idempotent while open; a closed ledger cannot be reopened. */
+  open(): Promise<void>;
+  /** Flushes and releases resources; idempotent. Every later call rejects with ERR_LEDGER. */
+  close(): Promise<void>;
+  /** Idempotent: creates the account or, if it exists, replaces its limits with `options`. */
+  createAccount(id: string, options?: AccountOptions): Promise<void>;
+  /** Replaces both limits; existing holds stay valid even if they now exceed a lowered limit. */
+  setLimits(id: string, options: AccountOptions): Promise<void>;
+  /** Synchronous so the packet path can check a peer without a round trip; throws if not open. */
+  hasAccount(id: string): boolean;
+  hold(t: PendingTransfer): Promise<TransferResult>;
+  /** Posts the hold with this id: pending moves to posted on both accounts. */
+  post(id: bigint): Promise<TransferResult>;
+  /** Voids the hold with this id: pending is released on both accounts. */
+  void(id: bigint): Promise<TransferResult>;
+  transfer(t: Transfer): Promise<TransferResult>;
+  getBalance(id: string): Promise<AccountBalance | undefined>;
+  /** Order unspecified. */
+  listAccounts(): Promise<string[]>;
+  /** Voids every hold whose timeout has passed at `nowMs` (default: the ledger's clock). */
+  voidExpired(nowMs?: number): Promise<number>;
+}

@@ -1,0 +1,284 @@
+/**
+ * In-memory ledger: the reference backend and the fast path's default. Every call resolves at
+ * once; results are pre-resolved shared promises so a hold or post allocates only its record.
+ * Idempotency is remembered for the last `maxRememberedTransfers` finished transfers (README.md).
+ */
+import { ConnectorError } from '../utils/errors.js';
+import {
+  type AccountBalance,
+  type AccountOptions,
+  type Ledger,
+  type PendingTransfer,
+  TRANSFER_RESULT,
+  type Transfer,
+  type TransferResult,
+} from './ledger.js';
+import {
+  Account,
+  EXPIRED,
+  finishedResult,
+  limitResult,
+  PENDING,
+  POSTED,
+  SINGLE,
+  TransferRecord,
+  VOIDED,
+} from './memory-records.js';
+import { RecentTransfers } from './recent-transfers.js';
+import {
+  checkAccountId,
+  checkAccountOptions,
+  checkNowMs,
+  checkTimeoutMs,
+  checkTransferId,
+  isValidAmount,
+} from './validate.js';
+
+export interface MemoryLedgerOptions {
+  /** Clock in ms since the epoch; injectable so expiry tests need no sleeps. Default `Date.now`. */
+  now?: () => number;
+  /** Size of the idempotency window over finished transfers. Default 1_000_000. */
+  maxRememberedTransfers?: number;
+  /** How often expired holds are voided in the background, 1..60_000. Default 1_000. */
+  sweepIntervalMs?: number;
+}
+
+const MAX_REMEMBERED_TRANSFERS_MAX = 100_000_000;
+const SWEEP_INTERVAL_MS_MAX = 60_000;
+
+// Shared, already-settled promises: results are immutable strings, so one promise per result serves
+// every call and the hot path allocates no promise of its own.
+const RESOLVED = Object.fromEntries(
+  Object.values(TRANSFER_RESULT).map((r) => [r, Promise.resolve(r)]),
+) as Record<TransferResult, Promise<TransferResult>>;
+const RESOLVED_VOID = Promise.resolve();
+
+function optionInRange(name: string, value: number | undefined, fallback: number, max: number): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < 1 || v > max) {
+    throw new ConnectorError('ERR_INVALID_ARGUMENT', `${name} must be an integer in [1, ${max}], got ${v}`);
+  }
+  return v;
+}
+
+export class MemoryLedger implements Ledger {
+  readonly name = 'memory';
+  readonly #now: () => number;
+  readonly #sweepIntervalMs: number;
+  readonly #accounts = new Map<string, Account>();
+  /** Holds awaiting post/void/expiry; bounded by the caller's in-flight packets and their timeouts. */
+  readonly #pending = new Map<bigint, TransferRecord>();
+  readonly #finished: RecentTransfers<TransferRecord>;
+  #phase: 'new' | 'open' | 'closed' = 'new';
+  #sweepTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: MemoryLedgerOptions = {}) {
+    this.#now = options.now ?? Date.now;
+    const remembered = optionInRange(
+      'maxRememberedTransfers',
+      options.maxRememberedTransfers,
+      1_000_000,
+      MAX_REMEMBERED_TRANSFERS_MAX,
+    );
+    this.#finished = new RecentTransfers(remembered);
+    this.#sweepIntervalMs = optionInRange(
+      'sweepIntervalMs',
+      options.sweepIntervalMs,
+      1_000,
+      SWEEP_INTERVAL_MS_MAX,
+    );
+  }
+
+  /** Holds not yet posted, voided or expired (for metrics and tests). */
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
+  /** Finished transfer ids currently inside the idempotency window. */
+  get rememberedCount(): number {
+    return this.#finished.size;
+  }
+
+  open(): Promise<void> {
+    if (this.#phase === 'closed') return Promise.reject(this.#notOpen());
+    if (this.#phase === 'new') {
+      this.#phase = 'open';
+      // unref: a safety net for holds the caller forgot must never keep the process alive.
+      this.#sweepTimer = setInterval(() => this.#sweep(this.#now()), this.#sweepIntervalMs).unref();
+    }
+    return RESOLVED_VOID;
+  }
+
+  close(): Promise<void> {
+    clearInterval(this.#sweepTimer);
+    this.#sweepTimer = undefined;
+    this.#phase = 'closed';
+    this.#accounts.clear();
+    this.#pending.clear();
+    this.#finished.clear();
+    return RESOLVED_VOID;
+  }
+
+  createAccount(id: string, options?: AccountOptions): Promise<void> {
+    const error = this.#checkOpen() ?? checkAccountId(id) ?? checkAccountOptions(options);
+    if (error !== undefined) return Promise.reject(error);
+    const account = this.#accounts.get(id);
+    if (account === undefined) this.#accounts.set(id, new Account(id, options));
+    else this.#applyLimits(account, options);
+    return RESOLVED_VOID;
+  }
+
+  setLimits(id: string, options: AccountOptions): Promise<void> {
+    const error = this.#checkOpen() ?? checkAccountOptions(options);
+    if (error !== undefined) return Promise.reject(error);
+    const account = this.#accounts.get(id);
+    if (account === undefined) {
+      return Promise.reject(new ConnectorError('ERR_INVALID_ARGUMENT', `no ledger account ${id}`));
+    }
+    this.#applyLimits(account, options);
+    return RESOLVED_VOID;
+  }
+
+  hasAccount(id: string): boolean {
+    const error = this.#checkOpen();
+    if (error !== undefined) throw error;
+    return this.#accounts.has(id);
+  }
+
+  hold(t: PendingTransfer): Promise<TransferResult> {
+    const error = this.#checkOpen() ?? checkTransferId(t.id) ?? checkTimeoutMs(t.timeoutMs);
+    if (error !== undefined) return Promise.reject(error);
+    const admitted = this.#admit(t, t.timeoutMs);
+    if (typeof admitted === 'string') return RESOLVED[admitted];
+    admitted.debit.debitsPending += admitted.amount;
+    admitted.credit.creditsPending += admitted.amount;
+    this.#pending.set(admitted.id, admitted);
+    return RESOLVED.ok;
+  }
+
+  transfer(t: Transfer): Promise<TransferResult> {
+    const error = this.#checkOpen() ?? checkTransferId(t.id);
+    if (error !== undefined) return Promise.reject(error);
+    const admitted = this.#admit(t, 0);
+    if (typeof admitted === 'string') return RESOLVED[admitted];
+    admitted.debit.debitsPosted += admitted.amount;
+    admitted.credit.creditsPosted += admitted.amount;
+    this.#finished.add(admitted.id, admitted);
+    return RESOLVED.ok;
+  }
+
+  post(id: bigint): Promise<TransferResult> {
+    return this.#finish(id, POSTED);
+  }
+
+  void(id: bigint): Promise<TransferResult> {
+    return this.#finish(id, VOIDED);
+  }
+
+  getBalance(id: string): Promise<AccountBalance | undefined> {
+    const error = this.#checkOpen();
+    if (error !== undefined) return Promise.reject(error);
+    const a = this.#accounts.get(id);
+    if (a === undefined) return Promise.resolve(undefined);
+    // A copy: callers must never be able to write the ledger's own counters.
+    return Promise.resolve({
+      debitsPending: a.debitsPending,
+      debitsPosted: a.debitsPosted,
+      creditsPending: a.creditsPending,
+      creditsPosted: a.creditsPosted,
+    });
+  }
+
+  listAccounts(): Promise<string[]> {
+    const error = this.#checkOpen();
+    if (error !== undefined) return Promise.reject(error);
+    return Promise.resolve([...this.#accounts.keys()]);
+  }
+
+  voidExpired(nowMs?: number): Promise<number> {
+    const error = this.#checkOpen() ?? checkNowMs(nowMs);
+    if (error !== undefined) return Promise.reject(error);
+    return Promise.resolve(this.#sweep(nowMs ?? this.#now()));
+  }
+
+  #checkOpen(): ConnectorError | undefined {
+    return this.#phase === 'open' ? undefined : this.#notOpen();
+  }
+
+  #notOpen(): ConnectorError {
+    return new ConnectorError(
+      'ERR_LEDGER',
+      `memory ledger is ${this.#phase === 'new' ? 'not open' : 'closed'}`,
+    );
+  }
+
+  #applyLimits(account: Account, options: AccountOptions | undefined): void {
+    account.debitLimit = options?.debitLimit;
+    account.creditLimit = options?.creditLimit;
+  }
+
+  /**
+   * Checks in TigerBeetle's order (fields, accounts, existing id, limits) so that a retried transfer
+   * answers 'exists' even when the limit is now used up. Returns the record to apply, or a refusal.
+   */
+  #admit(t: Transfer, timeoutMs: number): TransferRecord | TransferResult {
+    if (!isValidAmount(t.amount)) return TRANSFER_RESULT.invalidAmount;
+    if (t.debitAccount === t.creditAccount) return TRANSFER_RESULT.sameAccount;
+    const debit = this.#accounts.get(t.debitAccount);
+    const credit = this.#accounts.get(t.creditAccount);
+    if (debit === undefined || credit === undefined) return TRANSFER_RESULT.accountNotFound;
+    const existing = this.#pending.get(t.id) ?? this.#finished.get(t.id);
+    if (existing !== undefined) {
+      // timeoutMs is 0 exactly for single-phase transfers, so comparing it also compares the kind.
+      const same =
+        existing.debit === debit &&
+        existing.credit === credit &&
+        existing.amount === t.amount &&
+        existing.timeoutMs === timeoutMs;
+      return same ? TRANSFER_RESULT.exists : TRANSFER_RESULT.idMismatch;
+    }
+    const refused = limitResult(debit, credit, t.amount);
+    if (refused !== undefined) return refused;
+    if (timeoutMs === 0) return new TransferRecord(t.id, debit, credit, t.amount, 0, 0, SINGLE);
+    return new TransferRecord(t.id, debit, credit, t.amount, timeoutMs, this.#now() + timeoutMs, PENDING);
+  }
+
+  #finish(id: bigint, outcome: typeof POSTED | typeof VOIDED): Promise<TransferResult> {
+    const error = this.#checkOpen() ?? checkTransferId(id);
+    if (error !== undefined) return Promise.reject(error);
+    const record = this.#pending.get(id);
+    if (record === undefined) return RESOLVED[finishedResult(this.#finished.get(id))];
+    // Lazy expiry: the sweep may not have run yet, but a hold past its timeout is never posted.
+    if (this.#now() >= record.expiresAtMs) {
+      this.#release(record, EXPIRED);
+      return RESOLVED[TRANSFER_RESULT.pendingExpired];
+    }
+    this.#release(record, outcome);
+    return RESOLVED.ok;
+  }
+
+  #release(record: TransferRecord, state: number): void {
+    const { debit, credit, amount } = record;
+    debit.debitsPending -= amount;
+    credit.creditsPending -= amount;
+    if (state === POSTED) {
+      debit.debitsPosted += amount;
+      credit.creditsPosted += amount;
+    }
+    record.state = state;
+    this.#pending.delete(record.id);
+    this.#finished.add(record.id, record);
+  }
+
+  /** Voids every hold expired at `nowMs`; deleting the current entry while iterating a Map is safe. */
+  #sweep(nowMs: number): number {
+    let count = 0;
+    for (const record of this.#pending.values()) {
+      if (nowMs >= record.expiresAtMs) {
+        this.#release(record, EXPIRED);
+        count++;
+      }
+    }
+    return count;
+  }
+}

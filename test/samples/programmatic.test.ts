@@ -1,0 +1,93 @@
+/**
+ * The README's programmatic sample, unchanged but for ports: 0 (ephemeral) instead of 4000 and
+ * 8080, and peer connector-b's url pointing at a real connector-b started by the test.
+ */
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { ConnectorNode } from '@toon-protocol/connector';
+import type { ConnectorConfig } from '@toon-protocol/connector';
+import pino from 'pino';
+import { baseConfig, makeNode, waitConnected } from '../helpers/nodes.js';
+
+let peerB: ConnectorNode;
+const seenAtB: string[] = [];
+
+before(async () => {
+  peerB = makeNode(baseConfig('connector-b', { peers: [{ id: 'connector-a', authToken: '' }] }));
+  peerB.setPacketHandler(async (request) => {
+    seenAtB.push(request.destination);
+    return { accept: true };
+  });
+  await peerB.start();
+});
+after(() => peerB.stop());
+
+it('programmatic sample runs', async () => {
+  const portOfB = peerB.btpPort;
+  // ── sample (verbatim, ports aside) ──
+  const config: ConnectorConfig = {
+    nodeId: 'connector-a',
+    btpServerPort: 0,
+    healthCheckPort: 0,
+    deploymentMode: 'embedded',
+    adminApi: { enabled: false },
+    localDelivery: { enabled: false },
+    peers: [],
+    routes: [],
+    environment: 'production',
+  };
+
+  const node = new ConnectorNode(config, pino({ name: 'connector-a' }));
+
+  node.setPacketHandler(async (request) => {
+    if (request.isTransit) {
+      // Transit notification (fire-and-forget at intermediate hops)
+      console.log(`Transit: ${request.amount} tokens → ${request.destination}`);
+      return { accept: true };
+    }
+    // Final-hop delivery
+    console.log(`Delivery: ${request.amount} tokens from ${request.sourcePeer}`);
+    return { accept: true };
+  });
+
+  await node.start();
+
+  // Register peers dynamically at runtime
+  await node.registerPeer({
+    id: 'connector-b',
+    url: `ws://localhost:${portOfB}`,
+    authToken: '',
+    routes: [{ prefix: 'g.connector-b' }],
+    evmAddress: '0xConnectorBAddress...', // peer's EVM settlement address
+  });
+
+  // Send a packet
+  const first = await node.sendPacket({
+    destination: 'g.connector-b.agent',
+    amount: 1000n,
+    executionCondition: Buffer.alloc(32),
+    expiresAt: new Date(Date.now() + 30000),
+    data: Buffer.from('Hello'),
+  });
+  // ── end of sample ──
+
+  // Sent before the link was up: a clean T01, or already through to connector-b.
+  assert.equal(first.type, 14);
+  await waitConnected(node, 'connector-b');
+  const second = await node.sendPacket({
+    destination: 'g.connector-b.agent',
+    amount: 1000n,
+    executionCondition: Buffer.alloc(32),
+    expiresAt: new Date(Date.now() + 30000),
+    data: Buffer.from('Hello'),
+  });
+  // connector-b's handler accepts, but a zero condition is not data-derived: refused with F99.
+  assert.equal(second.type, 14);
+  if (second.type === 14) assert.equal(second.code, 'F99');
+  assert.ok(seenAtB.includes('g.connector-b.agent'));
+  assert.deepEqual(
+    node.listRoutes().find((r) => r.prefix === 'g.connector-b'),
+    { prefix: 'g.connector-b', nextHop: 'connector-b', priority: 0 },
+  );
+  await node.stop();
+});
