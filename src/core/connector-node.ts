@@ -152,6 +152,9 @@ export class ConnectorNode extends EventEmitter {
     this.state = 'stopping';
     const drained = await this.packets.drain(this.config.packet.maxHoldTimeMs + 1000);
     if (!drained) this.logger.warn({ inFlight: this.packets.packetsInFlight }, 'stopped with packets still in flight');
+    // Replies of the last packets reach ws.send() through promise continuations only; one turn
+    // of the event loop lets every one of them run before the sockets close.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     await this.release();
     this.state = 'stopped';
     this.logger.info({ nodeId: this.config.nodeId }, 'connector stopped');

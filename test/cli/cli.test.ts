@@ -1,0 +1,121 @@
+/**
+ * The CLI as an operator runs it: `connector start` with the README's example config (ports and
+ * the peer's url moved to free loopback ports) answers /health, and stops cleanly on SIGTERM;
+ * `connector validate` lists every problem; `connector health` reports.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { ConnectorNode } from '../../src/index.js';
+import { baseConfig, makeNode, waitConnected } from '../helpers/nodes.js';
+import { freePort } from '../helpers/ports.js';
+
+const BIN = join(process.cwd(), 'bin', 'connector.js');
+const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(args: string[]) {
+  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 30_000 });
+}
+
+describe('connector start', () => {
+  let peerB: ConnectorNode;
+  let child: ChildProcess;
+  let healthPort: number;
+  let output = '';
+
+  before(async () => {
+    peerB = makeNode(baseConfig('peer-b', { peers: [{ id: 'connector-a', authToken: '' }] }));
+    await peerB.start();
+    healthPort = await freePort();
+    const btpPort = await freePort();
+    const example = readFileSync(join(process.cwd(), 'examples', 'config.yaml'), 'utf8')
+      .replace('btpServerPort: 3000', `btpServerPort: ${btpPort}`)
+      .replace('healthCheckPort: 8080', `healthCheckPort: ${healthPort}`)
+      .replace('ws://localhost:3001', `ws://127.0.0.1:${peerB.btpPort}`);
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, example);
+    child = spawn(process.execPath, [BIN, 'start', '-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    await waitConnected(peerB, 'connector-a');
+  });
+
+  after(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await peerB.stop();
+  });
+
+  it('answers /health, /health/live and /health/ready', async () => {
+    const base = `http://127.0.0.1:${healthPort}`;
+    let ready: Response | undefined;
+    // The node marks the link up when peer-b's auth answer arrives, just after peer-b does.
+    for (let i = 0; i < 100; i++) {
+      ready = await fetch(`${base}/health/ready`);
+      if (ready.status === 200) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(ready?.status, 200, output);
+    const health = await fetch(`${base}/health`);
+    assert.equal(health.status, 200);
+    const body = (await health.json()) as { status: string; nodeId: string; peers: Array<{ id: string; connected: boolean }> };
+    assert.equal(body.status, 'healthy');
+    assert.equal(body.nodeId, 'connector-a');
+    assert.deepEqual(body.peers, [{ id: 'peer-b', connected: true, relation: 'peer' }]);
+    assert.equal((await fetch(`${base}/health/live`)).status, 200);
+
+    const cli = run(['health', '-u', base]);
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.match(cli.stdout, /"status":"healthy"/);
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 0, output);
+    assert.match(output, /connector stopped/);
+  });
+});
+
+describe('connector validate', () => {
+  it('accepts the example config', () => {
+    const res = run(['validate', join(process.cwd(), 'examples', 'config.yaml')]);
+    assert.equal(res.status, 0, res.stderr);
+    assert.match(res.stdout, /valid/);
+  });
+
+  it('lists every problem with its path', () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(
+      file,
+      ['nodeId: "bad id"', 'btpServerPort: 70000', 'environment: prod', 'peers:', '  - id: x', '    url: http://nope', 'routes:', '  - prefix: g.y', '    nextHop: ghost', ''].join('\n'),
+    );
+    const res = run(['validate', file]);
+    assert.equal(res.status, 1);
+    for (const path of ['nodeId', 'btpServerPort', 'environment', 'peers.0.url', 'routes.0.nextHop']) {
+      assert.match(res.stderr, new RegExp(`- ${path.replace('.', '\\.')}:`), `missing ${path} in:\n${res.stderr}`);
+    }
+  });
+
+  it('names an unreadable file', () => {
+    const res = run(['validate', join(dir, 'missing.yaml')]);
+    assert.equal(res.status, 1);
+    assert.match(res.stderr, /missing\.yaml/);
+  });
+});
+
+describe('connector health', () => {
+  it('fails when nothing answers', async () => {
+    const port = await freePort();
+    const res = run(['health', '-u', `http://127.0.0.1:${port}`, '-t', '2000']);
+    assert.equal(res.status, 1);
+  });
+});
