@@ -59,6 +59,7 @@ export class LinkManager extends EventEmitter {
   private readonly log: Logger;
   private readonly policy: AuthPolicy;
   private state: 'new' | 'started' | 'stopped' = 'new';
+  private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly opts: LinkManagerOptions) {
@@ -86,16 +87,18 @@ export class LinkManager extends EventEmitter {
   }
 
   /** Listens on the port (0 = ephemeral), then dials every peer registered with a URL. */
-  async start(): Promise<void> {
-    if (this.state === 'stopped')
-      throw new ConnectorError('ERR_BTP_CLOSED', 'the BTP link manager is stopped');
-    if (this.state === 'started') return;
-    await this.server.start();
-    if (this.state !== 'new') return this.server.stop();
-    this.state = 'started';
-    for (const link of this.links.values()) {
-      if (link.target !== undefined) this.clients.add(link.peer.id, link.target);
+  start(): Promise<void> {
+    if (this.state === 'stopped') {
+      return Promise.reject(new ConnectorError('ERR_BTP_CLOSED', 'the BTP link manager is stopped'));
     }
+    this.starting ??= this.server.start().then(() => {
+      if (this.state === 'stopped') return this.server.stop();
+      this.state = 'started';
+      for (const link of this.links.values()) {
+        if (link.target !== undefined) this.clients.add(link.peer.id, link.target);
+      }
+    });
+    return this.starting;
   }
 
   get port(): number {

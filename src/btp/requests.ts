@@ -22,13 +22,16 @@ export class PendingRequests {
   /** Who the requests go to, for error messages. */
   peer: string;
   private readonly pending = new Map<number, Pending>();
-  private nextId = randomInt(0, UINT32_RANGE);
+  private nextId: number;
 
+  /** `firstId` is injectable for tests; by default a random UInt32. */
   constructor(
     peer: string,
     private readonly log: Logger,
+    firstId: number = randomInt(0, UINT32_RANGE),
   ) {
     this.peer = peer;
+    this.nextId = firstId;
   }
 
   get size(): number {

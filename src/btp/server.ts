@@ -36,6 +36,8 @@ export class BTPServer {
   private wss: WebSocketServer | undefined;
   private readonly sessions = new Set<BtpSession>();
   private boundPort = 0;
+  private starting: Promise<void> | undefined;
+  private stopRequested = false;
 
   constructor(private readonly opts: BTPServerOptions) {}
 
@@ -49,8 +51,13 @@ export class BTPServer {
     return this.http !== undefined;
   }
 
-  async start(): Promise<void> {
-    if (this.http !== undefined) return;
+  /** Listens once; later calls share the first call's outcome. */
+  start(): Promise<void> {
+    this.starting ??= this.listen();
+    return this.starting;
+  }
+
+  private async listen(): Promise<void> {
     const { limits } = this.opts;
     // Plain HTTP gets 426; slow request headers are bounded like a slow auth frame.
     const http = createServer(
@@ -77,6 +84,10 @@ export class BTPServer {
         resolve();
       });
     });
+    if (this.stopRequested) {
+      await new Promise((resolve) => http.close(resolve));
+      return;
+    }
     http.on('error', (err) => this.opts.logger.error({ err }, 'BTP server error'));
     const address = http.address();
     this.boundPort = typeof address === 'object' && address !== null ? address.port : this.opts.port;
@@ -87,6 +98,7 @@ export class BTPServer {
 
   /** Closes every socket (in-flight requests reject with ERR_BTP_CLOSED) and the listener. */
   async stop(): Promise<void> {
+    this.stopRequested = true;
     const { http, wss } = this;
     if (http === undefined || wss === undefined) return;
     this.http = undefined;

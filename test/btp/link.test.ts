@@ -78,6 +78,25 @@ describe('two LinkManagers (A dials B)', { timeout: 10_000 }, () => {
     }
   });
 
+  it('works when both sides dial each other: one link over two sockets', async () => {
+    const a = await startManager({ nodeId: 'a' });
+    const b = await startManager({ nodeId: 'b' });
+    const twoOnA = nextEvent(a, 'link-sockets', (peer, count) => peer === 'b' && count === 2);
+    const twoOnB = nextEvent(b, 'link-sockets', (peer, count) => peer === 'a' && count === 2);
+    let ups = 0;
+    a.on('link-up', () => ups++);
+    a.addPeer({ id: 'b', url: `ws://127.0.0.1:${b.port}`, authToken: 'ab' });
+    b.addPeer({ id: 'a', url: `ws://127.0.0.1:${a.port}`, authToken: 'ab' });
+    try {
+      await Promise.all([twoOnA, twoOnB]);
+      assert.equal(ups, 1);
+      assert.equal(textOf(await a.request('b', [ilpEntry('x')])), 'a>x');
+      assert.equal(textOf(await b.request('a', [ilpEntry('y')])), 'b>y');
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+
   it('rejects unknown peers with ERR_PEER_UNKNOWN and unconnected ones with ERR_BTP_CLOSED', async () => {
     const a = await startManager({ nodeId: 'a' });
     try {

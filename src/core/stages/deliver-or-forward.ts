@@ -45,6 +45,8 @@ function linkFailure(s: PipelineServices, peerId: string, err: unknown): Reply {
       return reject('T01', `link to ${peerId} closed`, s.address());
     case 'ERR_BTP_LIMIT':
       return reject('T03', `too many packets in flight to ${peerId}`, s.address());
+    case 'ERR_BTP_PROTOCOL':
+      return reject('T00', `next hop ${peerId} answered without an ILP packet`, s.address());
     case 'ERR_BTP_REMOTE':
       return reject('F02', `next hop ${peerId} refused the packet: ${(err as Error).message}`, s.address());
     default:
