@@ -3,12 +3,13 @@
  * DESIGN §11: its DataAndMoneyStream assigns `this.closed`, which Node's Readable defines as a
  * getter only. An own accessor on the package's prototype, backed by a private symbol, shadows it.
  */
+import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import type { BtpPlugin } from './plugins.js';
 
 const require = createRequire(import.meta.url);
 
-export interface StreamMoneyStream {
+export interface StreamMoneyStream extends EventEmitter {
   readonly id: number;
   readonly totalSent: string;
   readonly totalReceived: string;
@@ -16,11 +17,9 @@ export interface StreamMoneyStream {
   setReceiveMax(limit: number | string): void;
   sendTotal(limit: number | string, opts?: { timeout?: number }): Promise<void>;
   on(event: 'money', listener: (amount: string) => void): this;
-  on(event: string, listener: (...args: unknown[]) => void): this;
-  once(event: string, listener: (...args: unknown[]) => void): this;
 }
 
-export interface StreamConnection {
+export interface StreamConnection extends EventEmitter {
   readonly connectionTag?: string;
   readonly sourceAccount: string;
   readonly destinationAccount: string | undefined;
@@ -33,11 +32,9 @@ export interface StreamConnection {
   end(): Promise<void>;
   destroy(err?: Error): Promise<void>;
   on(event: 'stream', listener: (stream: StreamMoneyStream) => void): this;
-  on(event: string, listener: (...args: unknown[]) => void): this;
-  once(event: string, listener: (...args: unknown[]) => void): this;
 }
 
-export interface StreamServer {
+export interface StreamServer extends EventEmitter {
   generateAddressAndSecret(connectionTag?: string): { destinationAccount: string; sharedSecret: Buffer };
   close(): Promise<void>;
   readonly assetCode: string;
@@ -46,7 +43,11 @@ export interface StreamServer {
 }
 
 interface StreamModule {
-  createServer(opts: { plugin: BtpPlugin; serverSecret?: Buffer; disconnectDelay?: number }): Promise<StreamServer>;
+  createServer(opts: {
+    plugin: BtpPlugin;
+    serverSecret?: Buffer;
+    disconnectDelay?: number;
+  }): Promise<StreamServer>;
   createConnection(opts: {
     plugin: BtpPlugin;
     destinationAccount: string;
@@ -61,7 +62,9 @@ const CLOSED = Symbol('closed');
 /** Applies the `closed` accessor once; idempotent. */
 function patchClosedAccessor(): void {
   // The class lives in dist/src/stream.js; require it by path (the package has no exports map).
-  const { DataAndMoneyStream } = require('ilp-protocol-stream/dist/src/stream.js') as { DataAndMoneyStream: { prototype: object } };
+  const { DataAndMoneyStream } = require('ilp-protocol-stream/dist/src/stream.js') as {
+    DataAndMoneyStream: { prototype: object };
+  };
   const proto = DataAndMoneyStream.prototype;
   if (Object.getOwnPropertyDescriptor(proto, 'closed') !== undefined) return;
   Object.defineProperty(proto, 'closed', {
