@@ -14,10 +14,14 @@ function collect(dir, out) {
 }
 
 const filter = process.argv.slice(2);
-const files = collect('dist/test', []).filter((f) => filter.length === 0 || filter.some((p) => f.includes(p)));
+const files = collect('dist/test', []).filter(
+  (f) => filter.length === 0 || filter.some((p) => f.includes(p)),
+);
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], {
+  stdio: 'inherit',
+});
 process.exit(result.status ?? 1);

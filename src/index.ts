@@ -3,11 +3,11 @@ export { BTPClient, BTPClientManager, BTPServer, LinkManager } from './btp/index
 export type { IlpFulfill, IlpPrepare, IlpReject, ProtocolData } from './codec/index.js';
 export {
   decodeBtpPacket,
-  decodeIlpPacket,
   decodeIldcpResponse,
+  decodeIlpPacket,
   encodeBtpPacket,
-  encodeIlpPacket,
   encodeIldcpResponse,
+  encodeIlpPacket,
   isValidAddress,
   REJECT_CODES,
 } from './codec/index.js';

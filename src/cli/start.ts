@@ -1,6 +1,7 @@
 /** Runs a node until SIGINT or SIGTERM, then stops it cleanly (in-flight packets answered). */
-import { ConnectorNode } from '../core/index.js';
+
 import { ConfigLoader } from '../config/index.js';
+import { ConnectorNode } from '../core/index.js';
 import { createLogger } from '../utils/logger.js';
 
 export async function startCommand(file: string): Promise<number> {

@@ -1,20 +1,38 @@
 /**
- * BTP 2.0 (RFC 23). Envelope: type UInt8 ‖ requestId UInt32 ‖ VarOctetString(content).
- * Content: Message (6) and Response (1) carry protocolData; Transfer (7) an amount and
- * protocolData; Error (2) code, name, triggeredAt, data and protocolData. BTP 1 types 3/4/5
- * are not supported (as in ilp-plugin-btp 1.5).
- * protocolData ::= SEQUENCE OF { protocolName IA5String, contentType UInt8, data OCTET STRING }
- * with the count as an OER VarUInt.
+ * BTP 2.0 (RFC 23 §"Overview" and asn1/BilateralTransferProtocol.asn), in OER (RFC 30).
+ * Envelope: type UInt8 ‖ requestId UInt32 ‖ VarOctetString(content), nothing after it.
+ * Content: Message (6) and Response (1) carry protocolData; Transfer (7, btp-packet's
+ * extension) an amount and protocolData; Error (2) code, name, triggeredAt, data, protocolData.
+ * BTP 1 types 3/4/5 (Prepare/Fulfill/Reject) are refused, as ilp-plugin-btp 1.5 does.
+ *   ProtocolData ::= SEQUENCE OF SEQUENCE { protocolName IA5String, contentType UInt8,
+ *                                           data OCTET STRING }
+ * with the SEQUENCE OF count as a VarUInt. Decoders are strict and throw only CodecError.
  */
 import { CodecError } from '../utils/errors.js';
-import { decodeAscii, decodeUtf8, lengthOfLength, MAX_UINT64, Reader, utf8Encoder, varUIntByteLength, Writer } from './oer.js';
-import { readGeneralizedTime, writeGeneralizedTime } from './time.js';
+import {
+  decodeAsciiAt,
+  decodeUtf8At,
+  isPrintableAscii,
+  lengthOfLength,
+  MAX_UINT64,
+  Reader,
+  uintByteLength,
+  utf8Length,
+  Writer,
+} from './oer.js';
+import { MAX_GENERALIZED_TIME_LENGTH, readGeneralizedTime, writeGeneralizedTime } from './time.js';
 
 export const BTP_TYPE = { response: 1, error: 2, message: 6, transfer: 7 } as const;
 export const CONTENT_TYPE = { octetStream: 0, textPlainUtf8: 1, json: 2 } as const;
-/** Bound on entries per packet: real traffic carries 1-3 (ilp, auth triple). */
+/** Bound on entries per packet: real traffic carries 1-3 (ilp, or the auth triple). */
 export const MAX_PROTOCOL_DATA_ENTRIES = 256;
+/** Bounds on IA5String fields the ASN.1 leaves unbounded (protocol names, error names). */
 export const MAX_PROTOCOL_NAME_LENGTH = 255;
+export const MAX_BTP_ERROR_NAME_LENGTH = 255;
+/** Error.data is OCTET STRING (SIZE (0..8192)) in RFC 23; we carry it as UTF-8 text. */
+export const MAX_BTP_ERROR_DATA_LENGTH = 8192;
+const BTP_HEADER_LENGTH = 5;
+const BTP_ERROR_CODE_LENGTH = 3;
 
 export interface ProtocolData {
   protocolName: string;
@@ -49,22 +67,33 @@ export interface BtpError {
 }
 export type BtpPacket = BtpMessage | BtpResponse | BtpTransfer | BtpError;
 
+/** Encoded names of the few protocols a link uses ('ilp', 'auth', ...), validated once. */
 const nameCache = new Map<string, Uint8Array>();
+const NAME_CACHE_SIZE = 64;
+
 function nameBytes(name: string): Uint8Array {
   let bytes = nameCache.get(name);
   if (bytes === undefined) {
-    if (!/^[\x20-\x7e]*$/.test(name) || name.length > MAX_PROTOCOL_NAME_LENGTH) {
-      throw new CodecError(`invalid BTP protocol name "${name}"`);
+    if (typeof name !== 'string' || name.length > MAX_PROTOCOL_NAME_LENGTH || !isPrintableAscii(name)) {
+      throw new CodecError(`invalid BTP protocol name ${JSON.stringify(String(name).slice(0, 64))}`);
     }
     bytes = Buffer.from(name, 'latin1');
-    if (nameCache.size < 64) nameCache.set(name, bytes);
+    if (nameCache.size < NAME_CACHE_SIZE) nameCache.set(name, bytes);
   }
   return bytes;
 }
 
 function protocolDataSize(entries: readonly ProtocolData[]): number {
-  let size = 1 + varUIntByteLength(BigInt(entries.length));
+  if (entries.length > MAX_PROTOCOL_DATA_ENTRIES) {
+    throw new CodecError(
+      `${entries.length} protocolData entries exceed the maximum ${MAX_PROTOCOL_DATA_ENTRIES}`,
+    );
+  }
+  let size = 1 + uintByteLength(entries.length);
   for (const e of entries) {
+    if (!Number.isInteger(e.contentType) || e.contentType < 0 || e.contentType > 255) {
+      throw new CodecError(`invalid BTP content type ${e.contentType}`);
+    }
     const n = nameBytes(e.protocolName).length;
     size += lengthOfLength(n) + n + 1 + lengthOfLength(e.data.length) + e.data.length;
   }
@@ -72,76 +101,131 @@ function protocolDataSize(entries: readonly ProtocolData[]): number {
 }
 
 function writeProtocolData(w: Writer, entries: readonly ProtocolData[]): void {
-  w.writeVarUInt(BigInt(entries.length));
+  w.writeVarUIntNumber(entries.length);
   for (const e of entries) {
-    if (!Number.isInteger(e.contentType) || e.contentType < 0 || e.contentType > 255) {
-      throw new CodecError(`invalid BTP content type ${e.contentType}`);
-    }
     w.writeVarOctetString(nameBytes(e.protocolName));
     w.writeUInt8(e.contentType);
     w.writeVarOctetString(e.data);
   }
 }
 
-function readProtocolData(r: Reader): ProtocolData[] {
-  const count = r.readVarUIntNumber(MAX_PROTOCOL_DATA_ENTRIES);
-  const entries: ProtocolData[] = new Array(count);
-  for (let i = 0; i < count; i++) {
-    const at = r.offset;
-    const protocolName = decodeAscii(r.readVarOctetString(MAX_PROTOCOL_NAME_LENGTH), 'protocol name', at);
-    const contentType = r.readUInt8();
-    const data = r.readVarOctetString();
-    entries[i] = { protocolName, contentType, data };
+/** The encoded variable fields of an Error, validated (RFC 23 §"Error"). */
+interface ErrorFields {
+  triggeredAt: string;
+  dataLength: number;
+  size: number;
+}
+
+function errorFields(p: BtpError): ErrorFields {
+  if (typeof p.code !== 'string' || p.code.length !== BTP_ERROR_CODE_LENGTH || !isPrintableAscii(p.code)) {
+    throw new CodecError(`BTP error code must be 3 ASCII characters, got ${JSON.stringify(p.code)}`);
   }
-  return entries;
+  if (typeof p.name !== 'string' || p.name.length > MAX_BTP_ERROR_NAME_LENGTH || !isPrintableAscii(p.name)) {
+    throw new CodecError(
+      `BTP error name must be printable ASCII of at most ${MAX_BTP_ERROR_NAME_LENGTH} chars`,
+    );
+  }
+  const triggeredAt = writeGeneralizedTime(p.triggeredAt);
+  if (typeof p.data !== 'string') throw new CodecError('BTP error data must be a string');
+  const dataLength = utf8Length(p.data);
+  if (dataLength > MAX_BTP_ERROR_DATA_LENGTH) {
+    throw new CodecError(`BTP error data of ${dataLength} bytes exceeds ${MAX_BTP_ERROR_DATA_LENGTH}`);
+  }
+  const size =
+    BTP_ERROR_CODE_LENGTH +
+    lengthOfLength(p.name.length) +
+    p.name.length +
+    lengthOfLength(triggeredAt.length) +
+    triggeredAt.length +
+    lengthOfLength(dataLength) +
+    dataLength;
+  return { triggeredAt, dataLength, size };
 }
 
 function checkRequestId(id: number): void {
-  if (!Number.isInteger(id) || id < 0 || id > 0xffff_ffff) throw new CodecError(`invalid BTP requestId ${id}`);
+  if (!Number.isInteger(id) || id < 0 || id > 0xffff_ffff)
+    throw new CodecError(`invalid BTP requestId ${id}`);
 }
 
 export function encodeBtpPacket(p: BtpPacket): Uint8Array {
   checkRequestId(p.requestId);
   let content = protocolDataSize(p.protocolData);
-  let errorFields: { name: Uint8Array; at: Uint8Array; data: Uint8Array } | undefined;
+  let error: ErrorFields | undefined;
   if (p.type === BTP_TYPE.transfer) {
-    if (p.amount < 0n || p.amount > MAX_UINT64) throw new CodecError(`BTP transfer amount out of range: ${p.amount}`);
+    if (p.amount < 0n || p.amount > MAX_UINT64)
+      throw new CodecError(`BTP transfer amount out of range: ${p.amount}`);
     content += 8;
   } else if (p.type === BTP_TYPE.error) {
-    if (!/^[\x20-\x7e]{3}$/.test(p.code)) throw new CodecError(`BTP error code must be 3 ASCII characters, got "${p.code}"`);
-    if (!/^[\x20-\x7e]*$/.test(p.name)) throw new CodecError('BTP error name must be ASCII');
-    errorFields = {
-      name: Buffer.from(p.name, 'latin1'),
-      at: Buffer.from(writeGeneralizedTime(p.triggeredAt), 'latin1'),
-      data: utf8Encoder.encode(p.data),
-    };
-    const { name, at, data } = errorFields;
-    content += 3 + lengthOfLength(name.length) + name.length + lengthOfLength(at.length) + at.length;
-    content += lengthOfLength(data.length) + data.length;
+    error = errorFields(p);
+    content += error.size;
   } else if (p.type !== BTP_TYPE.message && p.type !== BTP_TYPE.response) {
-    throw new CodecError(`unsupported BTP packet type ${(p as { type: number }).type}`);
+    throw new CodecError(`unsupported BTP packet type ${(p as { type: unknown }).type}`);
   }
-  const w = new Writer(5 + lengthOfLength(content) + content);
+  const w = new Writer(BTP_HEADER_LENGTH + lengthOfLength(content) + content);
   w.writeUInt8(p.type);
   w.writeUInt32(p.requestId);
   w.writeLength(content);
   if (p.type === BTP_TYPE.transfer) w.writeUInt64(p.amount);
-  if (p.type === BTP_TYPE.error && errorFields) {
+  if (p.type === BTP_TYPE.error && error !== undefined) {
     w.writeAscii(p.code);
-    w.writeVarOctetString(errorFields.name);
-    w.writeVarOctetString(errorFields.at);
-    w.writeVarOctetString(errorFields.data);
+    w.writeVarAscii(p.name);
+    w.writeVarAscii(error.triggeredAt);
+    w.writeVarUtf8(p.data, error.dataLength);
   }
   writeProtocolData(w, p.protocolData);
   return w.finish();
 }
 
+/** Printable-ASCII IA5String of at most `max` chars. */
+function readPrintable(r: Reader, max: number, what: string): string {
+  const at = r.offset;
+  const text = r.readVarLatin1(max);
+  if (!isPrintableAscii(text)) throw new CodecError(`${what} must be printable ASCII`, at);
+  return text;
+}
+
+function readProtocolData(r: Reader): ProtocolData[] {
+  const count = r.readVarUIntNumber(MAX_PROTOCOL_DATA_ENTRIES);
+  const entries: ProtocolData[] = [];
+  for (let i = 0; i < count; i++) {
+    const protocolName = readPrintable(r, MAX_PROTOCOL_NAME_LENGTH, 'protocol name');
+    const contentType = r.readUInt8();
+    entries.push({ protocolName, contentType, data: r.readVarOctetString() });
+  }
+  return entries;
+}
+
+function readError(r: Reader, requestId: number): BtpError {
+  const codeAt = r.take(BTP_ERROR_CODE_LENGTH);
+  const code = decodeAsciiAt(r.bytes, codeAt, codeAt + BTP_ERROR_CODE_LENGTH, 'BTP error code');
+  const name = readPrintable(r, MAX_BTP_ERROR_NAME_LENGTH, 'BTP error name');
+  const timeAt = r.offset;
+  const triggeredAt = readGeneralizedTime(r.readVarLatin1(MAX_GENERALIZED_TIME_LENGTH), timeAt);
+  const dataAt = r.offset;
+  const dataLength = r.readBoundedLength(MAX_BTP_ERROR_DATA_LENGTH);
+  const dataStart = r.take(dataLength);
+  const data = decodeUtf8At(r.bytes, dataStart, dataStart + dataLength, 'BTP error data', dataAt);
+  return {
+    type: BTP_TYPE.error,
+    requestId,
+    code,
+    name,
+    triggeredAt,
+    data,
+    protocolData: readProtocolData(r),
+  };
+}
+
+/** Decodes one BTP frame; the content must end exactly where the frame does. */
 export function decodeBtpPacket(bytes: Uint8Array): BtpPacket {
-  const outer = new Reader(bytes);
-  const type = outer.readUInt8();
-  const requestId = outer.readUInt32();
-  const r = outer.readVarOctetReader();
-  outer.done('BTP envelope');
+  const r = new Reader(bytes);
+  const type = r.readUInt8();
+  const requestId = r.readUInt32();
+  const length = r.readLength();
+  if (length > r.remaining)
+    throw new CodecError(`BTP envelope claims ${length} bytes, ${r.remaining} follow`, 5);
+  if (length < r.remaining)
+    throw new CodecError(`${r.remaining - length} trailing byte(s) after the BTP packet`, r.offset + length);
   let packet: BtpPacket;
   switch (type) {
     case BTP_TYPE.message:
@@ -153,18 +237,9 @@ export function decodeBtpPacket(bytes: Uint8Array): BtpPacket {
       packet = { type, requestId, amount, protocolData: readProtocolData(r) };
       break;
     }
-    case BTP_TYPE.error: {
-      const codeAt = r.offset;
-      const code = decodeAscii(r.readOctetString(3), 'BTP error code', codeAt);
-      const nameAt = r.offset;
-      const name = decodeAscii(r.readVarOctetString(), 'BTP error name', nameAt);
-      const timeAt = r.offset;
-      const triggeredAt = readGeneralizedTime(decodeAscii(r.readVarOctetString(64), 'triggeredAt', timeAt), timeAt);
-      const dataAt = r.offset;
-      const data = decodeUtf8(r.readVarOctetString(), 'BTP error data', dataAt);
-      packet = { type, requestId, code, name, triggeredAt, data, protocolData: readProtocolData(r) };
+    case BTP_TYPE.error:
+      packet = readError(r, requestId);
       break;
-    }
     default:
       throw new CodecError(`unsupported BTP packet type ${type}`, 0);
   }
@@ -174,7 +249,7 @@ export function decodeBtpPacket(bytes: Uint8Array): BtpPacket {
 
 /** Reads just the type and requestId, for answering a frame whose body does not decode. */
 export function peekBtpHeader(bytes: Uint8Array): { type: number; requestId: number } | undefined {
-  if (bytes.length < 5) return undefined;
+  if (bytes.length < BTP_HEADER_LENGTH) return undefined;
   const r = new Reader(bytes);
   return { type: r.readUInt8(), requestId: r.readUInt32() };
 }

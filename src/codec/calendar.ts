@@ -5,7 +5,7 @@
  * Feb 30, so validating through it needs a second Date and a round trip; and formatting through
  * a Date costs an object per packet on the forwarding path. Days are counted from 1970-01-01
  * with the usual era (400-year) decomposition, months counted from March so that the leap day
- * falls last.
+ * falls last in the year.
  */
 
 export const MS_PER_DAY = 86_400_000;
@@ -37,31 +37,26 @@ export function daysFromCivil(year: number, month: number, day: number): number 
   return era * DAYS_PER_ERA + dayOfEra - EPOCH_SHIFT_DAYS;
 }
 
-/** The parts of a UTC instant; one object reused by the writers (they run synchronously). */
-export interface CivilTime {
+/** A calendar date; `civilFromDays` reuses one object (the writers run synchronously). */
+export interface CivilDate {
   year: number;
   month: number;
   day: number;
-  hour: number;
-  minute: number;
-  second: number;
-  millisecond: number;
 }
 
-const scratch: CivilTime = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0, millisecond: 0 };
+const scratch: CivilDate = { year: 0, month: 0, day: 0 };
 
-/**
- * Splits integral UTC milliseconds into calendar parts. Returns a shared object that the next
- * call overwrites: read it at once.
- */
-export function civilFromMs(ms: number): CivilTime {
-  const days = Math.floor(ms / MS_PER_DAY);
-  let msOfDay = ms - days * MS_PER_DAY;
+/** The date `days` after 1970-01-01, in a shared object the next call overwrites: read it at once. */
+export function civilFromDays(days: number): CivilDate {
   const z = days + EPOCH_SHIFT_DAYS;
   const era = Math.floor(z / DAYS_PER_ERA);
   const dayOfEra = z - era * DAYS_PER_ERA;
   const yearOfEra = Math.floor(
-    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365,
+    (dayOfEra -
+      Math.floor(dayOfEra / 1460) +
+      Math.floor(dayOfEra / 36_524) -
+      Math.floor(dayOfEra / 146_096)) /
+      365,
   );
   const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
   const monthFromMarch = Math.floor((5 * dayOfYear + 2) / 153);
@@ -69,11 +64,5 @@ export function civilFromMs(ms: number): CivilTime {
   scratch.year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
   scratch.month = month;
   scratch.day = dayOfYear - Math.floor((153 * monthFromMarch + 2) / 5) + 1;
-  scratch.hour = Math.floor(msOfDay / 3_600_000);
-  msOfDay -= scratch.hour * 3_600_000;
-  scratch.minute = Math.floor(msOfDay / 60_000);
-  msOfDay -= scratch.minute * 60_000;
-  scratch.second = Math.floor(msOfDay / 1000);
-  scratch.millisecond = msOfDay - scratch.second * 1000;
   return scratch;
 }

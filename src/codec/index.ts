@@ -2,15 +2,16 @@ export { isUnder, isValidAddress, isValidSegment, MAX_ADDRESS_LENGTH } from './a
 export type { BtpError, BtpMessage, BtpPacket, BtpResponse, BtpTransfer, ProtocolData } from './btp.js';
 export { BTP_TYPE, CONTENT_TYPE, decodeBtpPacket, encodeBtpPacket, peekBtpHeader } from './btp.js';
 export type { IldcpResponse } from './ildcp.js';
-export { decodeIldcpResponse, encodeIldcpResponse, ILDCP_CONDITION, ILDCP_DESTINATION, ILDCP_FULFILLMENT } from './ildcp.js';
+export {
+  decodeIldcpResponse,
+  encodeIldcpResponse,
+  ILDCP_CONDITION,
+  ILDCP_DESTINATION,
+  ILDCP_FULFILLMENT,
+} from './ildcp.js';
 export type { IlpFulfill, IlpPacket, IlpPrepare, IlpReject, IlpReply } from './ilp.js';
 export {
   CONDITION_LENGTH,
-  decodeFulfill,
-  decodeIlpPacket,
-  decodeIlpReply,
-  decodePrepare,
-  decodeReject,
   encodeFulfill,
   encodeIlpPacket,
   encodePrepare,
@@ -21,5 +22,6 @@ export {
   MAX_MESSAGE_LENGTH,
   patchPrepare,
 } from './ilp.js';
+export { decodeFulfill, decodeIlpPacket, decodeIlpReply, decodePrepare, decodeReject } from './ilp-decode.js';
 export type { RejectCode } from './reject-codes.js';
 export { isValidRejectCode, REJECT_CODES } from './reject-codes.js';

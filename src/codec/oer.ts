@@ -4,7 +4,17 @@
  * (IA5String and UTF8String fields). This module gathers their names for the packet codecs.
  */
 export { Reader } from './reader.js';
-export { decodeAscii, decodeUtf8, isPrintableAscii, latin1, utf8Encoder } from './text.js';
+export {
+  decodeAscii,
+  decodeAsciiAt,
+  decodeUtf8,
+  decodeUtf8At,
+  isPrintableAscii,
+  latin1,
+  quote,
+  utf8Encoder,
+  utf8Length,
+} from './text.js';
 export {
   allocate,
   lengthOfLength,

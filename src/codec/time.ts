@@ -16,7 +16,7 @@
  */
 import { CodecError } from '../utils/errors.js';
 import {
-  civilFromMs,
+  civilFromDays,
   daysFromCivil,
   daysInMonth,
   MAX_FOUR_DIGIT_YEAR_MS,
@@ -55,10 +55,41 @@ function textDigitsAt(text: string, at: number, count: number): number {
 }
 
 /** UTC ms of a date and time whose parts are in range, or NaN when the date does not exist. */
-function toMs(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
+function toMs(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+): number {
   if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return Number.NaN;
   if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0) return Number.NaN;
   return daysFromCivil(year, month, day) * MS_PER_DAY + hour * 3_600_000 + minute * 60_000 + second * 1000;
+}
+
+/**
+ * Packets in flight expire on the same day, so the calendar work for "YYYYMMDD" is done once
+ * per day on each side: the last date read (its 8 digits and start of day) and the last date
+ * written. Only valid dates enter the caches.
+ */
+const readDigits = new Uint8Array(8);
+let readDayMs = Number.NaN;
+const writtenDigits = new Uint8Array(8);
+let writtenDayMs = Number.NaN;
+
+/** Start of the day, in UTC ms, of the "YYYYMMDD" at `bytes[at]`, or NaN when invalid. */
+function readDay(bytes: Uint8Array, at: number): number {
+  let i = 0;
+  while (i < 8 && bytes[at + i] === readDigits[i]) i++;
+  if (i === 8) return readDayMs;
+  const year = digitsAt(bytes, at, 4);
+  const dayMs = toMs(year, digitsAt(bytes, at + 4, 2), digitsAt(bytes, at + 6, 2), 0, 0, 0);
+  if (!Number.isNaN(dayMs)) {
+    readDigits.set(bytes.subarray(at, at + 8));
+    readDayMs = dayMs;
+  }
+  return dayMs;
 }
 
 /**
@@ -66,17 +97,24 @@ function toMs(year: number, month: number, day: number, hour: number, minute: nu
  * `errorAt` is the packet offset reported when it is invalid.
  */
 export function readIlpTimestampAt(bytes: Uint8Array, at: number, errorAt = at): number {
-  const year = digitsAt(bytes, at, 4);
+  const hour = digitsAt(bytes, at + 8, 2);
+  const minute = digitsAt(bytes, at + 10, 2);
   const second = digitsAt(bytes, at + 12, 2);
   const millis = digitsAt(bytes, at + 14, 3);
-  if (year < 0 || second < 0 || second > 59 || millis < 0) {
-    throw new CodecError('ILP timestamp must be 17 digits with seconds 00-59', errorAt);
+  const dayMs = readDay(bytes, at);
+  if (
+    Number.isNaN(dayMs) ||
+    hour < 0 ||
+    hour > 23 ||
+    minute < 0 ||
+    minute > 59 ||
+    second < 0 ||
+    second > 59 ||
+    millis < 0
+  ) {
+    throw new CodecError('ILP timestamp must be 17 digits of a valid UTC date and time', errorAt);
   }
-  const month = digitsAt(bytes, at + 4, 2);
-  const day = digitsAt(bytes, at + 6, 2);
-  const ms = toMs(year, month, day, digitsAt(bytes, at + 8, 2), digitsAt(bytes, at + 10, 2), second);
-  if (Number.isNaN(ms)) throw new CodecError('ILP timestamp is not a valid UTC date and time', errorAt);
-  return ms + millis;
+  return dayMs + hour * 3_600_000 + minute * 60_000 + second * 1000 + millis;
 }
 
 /** Reads a 17-byte ILP timestamp; `base` is its offset in the packet, for error messages. */
@@ -102,14 +140,26 @@ function putDigits(out: Uint8Array, at: number, value: number, width: number): v
 /** Writes the 17 ASCII digits of `ms` (UTC, fractions of a millisecond dropped) into `out` at `at`. */
 export function writeIlpTimestamp(ms: number, out: Uint8Array, at: number): void {
   checkEncodable(ms, 'expiry');
-  const t = civilFromMs(Math.floor(ms));
-  putDigits(out, at, t.year, 4);
-  putDigits(out, at + 4, t.month, 2);
-  putDigits(out, at + 6, t.day, 2);
-  putDigits(out, at + 8, t.hour, 2);
-  putDigits(out, at + 10, t.minute, 2);
-  putDigits(out, at + 12, t.second, 2);
-  putDigits(out, at + 14, t.millisecond, 3);
+  const whole = Math.floor(ms);
+  const dayMs = Math.floor(whole / MS_PER_DAY) * MS_PER_DAY;
+  if (dayMs !== writtenDayMs) {
+    const t = civilFromDays(dayMs / MS_PER_DAY);
+    putDigits(writtenDigits, 0, t.year, 4);
+    putDigits(writtenDigits, 4, t.month, 2);
+    putDigits(writtenDigits, 6, t.day, 2);
+    writtenDayMs = dayMs;
+  }
+  for (let i = 0; i < 8; i++) out[at + i] = writtenDigits[i]!;
+  let rest = whole - dayMs;
+  const hour = Math.floor(rest / 3_600_000);
+  rest -= hour * 3_600_000;
+  const minute = Math.floor(rest / 60_000);
+  rest -= minute * 60_000;
+  const second = Math.floor(rest / 1000);
+  putDigits(out, at + 8, hour, 2);
+  putDigits(out, at + 10, minute, 2);
+  putDigits(out, at + 12, second, 2);
+  putDigits(out, at + 14, rest - second * 1000, 3);
 }
 
 /** Milliseconds of ".f", ".ff" or ".fff" starting at the dot, or -1 when malformed. */

@@ -78,6 +78,17 @@ export function writeUInt64At(out: Uint8Array, at: number, value: bigint): void 
   out[at + 7] = lo & 0xff;
 }
 
+/**
+ * Node's native string writers behind `buf.write(text, offset, length, encoding)`, called
+ * directly as `latin1` in text.ts does (they accept any Uint8Array): 1.5x a JS loop for
+ * ASCII, 3x TextEncoder for UTF-8. Looked up once, with fallbacks.
+ */
+type NativeWrite = (this: Uint8Array, text: string, offset: number, length: number) => number;
+const nativeWrites = Buffer.prototype as unknown as { latin1Write?: NativeWrite; utf8Write?: NativeWrite };
+const nativeLatin1Write = nativeWrites.latin1Write;
+const nativeUtf8Write = nativeWrites.utf8Write;
+const utf8Encoder = new TextEncoder();
+
 export class Writer {
   readonly bytes: Uint8Array;
   offset: number;
@@ -156,12 +167,32 @@ export class Writer {
 
   /** Writes a string byte per char; callers validate the characters first. */
   writeAscii(text: string): void {
+    if (nativeLatin1Write !== undefined) {
+      this.offset += nativeLatin1Write.call(this.bytes, text, this.offset, text.length);
+      return;
+    }
     for (let i = 0; i < text.length; i++) this.bytes[this.offset++] = text.charCodeAt(i);
   }
 
   writeVarAscii(text: string): void {
     this.writeLength(text.length);
     this.writeAscii(text);
+  }
+
+  /** Writes `text` as UTF-8 of `byteLength` bytes, measured by `utf8Length` (text.ts). */
+  writeUtf8(text: string, byteLength: number): void {
+    if (byteLength === text.length) {
+      this.writeAscii(text);
+    } else if (nativeUtf8Write !== undefined) {
+      this.offset += nativeUtf8Write.call(this.bytes, text, this.offset, byteLength);
+    } else {
+      this.offset += utf8Encoder.encodeInto(text, this.bytes.subarray(this.offset)).written;
+    }
+  }
+
+  writeVarUtf8(text: string, byteLength: number): void {
+    this.writeLength(byteLength);
+    this.writeUtf8(text, byteLength);
   }
 
   /** Returns the written bytes, asserting the measurement was exact. */

@@ -4,8 +4,21 @@
  */
 import { EventEmitter } from 'node:events';
 import { LinkManager } from '../btp/index.js';
-import { type BtpMessage, type BtpTransfer, CONTENT_TYPE, encodePrepare, type ProtocolData } from '../codec/index.js';
-import { allowNoAuth, ConfigLoader, type ConnectorConfig, type Env, type ResolvedConfig, resolvePeerSecret } from '../config/index.js';
+import {
+  type BtpMessage,
+  type BtpTransfer,
+  CONTENT_TYPE,
+  encodePrepare,
+  type ProtocolData,
+} from '../codec/index.js';
+import {
+  allowNoAuth,
+  ConfigLoader,
+  type ConnectorConfig,
+  type Env,
+  type ResolvedConfig,
+  resolvePeerSecret,
+} from '../config/index.js';
 import { HealthServer, type NodeHealth } from '../http/index.js';
 import { type Ledger, MemoryLedger } from '../ledger/index.js';
 import { RoutingTable } from '../routing/index.js';
@@ -118,13 +131,15 @@ export class ConnectorNode extends EventEmitter {
   // ── lifecycle ────────────────────────────────────────────────────────────
 
   async start(): Promise<void> {
-    if (this.state !== 'new') throw new ConnectorError('ERR_ALREADY_STARTED', `cannot start: node is ${this.state}`);
+    if (this.state !== 'new')
+      throw new ConnectorError('ERR_ALREADY_STARTED', `cannot start: node is ${this.state}`);
     this.state = 'starting';
     try {
       await this.ledger.open();
       await this.ledger.createAccount(SELF_ACCOUNT);
       this.routes.addRoute(this.ilpAddress, this.config.nodeId);
-      for (const route of this.config.routes) this.routes.addRoute(route.prefix, route.nextHop, route.priority);
+      for (const route of this.config.routes)
+        this.routes.addRoute(route.prefix, route.nextHop, route.priority);
       await this.links.start();
       for (const peer of this.config.peers) await this.peerManager.add(peer);
       this.health = new HealthServer(() => this.healthStatus());
@@ -132,7 +147,12 @@ export class ConnectorNode extends EventEmitter {
       this.state = 'started';
       this.startedAtMs = Date.now();
       this.logger.info(
-        { nodeId: this.config.nodeId, ilpAddress: this.ilpAddress, btpPort: this.links.port, healthPort: this.health.port },
+        {
+          nodeId: this.config.nodeId,
+          ilpAddress: this.ilpAddress,
+          btpPort: this.links.port,
+          healthPort: this.health.port,
+        },
         'connector started',
       );
     } catch (err) {
@@ -151,7 +171,8 @@ export class ConnectorNode extends EventEmitter {
     }
     this.state = 'stopping';
     const drained = await this.packets.drain(this.config.packet.maxHoldTimeMs + 1000);
-    if (!drained) this.logger.warn({ inFlight: this.packets.packetsInFlight }, 'stopped with packets still in flight');
+    if (!drained)
+      this.logger.warn({ inFlight: this.packets.packetsInFlight }, 'stopped with packets still in flight');
     // Replies of the last packets reach ws.send() through promise continuations only; one turn
     // of the event loop lets every one of them run before the sockets close.
     await new Promise<void>((resolve) => setImmediate(resolve));
@@ -163,7 +184,8 @@ export class ConnectorNode extends EventEmitter {
   private async release(): Promise<void> {
     const results = await Promise.allSettled([this.links.stop(), this.health?.close()]);
     await this.ledger.close().catch((err: unknown) => this.logger.error({ err }, 'ledger close failed'));
-    for (const r of results) if (r.status === 'rejected') this.logger.error({ err: r.reason }, 'shutdown step failed');
+    for (const r of results)
+      if (r.status === 'rejected') this.logger.error({ err: r.reason }, 'shutdown step failed');
   }
 
   // ── packets ──────────────────────────────────────────────────────────────
@@ -191,7 +213,8 @@ export class ConnectorNode extends EventEmitter {
     };
     const raw = encodePrepare(prepare);
     const reply = await this.packets.handle(undefined, raw, prepare);
-    if (reply.type === 13) return { type: 13, fulfillment: asBuffer(reply.fulfillment), data: asBuffer(reply.data) };
+    if (reply.type === 13)
+      return { type: 13, fulfillment: asBuffer(reply.fulfillment), data: asBuffer(reply.data) };
     const { code, triggeredBy, message, data } = reply;
     return { type: 14, code, triggeredBy, message, data: asBuffer(data) };
   }
@@ -254,11 +277,17 @@ export class ConnectorNode extends EventEmitter {
   }
 
   async openChannel(peerId: string, _amount: bigint): Promise<void> {
-    throw new ConnectorError('ERR_SETTLEMENT_UNAVAILABLE', `cannot open a channel with ${peerId}: settlement is not available`);
+    throw new ConnectorError(
+      'ERR_SETTLEMENT_UNAVAILABLE',
+      `cannot open a channel with ${peerId}: settlement is not available`,
+    );
   }
 
   async getChannelState(peerId: string): Promise<never> {
-    throw new ConnectorError('ERR_SETTLEMENT_UNAVAILABLE', `no channel state for ${peerId}: settlement is not available`);
+    throw new ConnectorError(
+      'ERR_SETTLEMENT_UNAVAILABLE',
+      `no channel state for ${peerId}: settlement is not available`,
+    );
   }
 
   // ── inspection ───────────────────────────────────────────────────────────

@@ -12,7 +12,11 @@ import type { LinkSender } from './context.js';
 
 const EMPTY = new Uint8Array(0);
 
-export async function fetchIldcp(links: LinkSender, parentId: string, timeoutMs: number): Promise<IldcpResponse> {
+export async function fetchIldcp(
+  links: LinkSender,
+  parentId: string,
+  timeoutMs: number,
+): Promise<IldcpResponse> {
   const prepare = encodePrepare({
     amount: 0n,
     expiresAt: new Date(Date.now() + timeoutMs),
@@ -22,7 +26,10 @@ export async function fetchIldcp(links: LinkSender, parentId: string, timeoutMs:
   });
   const reply = decodeIlpReply(await links.sendIlp(parentId, prepare, timeoutMs));
   if (reply.type === 14) {
-    throw new ConnectorError('ERR_BTP_REMOTE', `IL-DCP request to ${parentId} rejected: ${reply.code} ${reply.message}`);
+    throw new ConnectorError(
+      'ERR_BTP_REMOTE',
+      `IL-DCP request to ${parentId} rejected: ${reply.code} ${reply.message}`,
+    );
   }
   return decodeIldcpResponse(reply.data);
 }

@@ -38,9 +38,13 @@ export class LocalDelivery {
     const sourcePeer = ctx.source?.id ?? 'self';
     let response: LocalDeliveryResponse;
     try {
-      response = await withDeadline(handler(toRequest(ctx, sourcePeer), sourcePeer), ctx.prepare.expiresAt.getTime() - Date.now());
+      response = await withDeadline(
+        handler(toRequest(ctx, sourcePeer), sourcePeer),
+        ctx.prepare.expiresAt.getTime() - Date.now(),
+      );
     } catch (err) {
-      if (err === DEADLINE) return reject('R00', 'local handler did not answer before the packet expired', address);
+      if (err === DEADLINE)
+        return reject('R00', 'local handler did not answer before the packet expired', address);
       this.options.logger.error({ err }, 'local delivery handler threw');
       return reject('T00', 'internal error in the local handler', address);
     }
@@ -94,7 +98,8 @@ function toReply(res: LocalDeliveryResponse, ctx: PacketContext, address: string
   try {
     if (res?.fulfill) {
       const fulfillment = fromB64(res.fulfill.fulfillment, 'fulfillment');
-      if (fulfillment.length !== 32) return reject('F99', 'local handler returned a fulfillment that is not 32 bytes', address);
+      if (fulfillment.length !== 32)
+        return reject('F99', 'local handler returned a fulfillment that is not 32 bytes', address);
       if (!fulfills(fulfillment, ctx.prepare.executionCondition)) {
         return reject('F05', 'fulfillment does not match the execution condition', address);
       }
@@ -102,7 +107,12 @@ function toReply(res: LocalDeliveryResponse, ctx: PacketContext, address: string
     }
     if (res?.reject) {
       const code = /^[\x20-\x7e]{3}$/.test(res.reject.code) ? res.reject.code : 'F99';
-      const out: IlpReject = reject(code, String(res.reject.message ?? ''), address, checkedData(fromB64(res.reject.data, 'reject data')));
+      const out: IlpReject = reject(
+        code,
+        String(res.reject.message ?? ''),
+        address,
+        checkedData(fromB64(res.reject.data, 'reject data')),
+      );
       return out;
     }
   } catch (err) {

@@ -66,7 +66,11 @@ export function validateResponseData(data: string | undefined, logger?: Logger):
   return data;
 }
 
-function acceptToResponse(request: LocalDeliveryRequest, res: PaymentResponse, logger?: Logger): LocalDeliveryResponse {
+function acceptToResponse(
+  request: LocalDeliveryRequest,
+  res: PaymentResponse,
+  logger?: Logger,
+): LocalDeliveryResponse {
   const data = validateResponseData(res.data, logger);
   let fulfillment = res.fulfillment;
   if (fulfillment === undefined) {

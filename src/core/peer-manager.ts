@@ -44,7 +44,10 @@ export class PeerManager {
     for (const r of peer.routes ?? []) routes.addRoute(r.prefix, peer.id, r.priority);
     if (peer.relation === 'child') routes.addRoute(`${this.d.address()}.${peer.id}`, peer.id);
     if (peer.relation === 'parent') routes.addRoute('', peer.id, Number.MIN_SAFE_INTEGER);
-    const btpPeer = settings.url === undefined ? { id: peer.id, authToken: peer.authToken } : { id: peer.id, url: settings.url, authToken: peer.authToken };
+    const btpPeer =
+      settings.url === undefined
+        ? { id: peer.id, authToken: peer.authToken }
+        : { id: peer.id, url: settings.url, authToken: peer.authToken };
     links.addPeer(btpPeer);
   }
 
@@ -52,7 +55,10 @@ export class PeerManager {
   async register(request: PeerRegistrationRequest): Promise<void> {
     const input: Record<string, unknown> = { ...request };
     if (typeof request.evmAddress === 'string' && !EVM_ADDRESS.test(request.evmAddress)) {
-      this.d.logger.warn({ peerId: request.id }, 'evmAddress is not a valid EVM address; settlement with this peer is off');
+      this.d.logger.warn(
+        { peerId: request.id },
+        'evmAddress is not a valid EVM address; settlement with this peer is off',
+      );
       delete input.evmAddress;
     }
     if (input.authToken === undefined) input.authToken = '';
@@ -62,7 +68,12 @@ export class PeerManager {
   async remove(peerId: string, removeRoutes: boolean): Promise<RemovePeerResult> {
     const { peers, routes, links } = this.d;
     if (!peers.has(peerId)) return { peerId, removed: false, removedRoutes: [] };
-    const removedRoutes = removeRoutes ? routes.listRoutes().filter((r) => r.nextHop === peerId).map((r) => r.prefix) : [];
+    const removedRoutes = removeRoutes
+      ? routes
+          .listRoutes()
+          .filter((r) => r.nextHop === peerId)
+          .map((r) => r.prefix)
+      : [];
     if (removeRoutes) routes.removeRoutesVia(peerId);
     peers.delete(peerId);
     await links.removePeer(peerId);

@@ -28,5 +28,10 @@ export function composePipeline(services: PipelineServices, stages = STAGES): Ne
   const terminal: Next = () => {
     throw new Error('pipeline bug: the last stage called next');
   };
-  return built.reduceRight<Next>((next, stage) => (ctx: PacketContext): Promise<Reply> | Reply => stage(ctx, next), terminal);
+  return built.reduceRight<Next>(
+    (next, stage) =>
+      (ctx: PacketContext): Promise<Reply> | Reply =>
+        stage(ctx, next),
+    terminal,
+  );
 }

@@ -3,7 +3,12 @@ import type { IlpReject } from '../codec/index.js';
 
 const EMPTY = new Uint8Array(0);
 
-export function reject(code: string, message: string, triggeredBy: string, data: Uint8Array = EMPTY): IlpReject {
+export function reject(
+  code: string,
+  message: string,
+  triggeredBy: string,
+  data: Uint8Array = EMPTY,
+): IlpReject {
   return { type: 14, code, triggeredBy, message, data };
 }
 

@@ -27,7 +27,8 @@ export interface NodeHealth {
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy' | 'starting';
 
 export function summarize(h: NodeHealth): { status: HealthStatus; ready: boolean } {
-  if (h.state !== 'started') return { status: h.state === 'new' || h.state === 'starting' ? 'starting' : 'unhealthy', ready: false };
+  if (h.state !== 'started')
+    return { status: h.state === 'new' || h.state === 'starting' ? 'starting' : 'unhealthy', ready: false };
   const required = h.peers.filter((p) => p.dialed || p.relation === 'parent');
   const down = required.filter((p) => !p.connected).length;
   const ready = down === 0;

@@ -66,7 +66,11 @@ describe('connector start', () => {
     assert.equal(ready?.status, 200, output);
     const health = await fetch(`${base}/health`);
     assert.equal(health.status, 200);
-    const body = (await health.json()) as { status: string; nodeId: string; peers: Array<{ id: string; connected: boolean }> };
+    const body = (await health.json()) as {
+      status: string;
+      nodeId: string;
+      peers: Array<{ id: string; connected: boolean }>;
+    };
     assert.equal(body.status, 'healthy');
     assert.equal(body.nodeId, 'connector-a');
     assert.deepEqual(body.peers, [{ id: 'peer-b', connected: true, relation: 'peer' }]);
@@ -96,12 +100,27 @@ describe('connector validate', () => {
     const file = join(dir, 'bad.yaml');
     writeFileSync(
       file,
-      ['nodeId: "bad id"', 'btpServerPort: 70000', 'environment: prod', 'peers:', '  - id: x', '    url: http://nope', 'routes:', '  - prefix: g.y', '    nextHop: ghost', ''].join('\n'),
+      [
+        'nodeId: "bad id"',
+        'btpServerPort: 70000',
+        'environment: prod',
+        'peers:',
+        '  - id: x',
+        '    url: http://nope',
+        'routes:',
+        '  - prefix: g.y',
+        '    nextHop: ghost',
+        '',
+      ].join('\n'),
     );
     const res = run(['validate', file]);
     assert.equal(res.status, 1);
     for (const path of ['nodeId', 'btpServerPort', 'environment', 'peers.0.url', 'routes.0.nextHop']) {
-      assert.match(res.stderr, new RegExp(`- ${path.replace('.', '\\.')}:`), `missing ${path} in:\n${res.stderr}`);
+      assert.match(
+        res.stderr,
+        new RegExp(`- ${path.replace('.', '\\.')}:`),
+        `missing ${path} in:\n${res.stderr}`,
+      );
     }
   });
 

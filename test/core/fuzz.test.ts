@@ -27,7 +27,9 @@ before(async () => {
   alice = await dialPlugin(node.btpPort, 'alice', 'a');
   alice.registerDataHandler(async () => Buffer.alloc(0));
   bob = await dialPlugin(node.btpPort, 'bob', 'b');
-  bob.registerDataHandler(async () => IlpPacket.serializeIlpFulfill({ fulfillment: lock.fulfillment, data: Buffer.alloc(0) }));
+  bob.registerDataHandler(async () =>
+    IlpPacket.serializeIlpFulfill({ fulfillment: lock.fulfillment, data: Buffer.alloc(0) }),
+  );
   await Promise.all([waitConnected(node, 'alice'), waitConnected(node, 'bob')]);
 });
 
@@ -54,11 +56,17 @@ const mutated = fc.tuple(fc.nat(400), fc.nat(255), fc.nat(400)).map(([at, value,
 
 it('every fuzzed packet is answered with a Reject and the node keeps serving', async () => {
   await fc.assert(
-    fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)), mutated), async (bytes) => {
-      const reply = await alice.sendData(bytes);
-      const packet = IlpPacket.deserializeIlpPacket(reply);
-      assert.ok(packet.type === 13 || packet.type === 14, `reply type ${packet.type}`);
-    }),
+    fc.asyncProperty(
+      fc.oneof(
+        fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
+        mutated,
+      ),
+      async (bytes) => {
+        const reply = await alice.sendData(bytes);
+        const packet = IlpPacket.deserializeIlpPacket(reply);
+        assert.ok(packet.type === 13 || packet.type === 14, `reply type ${packet.type}`);
+      },
+    ),
     { seed: 20261124, numRuns: 300 },
   );
   const good = IlpPacket.deserializeIlpPacket(await alice.sendData(valid()));

@@ -19,11 +19,19 @@ describe('lifecycle', () => {
   it('refuses API calls before start and a second start', async () => {
     const n = node('early');
     await assert.rejects(
-      n.sendPacket({ destination: 'g.x.y', amount: 1n, executionCondition: Buffer.alloc(32), expiresAt: new Date() }),
+      n.sendPacket({
+        destination: 'g.x.y',
+        amount: 1n,
+        executionCondition: Buffer.alloc(32),
+        expiresAt: new Date(),
+      }),
       ConnectorNotStartedError,
     );
     await n.start();
-    await assert.rejects(n.start(), (err: unknown) => err instanceof ConnectorError && err.code === 'ERR_ALREADY_STARTED');
+    await assert.rejects(
+      n.start(),
+      (err: unknown) => err instanceof ConnectorError && err.code === 'ERR_ALREADY_STARTED',
+    );
     await n.stop();
     await n.stop(); // idempotent
   });
@@ -39,7 +47,13 @@ describe('lifecycle', () => {
     await waitConnected(near, 'far');
     const data = Buffer.from('x');
     const send = () =>
-      near.sendPacket({ destination: 'g.far.a', amount: 2n, executionCondition: dataLock(data), expiresAt: new Date(Date.now() + 5000), data });
+      near.sendPacket({
+        destination: 'g.far.a',
+        amount: 2n,
+        executionCondition: dataLock(data),
+        expiresAt: new Date(Date.now() + 5000),
+        data,
+      });
     assert.equal((await send()).type, 13);
     assert.deepEqual(
       near.listPeers().map((p) => [p.id, p.connected, p.ilpAddresses]),
@@ -71,7 +85,10 @@ describe('lifecycle', () => {
       return { accept: true };
     });
     await far.start();
-    const near = node('caller', { peers: [{ id: 'slow', url: btpUrl(far), authToken: '' }], routes: [{ prefix: 'g.slow', nextHop: 'slow' }] });
+    const near = node('caller', {
+      peers: [{ id: 'slow', url: btpUrl(far), authToken: '' }],
+      routes: [{ prefix: 'g.slow', nextHop: 'slow' }],
+    });
     await far.registerPeer({ id: 'caller', authToken: '' });
     await near.start();
     await waitConnected(near, 'slow');

@@ -18,7 +18,9 @@ describe('three nodes in a line', () => {
   const received: Array<{ amount: string; sourcePeer: string; destination: string }> = [];
 
   before(async () => {
-    c = makeNode(baseConfig('c', { peers: [{ id: 'b', authToken: 'bc' }], routes: [{ prefix: 'g.a', nextHop: 'b' }] }));
+    c = makeNode(
+      baseConfig('c', { peers: [{ id: 'b', authToken: 'bc' }], routes: [{ prefix: 'g.a', nextHop: 'b' }] }),
+    );
     await c.start();
     b = makeNode(
       baseConfig('b', {
@@ -33,12 +35,27 @@ describe('three nodes in a line', () => {
       }),
     );
     await b.start();
-    a = makeNode(baseConfig('a', { peers: [{ id: 'b', url: btpUrl(b), authToken: 'ab' }], routes: [{ prefix: 'g.c', nextHop: 'b' }] }));
+    a = makeNode(
+      baseConfig('a', {
+        peers: [{ id: 'b', url: btpUrl(b), authToken: 'ab' }],
+        routes: [{ prefix: 'g.c', nextHop: 'b' }],
+      }),
+    );
     await a.start();
-    await Promise.all([waitConnected(a, 'b'), waitConnected(b, 'a'), waitConnected(b, 'c'), waitConnected(c, 'b')]);
+    await Promise.all([
+      waitConnected(a, 'b'),
+      waitConnected(b, 'a'),
+      waitConnected(b, 'c'),
+      waitConnected(c, 'b'),
+    ]);
     c.setPacketHandler(async (request) => {
-      received.push({ amount: request.amount, sourcePeer: request.sourcePeer, destination: request.destination });
-      if (request.destination.endsWith('.refuse')) return { accept: false, rejectReason: { code: 'invalid_amount', message: 'no thanks' } };
+      received.push({
+        amount: request.amount,
+        sourcePeer: request.sourcePeer,
+        destination: request.destination,
+      });
+      if (request.destination.endsWith('.refuse'))
+        return { accept: false, rejectReason: { code: 'invalid_amount', message: 'no thanks' } };
       return { accept: true, data: Buffer.from('thanks').toString('base64') };
     });
   });
@@ -86,7 +103,12 @@ describe('three nodes in a line', () => {
   });
 
   it('a reject leaves every balance unchanged and comes back from the far end', async () => {
-    const snapshot = async () => [await a.getBalance('b'), await b.getBalance('a'), await b.getBalance('c'), await c.getBalance('b')];
+    const snapshot = async () => [
+      await a.getBalance('b'),
+      await b.getBalance('a'),
+      await b.getBalance('c'),
+      await c.getBalance('b'),
+    ];
     const before = await snapshot();
     const reply = await a.sendPacket({
       destination: 'g.c.refuse',

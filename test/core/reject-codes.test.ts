@@ -11,7 +11,11 @@ import { type BtpPlugin, dialPlugin, IlpPacket } from '../helpers/plugins.js';
 
 const OWN = 'g.hub';
 
-function prepare(destination: string, amount: string, opts: { expiresInMs?: number; condition?: Buffer; data?: Buffer } = {}) {
+function prepare(
+  destination: string,
+  amount: string,
+  opts: { expiresInMs?: number; condition?: Buffer; data?: Buffer } = {},
+) {
   return IlpPacket.serializeIlpPrepare({
     amount,
     destination,
@@ -37,7 +41,13 @@ describe('reject codes', () => {
     node = makeNode(
       baseConfig('hub', {
         peers: [
-          { id: 'alice', authToken: 'a-secret', relation: 'child', maxPacketAmount: 1000n, balance: { maximum: 5000n } },
+          {
+            id: 'alice',
+            authToken: 'a-secret',
+            relation: 'child',
+            maxPacketAmount: 1000n,
+            balance: { maximum: 5000n },
+          },
           { id: 'bob', authToken: 'b-secret', relation: 'child' },
           { id: 'carol', authToken: 'c-secret', relation: 'child' },
           { id: 'limited', authToken: 'l-secret', rateLimit: { packetsPerSecond: 0.001, burst: 1 } },
@@ -114,7 +124,8 @@ describe('reject codes', () => {
 
   it('F05 when the next hop fulfills with the wrong preimage, and balances do not move', async () => {
     const before = await node.getBalance('alice');
-    bobHandler = async () => IlpPacket.serializeIlpFulfill({ fulfillment: Buffer.alloc(32, 9), data: Buffer.alloc(0) });
+    bobHandler = async () =>
+      IlpPacket.serializeIlpFulfill({ fulfillment: Buffer.alloc(32, 9), data: Buffer.alloc(0) });
     const r = asReject(await alice.sendData(prepare(`${OWN}.bob`, '10')));
     assert.equal(r.code, 'F05');
     assert.equal(r.triggeredBy, OWN);
@@ -123,9 +134,12 @@ describe('reject codes', () => {
 
   it('T04 when the source would exceed its maximum balance (posted + pending)', async () => {
     const lock = hashLock();
-    bobHandler = async () => IlpPacket.serializeIlpFulfill({ fulfillment: lock.fulfillment, data: Buffer.alloc(0) });
+    bobHandler = async () =>
+      IlpPacket.serializeIlpFulfill({ fulfillment: lock.fulfillment, data: Buffer.alloc(0) });
     for (let i = 0; i < 5; i++) {
-      const ok = IlpPacket.deserializeIlpPacket(await alice.sendData(prepare(`${OWN}.bob`, '1000', { condition: lock.condition })));
+      const ok = IlpPacket.deserializeIlpPacket(
+        await alice.sendData(prepare(`${OWN}.bob`, '1000', { condition: lock.condition })),
+      );
       assert.equal(ok.type, 13);
     }
     const r = asReject(await alice.sendData(prepare(`${OWN}.bob`, '1', { condition: lock.condition })));
@@ -139,9 +153,17 @@ describe('reject codes', () => {
 
   it('downstream rejects are relayed unchanged', async () => {
     bobHandler = async () =>
-      IlpPacket.serializeIlpReject({ code: 'F99', triggeredBy: 'g.far.away', message: 'nope', data: Buffer.from('why') });
+      IlpPacket.serializeIlpReject({
+        code: 'F99',
+        triggeredBy: 'g.far.away',
+        message: 'nope',
+        data: Buffer.from('why'),
+      });
     const r = asReject(await alice.sendData(prepare('g.hub.bob', '0')));
-    assert.deepEqual({ ...r }, { code: 'F99', triggeredBy: 'g.far.away', message: 'nope', data: Buffer.from('why') });
+    assert.deepEqual(
+      { ...r },
+      { code: 'F99', triggeredBy: 'g.far.away', message: 'nope', data: Buffer.from('why') },
+    );
   });
 
   it('R00 when the next hop does not answer before the outgoing expiry', async () => {
@@ -152,5 +174,4 @@ describe('reject codes', () => {
     assert.equal(r.triggeredBy, OWN);
     assert.ok(Date.now() - started < 2200, 'answered before the source expiry');
   });
-
 });

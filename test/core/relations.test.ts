@@ -12,9 +12,16 @@ describe('parent and child', () => {
   const atChild: string[] = [];
 
   before(async () => {
-    parent = makeNode(baseConfig('p', { ilpAddress: 'test.parent', peers: [{ id: 'kid', authToken: 't', relation: 'child' }] }));
+    parent = makeNode(
+      baseConfig('p', {
+        ilpAddress: 'test.parent',
+        peers: [{ id: 'kid', authToken: 't', relation: 'child' }],
+      }),
+    );
     await parent.start();
-    child = makeNode(baseConfig('kid', { peers: [{ id: 'p', url: btpUrl(parent), authToken: 't', relation: 'parent' }] }));
+    child = makeNode(
+      baseConfig('kid', { peers: [{ id: 'p', url: btpUrl(parent), authToken: 't', relation: 'parent' }] }),
+    );
     const addressed = once(child, 'address');
     await child.start();
     await addressed;

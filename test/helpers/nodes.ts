@@ -15,7 +15,10 @@ export function baseConfig(nodeId: string, extra: Partial<ConnectorConfig> = {})
   };
 }
 
-export function makeNode(config: ConnectorConfig, env: Record<string, string | undefined> = {}): ConnectorNode {
+export function makeNode(
+  config: ConnectorConfig,
+  env: Record<string, string | undefined> = {},
+): ConnectorNode {
   return new ConnectorNode(config, silentLogger(), { env });
 }
 

@@ -15,13 +15,25 @@ export interface BtpPlugin {
 type PluginCtor = new (opts: Record<string, unknown>) => BtpPlugin;
 export const BtpPluginClass = require('ilp-plugin-btp') as PluginCtor;
 export const IlpPacket = require('ilp-packet') as {
-  serializeIlpPrepare(p: { amount: string; expiresAt: Date; executionCondition: Buffer; destination: string; data: Buffer }): Buffer;
+  serializeIlpPrepare(p: {
+    amount: string;
+    expiresAt: Date;
+    executionCondition: Buffer;
+    destination: string;
+    data: Buffer;
+  }): Buffer;
   serializeIlpFulfill(p: { fulfillment: Buffer; data: Buffer }): Buffer;
   serializeIlpReject(p: { code: string; triggeredBy: string; message: string; data: Buffer }): Buffer;
   deserializeIlpPacket(b: Buffer): { type: number; typeString: string; data: Record<string, unknown> };
   deserializeIlpReject(b: Buffer): { code: string; triggeredBy: string; message: string; data: Buffer };
   deserializeIlpFulfill(b: Buffer): { fulfillment: Buffer; data: Buffer };
-  deserializeIlpPrepare(b: Buffer): { amount: string; expiresAt: Date; executionCondition: Buffer; destination: string; data: Buffer };
+  deserializeIlpPrepare(b: Buffer): {
+    amount: string;
+    expiresAt: Date;
+    executionCondition: Buffer;
+    destination: string;
+    data: Buffer;
+  };
 };
 
 /** A plugin dialing our node as `username` with `token`. */

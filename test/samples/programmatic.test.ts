@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { ConnectorNode } from '@toon-protocol/connector';
 import type { ConnectorConfig } from '@toon-protocol/connector';
+import { ConnectorNode } from '@toon-protocol/connector';
 import pino from 'pino';
 import { baseConfig, makeNode, waitConnected } from '../helpers/nodes.js';
 

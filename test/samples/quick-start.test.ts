@@ -19,7 +19,15 @@ after(() => {
 it('Quick Start sample runs', async () => {
   writeFileSync(
     join(dir, 'config.yaml'),
-    ['nodeId: my-agent', 'btpServerPort: 0', 'healthCheckPort: 0', 'environment: development', 'peers: []', 'routes: []', ''].join('\n'),
+    [
+      'nodeId: my-agent',
+      'btpServerPort: 0',
+      'healthCheckPort: 0',
+      'environment: development',
+      'peers: []',
+      'routes: []',
+      '',
+    ].join('\n'),
   );
   process.chdir(dir);
 

@@ -19,7 +19,8 @@ export function reserveBalance(s: PipelineServices): Stage {
     const timeoutMs = ctx.prepare.expiresAt.getTime() - ctx.receivedAtMs + s.minMessageWindowMs;
     const held = await s.ledger.hold({ id, debitAccount, creditAccount, amount, timeoutMs });
     if (held !== TRANSFER_RESULT.ok) {
-      if (held === TRANSFER_RESULT.exceedsDebitLimit) return reject('T04', 'exceeded maximum balance.', s.address());
+      if (held === TRANSFER_RESULT.exceedsDebitLimit)
+        return reject('T04', 'exceeded maximum balance.', s.address());
       s.logger.error({ result: held, debitAccount, creditAccount }, 'ledger refused a hold');
       return reject('T00', 'internal error: ledger unavailable', s.address());
     }

@@ -16,9 +16,12 @@ export function resolveRoute(s: PipelineServices): Stage {
       return next(ctx);
     }
     const hop = s.peers.get(route.nextHop);
-    if (hop === undefined) return reject('F02', `no route to ${destination}: next hop ${route.nextHop} is gone`, s.address());
-    if (hop === ctx.source) return reject('F02', `route to ${destination} loops back to the sender`, s.address());
-    if (!s.links.isConnected(hop.id)) return reject('T01', `next hop ${hop.id} is not connected`, s.address());
+    if (hop === undefined)
+      return reject('F02', `no route to ${destination}: next hop ${route.nextHop} is gone`, s.address());
+    if (hop === ctx.source)
+      return reject('F02', `route to ${destination} loops back to the sender`, s.address());
+    if (!s.links.isConnected(hop.id))
+      return reject('T01', `next hop ${hop.id} is not connected`, s.address());
 
     const now = ctx.receivedAtMs;
     const sourceExpiry = ctx.prepare.expiresAt.getTime();

@@ -19,7 +19,8 @@ export function servePeerProtocol(s: PipelineServices): Stage {
       });
       return { type: 13, fulfillment: ILDCP_FULFILLMENT, data };
     }
-    const why = destination === ILDCP_DESTINATION ? 'IL-DCP is served to children only' : 'unknown peer protocol';
+    const why =
+      destination === ILDCP_DESTINATION ? 'IL-DCP is served to children only' : 'unknown peer protocol';
     return reject('F02', `${why}: ${destination}`, s.address());
   };
 }
