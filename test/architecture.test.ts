@@ -27,7 +27,8 @@ it('every import in src/ points to the same or a lower layer', () => {
     for (const m of source.matchAll(/from '(\.\.\/[^']+)'/g)) {
       const target = m[1]!.split('/').find((part) => part !== '..');
       const targetRank = LAYERS.indexOf(target ?? '');
-      if (targetRank > rank) problems.push(`${relative(root, file)} imports ${m[1]} (${target} is above ${layer})`);
+      if (targetRank > rank)
+        problems.push(`${relative(root, file)} imports ${m[1]} (${target} is above ${layer})`);
     }
   }
   assert.deepEqual(problems, []);
