@@ -9,7 +9,8 @@
  * a connector, and this shape measured a third faster.
  */
 import { CodecError } from '../utils/errors.js';
-import { isValidAddress, MAX_ADDRESS_LENGTH } from './address.js';
+import { MAX_ADDRESS_LENGTH } from './address.js';
+import { readValidAddress } from './address-cache.js';
 import {
   AMOUNT_LENGTH,
   CONDITION_LENGTH,
@@ -76,9 +77,9 @@ function dataStart(bytes: Uint8Array, at: number, end: number, name: string): nu
 
 /** An address (RFC 15) of `length` bytes at `at`, read one char per byte and checked. */
 function readAddress(bytes: Uint8Array, at: number, length: number, what: string): string {
-  const address = latin1(bytes, at, at + length);
-  if (isValidAddress(address)) return address;
-  throw new CodecError(`${what} ${quote(address)} is not a valid ILP address`, at);
+  const address = readValidAddress(bytes, at, length);
+  if (address !== undefined) return address;
+  throw new CodecError(`${what} ${quote(latin1(bytes, at, at + length))} is not a valid ILP address`, at);
 }
 
 export function decodePrepare(bytes: Uint8Array): IlpPrepare {

@@ -18,8 +18,10 @@ import {
 import { ILP_TIMESTAMP_LENGTH, writeIlpTimestamp } from './time.js';
 
 export const ILP_TYPE = { prepare: 12, fulfill: 13, reject: 14 } as const;
+/** SIZE bounds of the ILPv4 ASN.1 (asn1/InterledgerProtocol.asn): data 0..32767, message 0..8191 bytes. */
 export const MAX_DATA_LENGTH = 32767;
 export const MAX_MESSAGE_LENGTH = 8191;
+/** UInt256 condition and fulfillment, UInt64 amount, IA5String (SIZE (3)) code (RFC 27). */
 export const CONDITION_LENGTH = 32;
 export const FULFILLMENT_LENGTH = 32;
 export const AMOUNT_LENGTH = 8;

@@ -12,6 +12,7 @@ export {
   isPrintableAscii,
   latin1,
   quote,
+  sameText,
   utf8Encoder,
   utf8Length,
 } from './text.js';

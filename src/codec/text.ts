@@ -12,8 +12,16 @@ import { CodecError } from '../utils/errors.js';
 type Latin1Slice = (this: Uint8Array, start: number, end: number) => string;
 const nativeLatin1Slice = (Buffer.prototype as unknown as { latin1Slice?: Latin1Slice }).latin1Slice;
 
+/** Up to this length a JS loop beats the call into native code (reject codes, short names). */
+const SHORT_TEXT_LENGTH = 8;
+
 /** `bytes[start..end)` as a string, one char per byte. */
 export function latin1(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start <= SHORT_TEXT_LENGTH) {
+    let text = '';
+    for (let i = start; i < end; i++) text += String.fromCharCode(bytes[i]!);
+    return text;
+  }
   if (nativeLatin1Slice !== undefined) return nativeLatin1Slice.call(bytes, start, end);
   return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
 }
@@ -22,6 +30,15 @@ export function latin1(bytes: Uint8Array, start: number, end: number): string {
 export function quote(value: unknown): string {
   const text = JSON.stringify(typeof value === 'string' ? value.slice(0, 64) : String(value));
   return typeof value === 'string' && value.length > 64 ? `${text}...` : text;
+}
+
+/** True when `text` is exactly `bytes[at..at+length)` one char per byte, compared from the end. */
+export function sameText(text: string, bytes: Uint8Array, at: number, length: number): boolean {
+  if (text.length !== length) return false;
+  for (let i = length - 1; i >= 0; i--) {
+    if (text.charCodeAt(i) !== bytes[at + i]) return false;
+  }
+  return true;
 }
 
 /** True when every char is printable ASCII (0x20-0x7e), the subset of IA5String we accept. */

@@ -88,6 +88,7 @@ const nativeWrites = Buffer.prototype as unknown as { latin1Write?: NativeWrite;
 const nativeLatin1Write = nativeWrites.latin1Write;
 const nativeUtf8Write = nativeWrites.utf8Write;
 const utf8Encoder = new TextEncoder();
+const NATIVE_WRITE_MIN_LENGTH = 24;
 
 export class Writer {
   readonly bytes: Uint8Array;
@@ -167,7 +168,8 @@ export class Writer {
 
   /** Writes a string byte per char; callers validate the characters first. */
   writeAscii(text: string): void {
-    if (nativeLatin1Write !== undefined) {
+    // Below ~24 chars the call into native code costs more than the loop it saves.
+    if (nativeLatin1Write !== undefined && text.length >= NATIVE_WRITE_MIN_LENGTH) {
       this.offset += nativeLatin1Write.call(this.bytes, text, this.offset, text.length);
       return;
     }
