@@ -88,6 +88,7 @@ export class ConnectorNode extends EventEmitter {
       address: () => this.ilpAddress,
       logger: this.logger,
       maxTransitInFlight: options.maxTransitInFlight ?? 1000,
+      maxHoldTimeMs: this.config.packet.maxHoldTimeMs,
     });
     this.links = new LinkManager({
       nodeId: this.config.nodeId,

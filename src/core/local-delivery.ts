@@ -14,6 +14,8 @@ export interface LocalDeliveryOptions {
   logger: Logger;
   /** Bound on concurrent transit notifications; beyond it they are dropped (and counted). */
   maxTransitInFlight: number;
+  /** A handler is never waited on longer than a packet may be held. */
+  maxHoldTimeMs: number;
 }
 
 export class LocalDelivery {
@@ -38,10 +40,11 @@ export class LocalDelivery {
     const sourcePeer = ctx.source?.id ?? 'self';
     let response: LocalDeliveryResponse;
     try {
-      response = await withDeadline(
-        handler(toRequest(ctx, sourcePeer), sourcePeer),
-        ctx.prepare.expiresAt.getTime() - Date.now(),
+      const deadlineMs = Math.min(
+        ctx.prepare.expiresAt.getTime(),
+        ctx.receivedAtMs + this.options.maxHoldTimeMs,
       );
+      response = await withDeadline(handler(toRequest(ctx, sourcePeer), sourcePeer), deadlineMs - Date.now());
     } catch (err) {
       if (err === DEADLINE)
         return reject('R00', 'local handler did not answer before the packet expired', address);

@@ -138,4 +138,18 @@ describe('three nodes in a line', () => {
     if (reply.type === 14) assert.equal(reply.code, 'F99');
     assert.deepEqual(await b.getBalance('c'), before);
   });
+
+  it('a far-future expiry is held no longer than maxHoldTime and still fulfills', async () => {
+    const data = Buffer.from('far future');
+    const before = (await b.getBalance('c')).netBalance;
+    const reply = await a.sendPacket({
+      destination: 'g.c.shop',
+      amount: 9n,
+      executionCondition: dataLock(data),
+      expiresAt: new Date('9999-12-31T23:59:59.999Z'),
+      data,
+    });
+    assert.equal(reply.type, 13, JSON.stringify(reply));
+    assert.equal((await b.getBalance('c')).netBalance, before + 9n);
+  });
 });

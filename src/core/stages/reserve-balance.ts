@@ -16,7 +16,9 @@ export function reserveBalance(s: PipelineServices): Stage {
     if (amount === 0n || debitAccount === creditAccount) return next(ctx);
 
     const id = s.nextTransferId();
-    const timeoutMs = ctx.prepare.expiresAt.getTime() - ctx.receivedAtMs + s.minMessageWindowMs;
+    // The hold outlives the packet's own deadline by one window, never longer than a packet may be held.
+    const heldForMs = Math.min(ctx.prepare.expiresAt.getTime() - ctx.receivedAtMs, s.maxHoldTimeMs);
+    const timeoutMs = heldForMs + s.minMessageWindowMs;
     const held = await s.ledger.hold({ id, debitAccount, creditAccount, amount, timeoutMs });
     if (held !== TRANSFER_RESULT.ok) {
       if (held === TRANSFER_RESULT.exceedsDebitLimit)
