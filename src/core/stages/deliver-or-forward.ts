@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { decodeIlpReply, patchPrepare } from '../../codec/index.js';
 import { ConnectorError } from '../../utils/errors.js';
 import type { PacketContext, PipelineServices, Reply, Stage } from '../context.js';
@@ -32,8 +32,8 @@ async function forward(s: PipelineServices, ctx: PacketContext): Promise<Reply> 
 }
 
 export function fulfills(fulfillment: Uint8Array, condition: Uint8Array): boolean {
-  const hash = createHash('sha256').update(fulfillment).digest();
-  return hash.equals(condition);
+  // One-shot hash (Node >= 20.12): no Hash object per packet.
+  return (hash('sha256', fulfillment, 'buffer') as unknown as Buffer).equals(condition);
 }
 
 function linkFailure(s: PipelineServices, peerId: string, err: unknown): Reply {
