@@ -37,7 +37,7 @@ import {
 export interface MemoryLedgerOptions {
   /** Clock in ms since the epoch; injectable so expiry tests need no sleeps. Default `Date.now`. */
   now?: () => number;
-  /** Size of the idempotency window over finished transfers. Default 100_000 (about 17 MB when full). */
+  /** Size of the idempotency window over finished transfers. Default 10_000 (about 1.7 MB): long-lived records are promoted to the old generation, and a larger window costs GC time on the hot path. */
   maxRememberedTransfers?: number;
   /** How often expired holds are voided in the background, 1..60_000. Default 1_000. */
   sweepIntervalMs?: number;
@@ -77,7 +77,7 @@ export class MemoryLedger implements Ledger {
     const remembered = optionInRange(
       'maxRememberedTransfers',
       options.maxRememberedTransfers,
-      100_000,
+      10_000,
       MAX_REMEMBERED_TRANSFERS_MAX,
     );
     this.#finished = new RecentTransfers(remembered);
