@@ -89,6 +89,7 @@ export class ConnectorNode extends EventEmitter {
       logger: this.logger,
       maxTransitInFlight: options.maxTransitInFlight ?? 1000,
       maxHoldTimeMs: this.config.packet.maxHoldTimeMs,
+      minMessageWindowMs: this.config.packet.minMessageWindowMs,
     });
     this.links = new LinkManager({
       nodeId: this.config.nodeId,
@@ -349,21 +350,25 @@ export class ConnectorNode extends EventEmitter {
     this.emit('peer:connected', peerId);
     const peer = this.peers.get(peerId);
     if (peer?.settings.relation !== 'parent' || this.config.ilpAddress !== undefined) return;
-    fetchIldcp(this.links, peerId, this.config.btp.requestTimeoutMs).then(
-      (res) => this.changeAddress(res.clientAddress),
-      (err: unknown) => this.logger.warn({ err, parent: peerId }, 'IL-DCP from parent failed'),
-    );
+    fetchIldcp(this.links, peerId, this.config.btp.requestTimeoutMs)
+      .then((res) => this.changeAddress(res.clientAddress))
+      .catch((err: unknown) => this.logger.warn({ err, parent: peerId }, 'IL-DCP from parent failed'));
   }
 
   private changeAddress(address: string): void {
     if (address === this.ilpAddress) return;
     const old = this.ilpAddress;
+    // Add before remove: a failure leaves the old address routable rather than none.
+    this.routes.addRoute(address, this.config.nodeId);
     this.routes.removeRoute(old, this.config.nodeId);
     this.ilpAddress = address;
-    this.routes.addRoute(address, this.config.nodeId);
     this.peerManager.readdressChildren(old, address);
     this.logger.info({ old, address }, 'ILP address assigned by parent');
-    this.emit('address', address);
+    try {
+      this.emit('address', address);
+    } catch (err) {
+      this.logger.error({ err }, "an 'address' listener threw");
+    }
   }
 }
 

@@ -16,6 +16,8 @@ export interface LocalDeliveryOptions {
   maxTransitInFlight: number;
   /** A handler is never waited on longer than a packet may be held. */
   maxHoldTimeMs: number;
+  /** Time left to the sender to pass our answer on before its own deadline. */
+  minMessageWindowMs: number;
 }
 
 export class LocalDelivery {
@@ -40,8 +42,10 @@ export class LocalDelivery {
     const sourcePeer = ctx.source?.id ?? 'self';
     let response: LocalDeliveryResponse;
     try {
+      // Answer while the sender's own timer has not fired yet: one window before the expiry.
+      const window = ctx.source === undefined ? 0 : this.options.minMessageWindowMs;
       const deadlineMs = Math.min(
-        ctx.prepare.expiresAt.getTime(),
+        ctx.prepare.expiresAt.getTime() - window,
         ctx.receivedAtMs + this.options.maxHoldTimeMs,
       );
       response = await withDeadline(handler(toRequest(ctx, sourcePeer), sourcePeer), deadlineMs - Date.now());

@@ -30,7 +30,13 @@ export class PacketHandler {
       return encodeReject(reject('F01', `invalid packet: ${(err as Error).message}`, this.address()));
     }
     const reply = await this.handle(source, bytes, prepare);
-    return reply.raw ?? encodeIlpPacket(reply);
+    if (reply.raw !== undefined) return reply.raw;
+    try {
+      return encodeIlpPacket(reply);
+    } catch (err) {
+      this.logger.error({ err }, 'reply could not be encoded');
+      return encodeReject(reject('T00', 'internal error: reply could not be encoded', this.address()));
+    }
   }
 
   /** Runs the pipeline for a decoded Prepare; `source` undefined = originated by this node. */

@@ -2,7 +2,7 @@
  * Adding and removing peers at runtime: registry, ledger account, routes and BTP link move
  * together, so a peer is either fully present or fully gone.
  */
-import type { LinkManager } from '../btp/index.js';
+import { type LinkManager, redact } from '../btp/index.js';
 import { parsePeerConfig, type ResolvedConfig, type ResolvedPeerConfig } from '../config/index.js';
 import type { Ledger } from '../ledger/index.js';
 import type { RoutingTable } from '../routing/index.js';
@@ -95,7 +95,7 @@ export class PeerManager {
       ilpAddresses: prefixes,
       routeCount: prefixes.length,
     };
-    if (peer.settings.url !== undefined) info.url = peer.settings.url;
+    if (peer.settings.url !== undefined) info.url = redact(peer.settings.url);
     if (peer.settings.evmAddress !== undefined) info.evmAddress = peer.settings.evmAddress;
     return info;
   }

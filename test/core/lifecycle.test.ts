@@ -101,7 +101,13 @@ describe('lifecycle', () => {
       data,
     });
     await arrival;
-    const stopping = far.stop();
+    let stopped = false;
+    const stopping = far.stop().then(() => {
+      stopped = true;
+    });
+    // stop() must still be waiting for the packet in flight a while later.
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(stopped, false, 'stop() resolved before the packet in flight was answered');
     release();
     await stopping;
     const reply = await pending;

@@ -54,6 +54,8 @@ describe('three nodes in a line', () => {
         sourcePeer: request.sourcePeer,
         destination: request.destination,
       });
+      if (request.destination.endsWith('.long'))
+        return { accept: false, rejectReason: { code: 'F99', message: 'é'.repeat(10_000) } };
       if (request.destination.endsWith('.refuse'))
         return { accept: false, rejectReason: { code: 'invalid_amount', message: 'no thanks' } };
       return { accept: true, data: Buffer.from('thanks').toString('base64') };
@@ -151,5 +153,20 @@ describe('three nodes in a line', () => {
     });
     assert.equal(reply.type, 13, JSON.stringify(reply));
     assert.equal((await b.getBalance('c')).netBalance, before + 9n);
+  });
+
+  it('a reject message longer than RFC 27 allows is cut to 8191 bytes, not turned into an error', async () => {
+    const reply = await a.sendPacket({
+      destination: 'g.c.long',
+      amount: 1n,
+      executionCondition: hashLock().condition,
+      expiresAt: new Date(Date.now() + 10_000),
+    });
+    assert.equal(reply.type, 14);
+    if (reply.type === 14) {
+      assert.equal(reply.code, 'F99');
+      assert.ok(Buffer.byteLength(reply.message) <= 8191);
+      assert.ok(reply.message.startsWith('éé'));
+    }
   });
 });

@@ -132,6 +132,16 @@ describe('reject codes', () => {
     assert.deepEqual(await node.getBalance('alice'), before);
   });
 
+  it('R00 with an amount voids the hold: nothing stays pending, nothing is booked', async () => {
+    bobHandler = () => new Promise(() => {});
+    const before = await node.getBalance('alice');
+    const r = asReject(await alice.sendData(prepare(`${OWN}.bob`, '10', { expiresInMs: 2200 })));
+    assert.equal(r.code, 'R00');
+    const after = await node.getBalance('alice');
+    assert.equal(after.pendingDebit, 0n);
+    assert.equal(after.debitBalance, before.debitBalance);
+  });
+
   it('T04 when the source would exceed its maximum balance (posted + pending)', async () => {
     const lock = hashLock();
     bobHandler = async () =>

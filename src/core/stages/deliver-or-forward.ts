@@ -42,6 +42,7 @@ function linkFailure(s: PipelineServices, peerId: string, err: unknown): Reply {
     case 'ERR_BTP_TIMEOUT':
       return reject('R00', `transfer timed out waiting for ${peerId}`, s.address());
     case 'ERR_BTP_CLOSED':
+    case 'ERR_PEER_UNKNOWN': // removed between the route stage and the send
       return reject('T01', `link to ${peerId} closed`, s.address());
     case 'ERR_BTP_LIMIT':
       return reject('T03', `too many packets in flight to ${peerId}`, s.address());
