@@ -226,7 +226,8 @@ export class LinkManager extends EventEmitter {
     this.emitSafely('link-sockets', peerId, link.sessions.length);
     if (!wasUp) this.emitSafely('link-up', peerId);
     if (link.sessions.length > this.limits.maxSocketsPerPeer) {
-      link.sessions[0]!.close(CLOSE_CODE.normal, 'replaced by a newer socket');
+      // The oldest socket not yet retiring stops taking our requests and closes once idle.
+      link.sessions.find((s) => s !== session && s.isPreferred)?.retire(this.limits.requestTimeoutMs);
     }
   }
 
@@ -250,9 +251,12 @@ export class LinkManager extends EventEmitter {
 }
 
 function newestOpen(link: Link): BtpSession | undefined {
+  let fallback: BtpSession | undefined;
   for (let i = link.sessions.length - 1; i >= 0; i--) {
     const session = link.sessions[i]!;
-    if (session.isOpen) return session;
+    if (session.isPreferred) return session;
+    if (fallback === undefined && session.isOpen) fallback = session;
   }
-  return undefined;
+  // Only retiring sockets are left: still better than refusing the packet.
+  return fallback;
 }

@@ -47,6 +47,7 @@ export class BtpSession extends EventEmitter {
   private incoming = 0;
   private isShutDown = false;
   private pongSeen = true;
+  private retireTimer: NodeJS.Timeout | undefined;
   private corked = false;
   private readonly keepalive: NodeJS.Timeout;
 
@@ -79,6 +80,31 @@ export class BtpSession extends EventEmitter {
     return !this.isShutDown && this.ws.readyState === WebSocket.OPEN;
   }
 
+  /** Open, and not being retired: new requests of ours may go on it. */
+  get isPreferred(): boolean {
+    return this.isOpen && this.retireTimer === undefined;
+  }
+
+  /**
+   * Replaced by a newer socket: takes no new requests of ours, but keeps serving until every
+   * request on it (ours and the peer's) is answered, or `graceMs` has passed, then closes.
+   * Closing at once would drop Fulfills in flight on it: value the next hop has paid out.
+   */
+  retire(graceMs: number): void {
+    if (this.retireTimer !== undefined || this.isShutDown) return;
+    this.retireTimer = setTimeout(retireNow, graceMs, this);
+    this.retireTimer.unref();
+    this.closeIfRetiredAndIdle();
+  }
+
+  /** @internal */
+  closeIfRetiredAndIdle(force = false): void {
+    if (this.retireTimer === undefined) return;
+    if (force || (this.pending.size === 0 && this.incoming === 0)) {
+      this.close(CLOSE_CODE.normal, 'replaced by a newer socket');
+    }
+  }
+
   /** Requests of ours awaiting an answer on this socket. */
   get inFlight(): number {
     return this.pending.size;
@@ -107,6 +133,7 @@ export class BtpSession extends EventEmitter {
   /** Sends a BTP Response; one that cannot be sent becomes a BTP Error F00. */
   answer(requestId: number, protocolData: ProtocolData[]): void {
     if (!this.isShutDown) this.write(responseFrame(requestId, protocolData, this.limits.maxFrameBytes));
+    this.closeIfRetiredAndIdle();
   }
 
   /** Sends a BTP Error; one that cannot be encoded or is too large is replaced by a plain F00. */
@@ -119,6 +146,7 @@ export class BtpSession extends EventEmitter {
   ): void {
     if (this.isShutDown) return;
     this.write(errorFrame(requestId, code, name, data, protocolData, this.limits.maxFrameBytes));
+    this.closeIfRetiredAndIdle();
   }
 
   /** Closes with a closing handshake (bounded by closeTimeoutMs inside ws). */
@@ -242,6 +270,7 @@ export class BtpSession extends EventEmitter {
     if (!this.pending.settle(packet)) {
       this.log.debug({ socket: this.label, requestId: packet.requestId }, 'BTP answer to no request of ours');
     }
+    this.closeIfRetiredAndIdle();
   }
 
   private serve(packet: BtpMessage | BtpTransfer): void {
@@ -297,6 +326,7 @@ export class BtpSession extends EventEmitter {
     if (this.isShutDown) return false;
     this.isShutDown = true;
     clearInterval(this.keepalive);
+    clearTimeout(this.retireTimer);
     this.interceptor = undefined;
     this.onRequest = undefined;
     this.pending.closeAll();
@@ -326,4 +356,8 @@ function toBytes(data: RawData): Uint8Array {
 
 function uncork(session: BtpSession, socket: Duplex): void {
   session.releaseCork(socket);
+}
+
+function retireNow(session: BtpSession): void {
+  session.closeIfRetiredAndIdle(true);
 }

@@ -74,6 +74,7 @@ export class ConnectorNode extends EventEmitter {
   private readonly packets: PacketHandler;
   private readonly peerManager: PeerManager;
   private health: HealthServer | undefined;
+  private starting: Promise<void> | undefined;
   private transferSeq = 0;
   private readonly transferBase = BigInt(Date.now()) << 32n;
 
@@ -132,10 +133,16 @@ export class ConnectorNode extends EventEmitter {
 
   // ── lifecycle ────────────────────────────────────────────────────────────
 
-  async start(): Promise<void> {
-    if (this.state !== 'new')
-      throw new ConnectorError('ERR_ALREADY_STARTED', `cannot start: node is ${this.state}`);
+  start(): Promise<void> {
+    if (this.state !== 'new') {
+      return Promise.reject(new ConnectorError('ERR_ALREADY_STARTED', `cannot start: node is ${this.state}`));
+    }
     this.state = 'starting';
+    this.starting = this.startUp();
+    return this.starting;
+  }
+
+  private async startUp(): Promise<void> {
     try {
       await this.ledger.open();
       await this.ledger.createAccount(SELF_ACCOUNT);
@@ -167,6 +174,8 @@ export class ConnectorNode extends EventEmitter {
 
   /** Graceful: packets in flight are answered, then links, servers and timers are closed. */
   async stop(): Promise<void> {
+    // A stop during start waits for the start to finish (or fail), then stops what it started.
+    if (this.state === 'starting') await this.starting?.catch(() => undefined);
     if (this.state === 'stopped' || this.state === 'stopping' || this.state === 'new') {
       this.state = 'stopped';
       return;

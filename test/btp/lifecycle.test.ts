@@ -142,6 +142,29 @@ describe('losing sockets and peers', { timeout: 10_000 }, () => {
     }
   });
 
+  it('a socket replaced by a newer one still delivers the answer to a request in flight on it', async () => {
+    const b = await startManager({ nodeId: 'b', limits: { maxSocketsPerPeer: 1 } });
+    b.addPeer({ id: 'a', authToken: 't' });
+    const first = await RawClient.authed(b.port, 'a', 't');
+    let second: RawClient | undefined;
+    try {
+      await linkUp(b, 'a');
+      const pending = b.request('a', [ilpEntry('in flight')]);
+      const asked = await first.take((p) => p.type === BTP_TYPE.message);
+      second = await RawClient.authed(b.port, 'a', 't');
+      // The old socket is retiring, not closed: the answer on it still arrives.
+      assert.equal(first.isOpen, true);
+      first.send({ type: BTP_TYPE.response, requestId: asked.requestId, protocolData: [ilpEntry('paid')] });
+      assert.equal(textOf(await pending), 'paid');
+      assert.equal(await first.closed, CLOSE_CODE.normal);
+      assert.equal(second.isOpen, true);
+    } finally {
+      await first.close();
+      await second?.close();
+      await b.stop();
+    }
+  });
+
   it('removePeer stops dialing, closes the link and rejects in-flight requests (ERR_BTP_CLOSED)', async () => {
     const b = await startManager({ nodeId: 'b', onRequest: () => new Promise(() => undefined) });
     b.addPeer({ id: 'a', authToken: 't' });

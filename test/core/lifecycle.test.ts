@@ -36,6 +36,22 @@ describe('lifecycle', () => {
     await n.stop(); // idempotent
   });
 
+  it('stop() during start() waits for the start, then stops everything it started', async () => {
+    const n = node('racer');
+    const starting = n.start();
+    await n.stop();
+    await starting;
+    await assert.rejects(
+      n.sendPacket({
+        destination: 'g.x.y',
+        amount: 1n,
+        executionCondition: Buffer.alloc(32),
+        expiresAt: new Date(),
+      }),
+      ConnectorNotStartedError,
+    );
+  });
+
   it('peers and routes added at runtime carry traffic; removed, the next packet gets F02', async () => {
     const far = node('far');
     far.setPacketHandler(() => ({ accept: true }));
