@@ -135,8 +135,9 @@ function checkedData(data: Uint8Array): Uint8Array {
 
 const DEADLINE = Symbol('deadline');
 
-function withDeadline<T>(value: Promise<T> | T, ms: number): Promise<T> {
-  if (!(value instanceof Promise)) return Promise.resolve(value);
+function withDeadline<T>(value: PromiseLike<T> | T, ms: number): Promise<T> {
+  // Any thenable (not only a native Promise) gets the deadline; a plain value is ready now.
+  if (typeof (value as { then?: unknown } | null)?.then !== 'function') return Promise.resolve(value as T);
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, rejectPromise) => {
     timer = setTimeout(() => rejectPromise(DEADLINE), Math.max(0, ms));
