@@ -35,6 +35,9 @@ export class BTPServer {
   private http: Server | undefined;
   private wss: WebSocketServer | undefined;
   private readonly sessions = new Set<BtpSession>();
+  private unauthenticated = 0;
+  /** Sockets closed at once because too many were waiting to authenticate. */
+  refusedUnauthenticated = 0;
   private boundPort = 0;
   private starting: Promise<void> | undefined;
   private stopRequested = false;
@@ -117,9 +120,21 @@ export class BTPServer {
       return;
     }
     const { limits, logger } = this.opts;
+    if (this.unauthenticated >= limits.maxUnauthenticatedSockets) {
+      // A flood of sockets that never authenticate must not cost a session, timers and a log line each.
+      this.refusedUnauthenticated++;
+      ws.close(CLOSE_CODE.tryAgainLater, 'too many sockets waiting to authenticate');
+      return;
+    }
     const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
     const session = new BtpSession(ws, limits, logger, `in ${remote}`);
     this.sessions.add(session);
+    this.unauthenticated++;
+    let waiting = true;
+    const authenticated = () => {
+      if (waiting) this.unauthenticated--;
+      waiting = false;
+    };
     const authTimer = setTimeout(() => {
       logger.info({ socket: session.label }, 'BTP socket did not authenticate in time; closing');
       session.close(CLOSE_CODE.policy, 'auth timeout');
@@ -127,10 +142,12 @@ export class BTPServer {
     authTimer.unref();
     session.once('close', () => {
       clearTimeout(authTimer);
+      authenticated();
       this.sessions.delete(session);
     });
     session.interceptor = (s, bytes, packet) => {
       clearTimeout(authTimer);
+      authenticated();
       this.onAuthFrame(s, bytes, packet);
     };
   }

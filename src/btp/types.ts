@@ -18,6 +18,8 @@ export interface BtpLimits {
   maxSocketsPerPeer?: number;
   /** Wait for the WebSocket closing handshake before destroying the socket. Default 2000. */
   closeTimeoutMs?: number;
+  /** Accepted sockets still waiting to authenticate; beyond it new ones are closed at once. Default 4096. */
+  maxUnauthenticatedSockets?: number;
 }
 
 export type ResolvedBtpLimits = Readonly<Required<BtpLimits>>;
@@ -32,6 +34,7 @@ export const DEFAULT_BTP_LIMITS: ResolvedBtpLimits = Object.freeze({
   reconnectMaxMs: 30_000,
   maxSocketsPerPeer: 8,
   closeTimeoutMs: 2_000,
+  maxUnauthenticatedSockets: 4_096,
 });
 
 /**
@@ -58,4 +61,5 @@ export const CLOSE_CODE = {
   protocolError: 1002,
   unsupportedData: 1003,
   policy: 1008,
+  tryAgainLater: 1013,
 } as const;

@@ -153,6 +153,9 @@ const btpSchema = z
     keepaliveIntervalMs: positiveIntField(DAY_MS).default(20_000),
     reconnectMinMs: positiveIntField(DAY_MS).default(100),
     reconnectMaxMs: positiveIntField(DAY_MS).default(30_000),
+    maxSocketsPerPeer: positiveIntField(1_000).default(8),
+    closeTimeoutMs: positiveIntField(600_000).default(2000),
+    maxUnauthenticatedSockets: positiveIntField(1_000_000).default(4096),
     allowNoAuth: boolField().optional(),
   })
   .superRefine((b, ctx) => {

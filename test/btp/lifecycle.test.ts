@@ -165,6 +165,26 @@ describe('losing sockets and peers', { timeout: 10_000 }, () => {
     }
   });
 
+  it('closes new sockets at once while maxUnauthenticatedSockets are waiting to authenticate', async () => {
+    const b = await startManager({ nodeId: 'b', limits: { maxUnauthenticatedSockets: 2 } });
+    b.addPeer({ id: 'a', authToken: 't' });
+    const waiting = [await RawClient.open(b.port), await RawClient.open(b.port)];
+    const extra = await RawClient.open(b.port);
+    let late: RawClient | undefined;
+    try {
+      assert.equal(await extra.closed, CLOSE_CODE.tryAgainLater);
+      // Once one of them has authenticated (its answer is here), a place is free again.
+      const answer = await waiting[0]!.request(authProtocolData('a', 't'));
+      assert.equal(answer.type, BTP_TYPE.response);
+      late = await RawClient.authed(b.port, 'a', 't');
+      assert.equal(late.isOpen, true);
+    } finally {
+      await Promise.all([...waiting, extra].map((c) => c.close()));
+      await late?.close();
+      await b.stop();
+    }
+  });
+
   it('removePeer stops dialing, closes the link and rejects in-flight requests (ERR_BTP_CLOSED)', async () => {
     const b = await startManager({ nodeId: 'b', onRequest: () => new Promise(() => undefined) });
     b.addPeer({ id: 'a', authToken: 't' });

@@ -80,6 +80,9 @@ describe('config schema: defaults', () => {
       keepaliveIntervalMs: 20_000,
       reconnectMinMs: 100,
       reconnectMaxMs: 30_000,
+      maxSocketsPerPeer: 8,
+      closeTimeoutMs: 2000,
+      maxUnauthenticatedSockets: 4096,
     });
     for (const key of ['settlement', 'settlementInfra', 'blockchain', 'security', 'performance'] as const) {
       assert.equal(c[key], undefined, key);
