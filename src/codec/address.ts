@@ -8,8 +8,22 @@
  */
 export const MAX_ADDRESS_LENGTH = 1023;
 
+/** RFC 15 allocation schemes: the first segment of every address. */
+export const ILP_SCHEMES: ReadonlySet<string> = new Set([
+  'g',
+  'private',
+  'example',
+  'peer',
+  'self',
+  'test',
+  'test1',
+  'test2',
+  'test3',
+  'local',
+]);
+
 const ADDRESS_REGEX = /^(?:g|private|example|peer|self|test[1-3]?|local)(?:\.[A-Za-z0-9_~-]+)+$/;
-const SEGMENT_REGEX = /^[A-Za-z0-9_~-]+$/;
+export const SEGMENT_REGEX = /^[A-Za-z0-9_~-]+$/;
 
 export function isValidAddress(address: string): boolean {
   return typeof address === 'string' && address.length <= MAX_ADDRESS_LENGTH && ADDRESS_REGEX.test(address);

@@ -5,26 +5,14 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { ILP_SCHEMES, MAX_ADDRESS_LENGTH, SEGMENT_REGEX } from '../codec/address.js';
 
 export const MAX_U64 = 2n ** 64n - 1n;
 export const MAX_U128 = 2n ** 128n - 1n;
 /** RFC 15: an ILP address is at most 1023 characters. */
-export const ILP_ADDRESS_MAX_CHARS = 1023;
-const SEGMENT = /^[A-Za-z0-9_~-]+$/;
+export const ILP_ADDRESS_MAX_CHARS = MAX_ADDRESS_LENGTH;
+const SEGMENT = SEGMENT_REGEX;
 const DECIMAL = /^[0-9]+$/;
-/** RFC 15 allocation schemes. */
-const ILP_SCHEMES: ReadonlySet<string> = new Set([
-  'g',
-  'private',
-  'example',
-  'peer',
-  'self',
-  'test',
-  'test1',
-  'test2',
-  'test3',
-  'local',
-]);
 
 /** A schema-level message replaces the loader's "is required", so it must say it itself. */
 function orRequired(message: string) {
