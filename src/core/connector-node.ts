@@ -107,7 +107,6 @@ export class ConnectorNode extends EventEmitter {
       now: Date.now,
       minMessageWindowMs: this.config.packet.minMessageWindowMs,
       maxHoldTimeMs: this.config.packet.maxHoldTimeMs,
-      asset: this.config.asset,
       peers: this.peers,
       routes: this.routes,
       ledger: this.ledger,

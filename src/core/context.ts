@@ -40,7 +40,6 @@ export interface PipelineServices {
   now(): number;
   readonly minMessageWindowMs: number;
   readonly maxHoldTimeMs: number;
-  readonly asset: { code: string; scale: number };
   readonly peers: PeerRegistry;
   readonly routes: RouteLookup;
   readonly ledger: Ledger;
@@ -49,6 +48,4 @@ export interface PipelineServices {
   readonly perHopNotification: boolean;
   nextTransferId(): bigint;
   readonly logger: Logger;
-  /** Observers for metrics and events; called off the decision path, must not throw. */
-  onSettled?(ctx: PacketContext, reply: Reply): void;
 }

@@ -12,7 +12,7 @@ import { reject } from './reject.js';
 export class PacketHandler {
   private inFlight = 0;
   private drained: (() => void) | undefined;
-  accepting = true;
+  private accepting = true;
 
   constructor(
     private readonly pipeline: Next,

@@ -14,6 +14,18 @@ export function loadFixture<T>(name: string): T {
   return JSON.parse(readFileSync(new URL(name, FIXTURES), 'utf8')) as T;
 }
 
+export const EMPTY = new Uint8Array(0);
+
+/** A Prepare whose 200 bytes of data make a long-form envelope length (>= 128). */
+export const samplePrepare: IlpPrepare = {
+  type: 12,
+  amount: 1000n,
+  expiresAt: new Date('2030-01-02T03:04:05.678Z'),
+  executionCondition: new Uint8Array(32).fill(7),
+  destination: 'g.example.bob',
+  data: new Uint8Array(200).fill(9),
+};
+
 export const fromHex = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex, 'hex'));
 export const toHex = (bytes: Uint8Array): string =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');

@@ -9,7 +9,6 @@ import {
   decodePrepare,
   encodeBtpPacket,
   encodePrepare,
-  type IlpPrepare,
   patchPrepare,
 } from '../../src/codec/index.js';
 import {
@@ -17,21 +16,13 @@ import {
   assertCodecError,
   btpEnvelope,
   concat,
+  EMPTY,
   fromHex,
   ilpEnvelope,
+  samplePrepare as prepare,
   rawPrepareContent,
   varOctets,
 } from './helpers.js';
-
-const prepare: IlpPrepare = {
-  type: 12,
-  amount: 1000n,
-  expiresAt: new Date('2030-01-02T03:04:05.678Z'),
-  executionCondition: new Uint8Array(32).fill(7),
-  destination: 'g.example.bob',
-  data: new Uint8Array(200).fill(9),
-};
-const EMPTY = new Uint8Array(0);
 
 describe('timestamps in packets', () => {
   it('refuses impossible expiries in a Prepare', () => {

@@ -17,7 +17,6 @@ import {
   encodeIlpPacket,
   encodePrepare,
   encodeReject,
-  type IlpPrepare,
   isValidAddress,
   MAX_DATA_LENGTH,
   MAX_MESSAGE_LENGTH,
@@ -28,23 +27,15 @@ import {
   assertCodecError,
   btpEnvelope,
   concat,
+  EMPTY,
   fromHex,
   ilpEnvelope,
   loadFixture,
+  samplePrepare as prepare,
   rawPrepareContent,
   rawRejectContent,
   varOctets,
 } from './helpers.js';
-
-const prepare: IlpPrepare = {
-  type: 12,
-  amount: 1000n,
-  expiresAt: new Date('2030-01-02T03:04:05.678Z'),
-  executionCondition: new Uint8Array(32).fill(7),
-  destination: 'g.example.bob',
-  data: new Uint8Array(200).fill(9),
-};
-const EMPTY = new Uint8Array(0);
 
 describe('length determinants and VarUInts must be minimal (RFC 30)', () => {
   it('refuses a long-form envelope length below 128', () => {
