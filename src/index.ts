@@ -58,6 +58,17 @@ export {
   REJECT_CODE_MAP,
   validateResponseData,
 } from './core/index.js';
+export type {
+  AccessOptions,
+  AdminServerOptions,
+  ChannelMetadata,
+  ChannelOpenOptions,
+  IlpSendRequest,
+  IlpSendResponse,
+  IsReadyFn,
+  PacketSenderFn,
+} from './http/index.js';
+export { AdminServer, IlpSendHandler } from './http/index.js';
 export type { AccountBalance, Ledger } from './ledger/index.js';
 export { MemoryLedger } from './ledger/index.js';
 export type { RouteEntry } from './routing/index.js';

@@ -27,6 +27,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { name: 'ADMIN_API_KEY', path: ['adminApi', 'apiKey'], kind: 'string' },
   { name: 'ADMIN_API_ALLOWED_IPS', path: ['adminApi', 'allowedIPs'], kind: 'list' },
   { name: 'ADMIN_API_TRUST_PROXY', path: ['adminApi', 'trustProxy'], kind: 'bool' },
+  { name: 'LOCAL_DELIVERY_AUTH_TOKEN', path: ['localDelivery', 'authToken'], kind: 'string' },
   { name: 'EXPLORER_ENABLED', path: ['explorer', 'enabled'], kind: 'bool' },
   { name: 'EXPLORER_PORT', path: ['explorer', 'port'], kind: 'int' },
   { name: 'EXPLORER_RETENTION_DAYS', path: ['explorer', 'retentionDays'], kind: 'int' },

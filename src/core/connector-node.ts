@@ -19,12 +19,22 @@ import {
   type ResolvedConfig,
   resolvePeerSecret,
 } from '../config/index.js';
-import { HealthServer, type NodeHealth } from '../http/index.js';
+import {
+  type AdminNode,
+  AdminServer,
+  ConnectorMetrics,
+  HealthServer,
+  type MetricsSource,
+  type NodeHealth,
+  newPacketCounts,
+  type PacketCounts,
+} from '../http/index.js';
 import { type Ledger, MemoryLedger } from '../ledger/index.js';
 import { RoutingTable } from '../routing/index.js';
 import { ConnectorError, ConnectorNotStartedError } from '../utils/errors.js';
 import { createLogger, type Logger } from '../utils/logger.js';
 import { VERSION } from '../utils/version.js';
+import { BlsClient } from './bls-client.js';
 import type { PipelineServices } from './context.js';
 import { fetchIldcp } from './ildcp-client.js';
 import { LocalDelivery } from './local-delivery.js';
@@ -74,6 +84,9 @@ export class ConnectorNode extends EventEmitter {
   private readonly packets: PacketHandler;
   private readonly peerManager: PeerManager;
   private health: HealthServer | undefined;
+  private admin: AdminServer | undefined;
+  private readonly bls: BlsClient | undefined;
+  private readonly metrics: ConnectorMetrics;
   private starting: Promise<void> | undefined;
   private transferSeq = 0;
   private readonly transferBase = BigInt(Date.now()) << 32n;
@@ -118,7 +131,11 @@ export class ConnectorNode extends EventEmitter {
     };
     this.links.on('link-up', (peerId: string) => this.onLinkUp(peerId));
     this.links.on('link-down', (peerId: string) => this.emit('peer:disconnected', peerId));
-    this.packets = new PacketHandler(composePipeline(services), () => this.ilpAddress, this.logger);
+    const own = newPacketCounts();
+    this.metrics = new ConnectorMetrics(this.metricsSource(own));
+    const recorder = { own, observeLatency: (s: number) => this.metrics.observeLatency(s) };
+    this.packets = new PacketHandler(composePipeline(services), () => this.ilpAddress, this.logger, recorder);
+    this.bls = this.createBlsClient();
     this.peerManager = new PeerManager({
       config: this.config,
       peers: this.peers,
@@ -150,8 +167,12 @@ export class ConnectorNode extends EventEmitter {
         this.routes.addRoute(route.prefix, route.nextHop, route.priority);
       await this.links.start();
       for (const peer of this.config.peers) await this.peerManager.add(peer);
-      this.health = new HealthServer(() => this.healthStatus());
+      this.health = new HealthServer(
+        () => this.healthStatus(),
+        () => this.metrics.scrape(),
+      );
       await this.health.listen(this.config.healthCheckPort);
+      await this.startAdminApi();
       this.state = 'started';
       this.startedAtMs = Date.now();
       this.logger.info(
@@ -160,6 +181,8 @@ export class ConnectorNode extends EventEmitter {
           ilpAddress: this.ilpAddress,
           btpPort: this.links.port,
           healthPort: this.health.port,
+          adminPort: this.admin?.port,
+          mode: this.getDeploymentMode(),
         },
         'connector started',
       );
@@ -192,7 +215,8 @@ export class ConnectorNode extends EventEmitter {
   }
 
   private async release(): Promise<void> {
-    const results = await Promise.allSettled([this.links.stop(), this.health?.close()]);
+    const results = await Promise.allSettled([this.links.stop(), this.health?.close(), this.admin?.close()]);
+    this.bls?.close();
     await this.ledger.close().catch((err: unknown) => this.logger.error({ err }, 'ledger close failed'));
     for (const r of results)
       if (r.status === 'rejected') this.logger.error({ err: r.reason }, 'shutdown step failed');
@@ -300,6 +324,81 @@ export class ConnectorNode extends EventEmitter {
     );
   }
 
+  // ── standalone mode: BLS, admin API, metrics ─────────────────────────────
+
+  /** Standalone local delivery: packets for this node are POSTed to the business-logic server. */
+  private createBlsClient(): BlsClient | undefined {
+    const { enabled, handlerUrl, timeout, authToken } = this.config.localDelivery;
+    if (!enabled || handlerUrl === undefined) return undefined;
+    const client = new BlsClient({
+      handlerUrl,
+      timeoutMs: timeout,
+      logger: this.logger,
+      ...(authToken ? { authToken } : {}),
+    });
+    this.local.setHandler(createPaymentHandlerAdapter(client.handle, this.logger));
+    return client;
+  }
+
+  /**
+   * Production refuses a config without a key or an allowlist (config rule). Elsewhere, an API
+   * with neither listens on loopback only, whatever host was asked for, and says so.
+   */
+  private async startAdminApi(): Promise<void> {
+    const { enabled, port, host, apiKey, allowedIPs, trustProxy } = this.config.adminApi;
+    if (!enabled) return;
+    const open = apiKey === undefined && (allowedIPs?.length ?? 0) === 0;
+    let bindHost = host ?? (open ? '127.0.0.1' : '0.0.0.0');
+    if (open && bindHost !== '127.0.0.1' && bindHost !== '::1' && bindHost !== 'localhost') {
+      this.logger.warn(
+        { host: bindHost },
+        'admin API has no apiKey or allowedIPs: listening on 127.0.0.1 only',
+      );
+      bindHost = '127.0.0.1';
+    } else if (open) {
+      this.logger.warn('admin API has no apiKey: anyone on this machine can use it');
+    }
+    const access = { trustProxy, ...(apiKey ? { apiKey } : {}), ...(allowedIPs ? { allowedIPs } : {}) };
+    this.admin = new AdminServer({ node: this.adminNode(), access, logger: this.logger });
+    await this.admin.listen(port, bindHost);
+  }
+
+  private adminNode(): AdminNode {
+    const unavailable = (what: string) =>
+      Promise.reject(
+        new ConnectorError(
+          'ERR_SETTLEMENT_UNAVAILABLE',
+          `${what}: settlement is not configured on this node`,
+        ),
+      );
+    return {
+      isReady: () => this.state === 'started',
+      listPeers: () => this.listPeers(),
+      registerPeer: (request) => this.registerPeer(request),
+      removePeer: (peerId, removeRoutes) => this.removePeer(peerId, removeRoutes),
+      listRoutes: () => this.listRoutes(),
+      addRoute: (prefix, nextHop, priority) => this.addRoute(prefix, nextHop, priority),
+      removeRoute: (prefix) => this.removeRoute(prefix),
+      sendPacket: (params) => this.sendPacket(params),
+      getBalance: (peerId) => this.getBalance(peerId),
+      listChannels: () => unavailable('cannot list payment channels'),
+      openChannel: (o) => unavailable(`cannot open a channel with ${o.peerId}`),
+    };
+  }
+
+  private metricsSource(own: PacketCounts): MetricsSource {
+    return {
+      packetCounts: () => [
+        [this.config.nodeId, own] as const,
+        ...this.peers.all().map((p) => [p.id, p.counts] as const),
+      ],
+      links: () => this.peers.all().map((p) => ({ peerId: p.id, connected: this.links.isConnected(p.id) })),
+      balances: () => Promise.all(this.peers.all().map((p) => this.getBalance(p.id))),
+      packetsInFlight: () => this.packets.packetsInFlight,
+      transitNotificationsDropped: () => this.local.transitDropped,
+    };
+  }
+
   // ── inspection ───────────────────────────────────────────────────────────
 
   getDeploymentMode(): DeploymentMode {
@@ -327,6 +426,11 @@ export class ConnectorNode extends EventEmitter {
 
   get healthPort(): number {
     return this.health?.port ?? 0;
+  }
+
+  /** The admin API's port, 0 when it is disabled. */
+  get adminPort(): number {
+    return this.admin?.port ?? 0;
   }
 
   isConnected(peerId: string): boolean {

@@ -4,10 +4,18 @@
  * a bug in a stage is T00, and a node shutting down answers T03.
  */
 import { decodePrepare, encodeIlpPacket, encodeReject, type IlpPrepare } from '../codec/index.js';
+import type { PacketCounts } from '../http/index.js';
 import type { Logger } from '../utils/logger.js';
 import type { Next, PacketContext, Reply } from './context.js';
 import type { PeerState } from './peers.js';
 import { reject } from './reject.js';
+
+/** Where the packet path reports what it did (plain counters; see http/metrics.ts). */
+export interface PacketRecorder {
+  /** Counts of packets this node originated (sendPacket, the admin API). */
+  readonly own: PacketCounts;
+  observeLatency(seconds: number): void;
+}
 
 export class PacketHandler {
   private inFlight = 0;
@@ -18,6 +26,7 @@ export class PacketHandler {
     private readonly pipeline: Next,
     private readonly address: () => string,
     private readonly logger: Logger,
+    private readonly recorder: PacketRecorder | undefined = undefined,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -53,14 +62,36 @@ export class PacketHandler {
       outgoingExpiryMs: 0,
     };
     this.inFlight++;
+    const startedAt = performance.now();
+    let reply: Reply;
     try {
-      return await this.pipeline(ctx);
+      reply = await this.pipeline(ctx);
     } catch (err) {
       this.logger.error({ err, destination: prepare.destination }, 'packet pipeline failed');
-      return reject('T00', 'internal error', this.address());
+      reply = reject('T00', 'internal error', this.address());
     } finally {
       if (--this.inFlight === 0 && this.drained !== undefined) this.drained();
     }
+    if (this.recorder !== undefined) this.record(ctx, reply, startedAt);
+    return reply;
+  }
+
+  private record(ctx: PacketContext, reply: Reply, startedAt: number): void {
+    const recorder = this.recorder!;
+    recorder.observeLatency((performance.now() - startedAt) / 1000);
+    const counts = ctx.source === undefined ? recorder.own : ctx.source.counts;
+    counts.prepareIn++;
+    if (reply.type === 13) counts.fulfillIn++;
+    else {
+      counts.rejectIn++;
+      counts.rejectCodes.set(reply.code, (counts.rejectCodes.get(reply.code) ?? 0) + 1);
+    }
+    // A reply with raw bytes came back from the next hop.
+    const next = ctx.nextHop;
+    if (next === undefined || reply.raw === undefined) return;
+    next.counts.prepareOut++;
+    if (reply.type === 13) next.counts.fulfillOut++;
+    else next.counts.rejectOut++;
   }
 
   get packetsInFlight(): number {

@@ -8,7 +8,8 @@
  * rejected. The data-derived scheme gives NO hash-lock security: anyone who sees the data can
  * fulfill. Use it only between parties that trust each other.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { computeConditionFromData, computeFulfillmentFromData } from '../codec/condition.js';
 import type { Logger } from '../utils/logger.js';
 import type {
   LocalDeliveryHandler,
@@ -39,13 +40,7 @@ export function mapRejectCode(code: string): string {
   return REJECT_CODE_MAP[code] ?? 'F99';
 }
 
-export function computeFulfillmentFromData(data: Uint8Array): Buffer {
-  return createHash('sha256').update(data).digest();
-}
-
-export function computeConditionFromData(data: Uint8Array): Buffer {
-  return createHash('sha256').update(computeFulfillmentFromData(data)).digest();
-}
+export { computeConditionFromData, computeFulfillmentFromData };
 
 export function generatePaymentId(): string {
   return randomBytes(16).toString('base64url');

@@ -1,4 +1,5 @@
 /** Per-peer runtime state: what the pipeline needs about the peer a packet came from or goes to. */
+import { newPacketCounts, type PacketCounts } from '../http/index.js';
 import { TokenBucket } from './rate-limiter.js';
 
 export type PeerRelation = 'peer' | 'child' | 'parent';
@@ -24,6 +25,8 @@ export interface PeerState {
   /** Ledger account of this peer. */
   readonly account: string;
   readonly rateLimiter: TokenBucket | undefined;
+  /** Packets exchanged with the peer, for /metrics. */
+  readonly counts: PacketCounts;
 }
 
 export const SELF_ACCOUNT = 'own:local';
@@ -42,6 +45,7 @@ export class PeerRegistry {
       settings,
       account: peerAccount(settings.id),
       rateLimiter: limit ? new TokenBucket(limit.packetsPerSecond, limit.burst, nowMs) : undefined,
+      counts: newPacketCounts(),
     };
     this.peers.set(settings.id, state);
     return state;

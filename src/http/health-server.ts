@@ -3,6 +3,7 @@
  *   GET /health        full status; 200 when healthy or degraded, 503 otherwise
  *   GET /health/live   200 while the process serves HTTP
  *   GET /health/ready  200 when started and every dialed peer (and the parent) is connected
+ *   GET /metrics       Prometheus text, when the node supplies metrics
  * The node supplies its state through `status()`: this layer knows nothing of the core.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -24,6 +25,8 @@ export interface NodeHealth {
   version: string;
 }
 
+export type MetricsScrape = () => Promise<{ contentType: string; body: string }>;
+
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy' | 'starting';
 
 export function summarize(h: NodeHealth): { status: HealthStatus; ready: boolean } {
@@ -40,8 +43,17 @@ export class HealthServer {
   private readonly app: FastifyInstance;
   private boundPort = 0;
 
-  constructor(private readonly status: () => NodeHealth) {
+  constructor(
+    private readonly status: () => NodeHealth,
+    metrics?: MetricsScrape,
+  ) {
     this.app = Fastify({ logger: false });
+    if (metrics !== undefined) {
+      this.app.get('/metrics', async (_req, reply) => {
+        const { contentType, body } = await metrics();
+        return reply.type(contentType).send(body);
+      });
+    }
     this.app.get('/health', async (_req, reply) => {
       const h = this.status();
       const { status, ready } = summarize(h);

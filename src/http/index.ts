@@ -1,2 +1,28 @@
-export type { HealthStatus, NodeHealth, PeerHealth } from './health-server.js';
+export type { AccessOptions } from './access.js';
+export type { AdminServerOptions } from './admin-server.js';
+export { AdminServer } from './admin-server.js';
+export type { HealthStatus, MetricsScrape, NodeHealth, PeerHealth } from './health-server.js';
 export { HealthServer, summarize } from './health-server.js';
+export type {
+  HandlerResult,
+  HttpError,
+  IlpSendRequest,
+  IlpSendResponse,
+  IsReadyFn,
+  PacketSenderFn,
+} from './ilp-send-handler.js';
+export { IlpSendHandler, parseIlpSendRequest } from './ilp-send-handler.js';
+export type { BalanceSample, MetricsSource, PacketCounts } from './metrics.js';
+export { ConnectorMetrics, newPacketCounts } from './metrics.js';
+export type {
+  AdminNode,
+  ChannelMetadata,
+  ChannelOpenOptions,
+  PeerAccountBalance,
+  PeerInfo,
+  PeerRegistrationRequest,
+  PeerRouteInput,
+  RemovePeerResult,
+  RouteInfo,
+  SendPacketParams,
+} from './node-api.js';

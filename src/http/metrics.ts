@@ -1,0 +1,170 @@
+/**
+ * Prometheus metrics (DESIGN §8), served as `/metrics` on the health port.
+ *
+ * The packet path only adds to plain numbers (PacketCounts) and observes one label-free
+ * histogram: no label hashing, no strings and no allocation per packet. The labelled counters
+ * are filled from those numbers when Prometheus scrapes (prom-client `collect`).
+ */
+import {
+  Counter,
+  collectDefaultMetrics,
+  Gauge,
+  Histogram,
+  type PrometheusContentType,
+  Registry,
+} from 'prom-client';
+
+/** Packets exchanged with one peer. Incoming: Prepares from the peer and our replies to them. */
+export interface PacketCounts {
+  prepareIn: number;
+  fulfillIn: number;
+  rejectIn: number;
+  /** Codes of the rejects we answered the peer with. */
+  readonly rejectCodes: Map<string, number>;
+  /** Outgoing: Prepares we forwarded to the peer and the replies it gave. */
+  prepareOut: number;
+  fulfillOut: number;
+  rejectOut: number;
+}
+
+export function newPacketCounts(): PacketCounts {
+  return {
+    prepareIn: 0,
+    fulfillIn: 0,
+    rejectIn: 0,
+    rejectCodes: new Map(),
+    prepareOut: 0,
+    fulfillOut: 0,
+    rejectOut: 0,
+  };
+}
+
+export interface BalanceSample {
+  peerId: string;
+  debitBalance: bigint;
+  creditBalance: bigint;
+  pendingDebit: bigint;
+  pendingCredit: bigint;
+}
+
+/** What the node reports at scrape time. */
+export interface MetricsSource {
+  /** Counts per peer; the node's own id stands for packets it originated. */
+  packetCounts(): Iterable<readonly [string, PacketCounts]>;
+  links(): Iterable<{ peerId: string; connected: boolean }>;
+  balances(): Promise<BalanceSample[]>;
+  packetsInFlight(): number;
+  transitNotificationsDropped(): number;
+}
+
+/** Latency buckets in seconds: 0.25 ms to 30 s (a packet may be held up to maxHoldTimeMs). */
+const LATENCY_BUCKETS_S = [
+  0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+];
+
+export class ConnectorMetrics {
+  readonly registry = new Registry<PrometheusContentType>();
+  private readonly latency: Histogram;
+
+  constructor(source: MetricsSource) {
+    const registers = [this.registry];
+    this.latency = new Histogram({
+      name: 'connector_packet_duration_seconds',
+      help: 'Time from receiving a Prepare to answering it',
+      buckets: LATENCY_BUCKETS_S,
+      registers,
+    });
+    new Counter({
+      name: 'connector_packets_total',
+      help: 'ILP packets by peer, direction (incoming: from the peer and our replies) and type',
+      labelNames: ['peer', 'direction', 'type'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [peer, c] of source.packetCounts()) {
+          this.inc({ peer, direction: 'incoming', type: 'prepare' }, c.prepareIn);
+          this.inc({ peer, direction: 'incoming', type: 'fulfill' }, c.fulfillIn);
+          this.inc({ peer, direction: 'incoming', type: 'reject' }, c.rejectIn);
+          this.inc({ peer, direction: 'outgoing', type: 'prepare' }, c.prepareOut);
+          this.inc({ peer, direction: 'outgoing', type: 'fulfill' }, c.fulfillOut);
+          this.inc({ peer, direction: 'outgoing', type: 'reject' }, c.rejectOut);
+        }
+      },
+    });
+    new Counter({
+      name: 'connector_rejects_total',
+      help: 'Rejects this node answered incoming Prepares with, by peer and ILP error code',
+      labelNames: ['peer', 'code'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [peer, c] of source.packetCounts())
+          for (const [code, n] of c.rejectCodes) this.inc({ peer, code }, n);
+      },
+    });
+    new Gauge({
+      name: 'connector_peer_connected',
+      help: '1 while the BTP link to the peer is up',
+      labelNames: ['peer'],
+      registers,
+      collect() {
+        this.reset();
+        for (const l of source.links()) this.set({ peer: l.peerId }, l.connected ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'connector_peer_balance',
+      help: 'Ledger balance with the peer in asset base units (debit: the peer owes us; credit: we owe it)',
+      labelNames: ['peer', 'side', 'state'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const b of await source.balances()) {
+          this.set({ peer: b.peerId, side: 'debit', state: 'posted' }, Number(b.debitBalance));
+          this.set({ peer: b.peerId, side: 'credit', state: 'posted' }, Number(b.creditBalance));
+          this.set({ peer: b.peerId, side: 'debit', state: 'pending' }, Number(b.pendingDebit));
+          this.set({ peer: b.peerId, side: 'credit', state: 'pending' }, Number(b.pendingCredit));
+        }
+      },
+    });
+    new Gauge({
+      name: 'connector_packets_in_flight',
+      help: 'Prepares being handled now',
+      registers,
+      collect() {
+        this.set(source.packetsInFlight());
+      },
+    });
+    new Counter({
+      name: 'connector_transit_notifications_dropped_total',
+      help: 'Per-hop notifications dropped because too many were in flight',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(source.transitNotificationsDropped());
+      },
+    });
+  }
+
+  /** Hot path: one label-free observation. */
+  observeLatency(seconds: number): void {
+    this.latency.observe(seconds);
+  }
+
+  /** The exposition text: this node's metrics and the process's (CPU, memory, event loop, GC). */
+  async scrape(): Promise<{ contentType: string; body: string }> {
+    const merged = Registry.merge([this.registry, processRegistry()]);
+    return { contentType: merged.contentType, body: await merged.metrics() };
+  }
+}
+
+let sharedProcessRegistry: Registry | undefined;
+
+/** Process metrics are per process, not per node: one registry however many nodes run here. */
+function processRegistry(): Registry {
+  if (sharedProcessRegistry === undefined) {
+    sharedProcessRegistry = new Registry();
+    collectDefaultMetrics({ register: sharedProcessRegistry, prefix: 'connector_' });
+  }
+  return sharedProcessRegistry;
+}
