@@ -116,7 +116,11 @@ describe('where the admin API listens', () => {
     });
     assert.equal(big.status, 413);
     assert.equal(((await big.json()) as { error: string }).error, 'Payload Too Large');
-    const text = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<a/>' });
+    const text = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml' },
+      body: '<a/>',
+    });
     assert.equal(text.status, 415);
     const body = (await text.json()) as { error: string; message: string };
     assert.equal(body.error, 'Unsupported Media Type');
