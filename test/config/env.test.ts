@@ -101,6 +101,7 @@ describe('env overrides', () => {
       ADMIN_API_KEY: 'key',
       ADMIN_API_ALLOWED_IPS: '10.0.0.0/8, 127.0.0.1,',
       ADMIN_API_TRUST_PROXY: 'true',
+      LOCAL_DELIVERY_AUTH_TOKEN: 'bls-token',
       EXPLORER_ENABLED: 'false',
       EXPLORER_PORT: '4001',
       EXPLORER_RETENTION_DAYS: '30',
@@ -130,6 +131,7 @@ describe('env overrides', () => {
       allowedIPs: ['10.0.0.0/8', '127.0.0.1'],
       trustProxy: true,
     });
+    assert.equal(c.localDelivery.authToken, 'bls-token');
     assert.deepEqual(c.explorer, { enabled: false, port: 4001, retentionDays: 30, maxEvents: 500 });
     assert.deepEqual(c.settlement, {
       enabled: false,
