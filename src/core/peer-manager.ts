@@ -41,14 +41,22 @@ export class PeerManager {
     const limits = settings.maximum === undefined ? {} : { debitLimit: settings.maximum };
     await ledger.createAccount(account, limits);
     peers.add(settings, Date.now());
-    for (const r of peer.routes ?? []) routes.addRoute(r.prefix, peer.id, r.priority);
-    if (peer.relation === 'child') routes.addRoute(`${this.d.address()}.${peer.id}`, peer.id);
-    if (peer.relation === 'parent') routes.addRoute('', peer.id, Number.MIN_SAFE_INTEGER);
-    const btpPeer =
-      settings.url === undefined
-        ? { id: peer.id, authToken: peer.authToken }
-        : { id: peer.id, url: settings.url, authToken: peer.authToken };
-    links.addPeer(btpPeer);
+    try {
+      for (const r of peer.routes ?? []) routes.addRoute(r.prefix, peer.id, r.priority);
+      if (peer.relation === 'child') routes.addRoute(`${this.d.address()}.${peer.id}`, peer.id);
+      if (peer.relation === 'parent') routes.addRoute('', peer.id, Number.MIN_SAFE_INTEGER);
+      const btpPeer =
+        settings.url === undefined
+          ? { id: peer.id, authToken: peer.authToken }
+          : { id: peer.id, url: settings.url, authToken: peer.authToken };
+      links.addPeer(btpPeer);
+    } catch (err) {
+      // All or nothing: a peer whose routes or link could not be set up is not left half added.
+      // (The ledger account stays, as on removal: it is idempotent and may hold a balance.)
+      routes.removeRoutesVia(peer.id);
+      peers.delete(peer.id);
+      throw err;
+    }
   }
 
   /** registerPeer: validates like a config entry; a malformed evmAddress is dropped with a warning. */
