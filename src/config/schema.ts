@@ -31,6 +31,8 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] a
 export const PEER_RELATIONS = ['peer', 'child', 'parent'] as const;
 export const KEY_BACKENDS = ['env', 'aws-kms', 'gcp-kms', 'azure-kv'] as const;
 export const NETWORK_MODES = ['testnet', 'mainnet'] as const;
+/** How the default ledger persists (docs/config.md has the cost of each). */
+export const LEDGER_DURABILITIES = ['fsync', 'write', 'snapshot', 'off'] as const;
 export const CONNECTOR_MODES = ['connector', 'gateway'] as const;
 
 /** Bounds on list sizes: a config is operator input, and every list we hold has a limit. */
@@ -170,6 +172,7 @@ const settlementSchema = z.looseObject({
   pollingIntervalMs: positiveIntField(DAY_MS).optional(),
   ledgerSnapshotPath: z.string().min(1).optional(),
   ledgerPersistIntervalMs: positiveIntField(DAY_MS).optional(),
+  ledgerDurability: z.enum(LEDGER_DURABILITIES).optional(),
   tigerBeetleClusterId: u128Field().optional(),
   tigerBeetleReplicas: z.array(z.string().min(1)).max(CONFIG_LIMITS.maxTigerBeetleReplicas).optional(),
 });

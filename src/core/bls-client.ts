@@ -7,6 +7,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { ConnectorError } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
+import { WarnLimiter } from '../utils/warn-limiter.js';
 import { parseAnswer } from './bls-answer.js';
 import type { PaymentHandler, PaymentRequest, PaymentResponse } from './types.js';
 
@@ -19,6 +20,11 @@ export interface BlsClientOptions {
   authToken?: string;
   /** Bound on concurrent connections to the BLS; requests beyond it queue in the agent. */
   maxSockets?: number;
+  /**
+   * Separate bound for per-hop (isTransit) copies, on their own pool, so a BLS slow to answer
+   * them can never hold the connections that paid deliveries wait for. Default 8.
+   */
+  maxTransitSockets?: number;
   /** Bound on the response body in bytes. */
   maxResponseBytes?: number;
   /** At most one warn per failure kind in this interval; the rest are counted. */
@@ -27,6 +33,7 @@ export interface BlsClientOptions {
 }
 
 const DEFAULT_MAX_SOCKETS = 64;
+const DEFAULT_MAX_TRANSIT_SOCKETS = 8;
 const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024;
 const DEFAULT_WARN_INTERVAL_MS = 10_000;
 /** setTimeout fires at once for longer delays. */
@@ -62,6 +69,7 @@ export class BlsClient {
   /** The url without credentials or query, the only form that is logged. */
   private readonly logUrl: string;
   private readonly agent: http.Agent;
+  private readonly transitAgent: http.Agent;
   private readonly transport: typeof http | typeof https;
   private readonly headers: Readonly<Record<string, string>>;
   private readonly maxResponseBytes: number;
@@ -74,12 +82,15 @@ export class BlsClient {
     this.url = handlePacketUrl(options.handlerUrl);
     this.logUrl = `${this.url.origin}${this.url.pathname}`;
     const maxSockets = options.maxSockets ?? DEFAULT_MAX_SOCKETS;
+    const maxTransitSockets = options.maxTransitSockets ?? DEFAULT_MAX_TRANSIT_SOCKETS;
+    requirePositiveInteger('maxTransitSockets', maxTransitSockets);
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     requirePositiveInteger('timeoutMs', options.timeoutMs, MAX_TIMER_MS);
     requirePositiveInteger('maxSockets', maxSockets);
     requirePositiveInteger('maxResponseBytes', this.maxResponseBytes);
     this.transport = this.url.protocol === 'https:' ? https : http;
     this.agent = new this.transport.Agent({ keepAlive: true, maxSockets });
+    this.transitAgent = new this.transport.Agent({ keepAlive: true, maxSockets: maxTransitSockets });
     this.headers = requestHeaders(options.authToken);
     this.warnings = new WarnLimiter(options.logger, options.warnIntervalMs ?? DEFAULT_WARN_INTERVAL_MS);
   }
@@ -90,6 +101,7 @@ export class BlsClient {
     const closedFailure = failure('closed', 'T00', 'business logic server client is closed');
     for (const abort of [...this.inFlight]) abort(closedFailure);
     this.agent.destroy();
+    this.transitAgent.destroy();
   }
 
   private async post(request: PaymentRequest): Promise<PaymentResponse> {
@@ -99,11 +111,12 @@ export class BlsClient {
     if (isFailure(body)) return toReject(body);
     let outcome: PaymentResponse | Failure;
     try {
-      let exchange = await this.exchange(body, deadlineMs);
+      const agent = request.isTransit === true ? this.transitAgent : this.agent;
+      let exchange = await this.exchange(body, deadlineMs, agent);
       // A kept-alive socket the BLS closed while idle fails before the request reached it
       // (Node's documented `reusedSocket` case); one retry on a new socket is safe then.
       if ('failure' in exchange && exchange.retryable && !this.closed)
-        exchange = await this.exchange(body, deadlineMs);
+        exchange = await this.exchange(body, deadlineMs, agent);
       outcome = 'failure' in exchange ? exchange.failure : interpret(exchange.status, exchange.body);
     } catch (err) {
       outcome = failure('unreachable', 'T00', `business logic server unreachable: ${errorCode(err)}`);
@@ -114,14 +127,14 @@ export class BlsClient {
   }
 
   /** One POST, bounded by the deadline and the body limit; settles exactly once. */
-  private exchange(body: Buffer, deadlineMs: number): Promise<Exchange> {
+  private exchange(body: Buffer, deadlineMs: number, agent: http.Agent): Promise<Exchange> {
     return new Promise((resolve) => {
       const remainingMs = deadlineMs - Date.now();
       if (remainingMs <= 0) return resolve({ failure: this.timeoutFailure(), retryable: false });
       let responded = false;
       const req = this.transport.request(this.url, {
         method: 'POST',
-        agent: this.agent,
+        agent,
         headers: { ...this.headers, 'content-length': String(body.length) },
       });
       const settle = (exchange: Exchange): void => {
@@ -281,31 +294,4 @@ function encode(request: PaymentRequest): Buffer | Failure {
 
 function toReject(f: Failure): PaymentResponse {
   return { accept: false, rejectReason: { code: f.code, message: f.message } };
-}
-
-/**
- * At most one warn per kind per interval, so a BLS that is down logs a line every few seconds,
- * not one per packet; the next warn says how many were suppressed. Kinds are a closed set.
- */
-class WarnLimiter {
-  private readonly lastMs = new Map<string, number>();
-  private readonly suppressed = new Map<string, number>();
-
-  constructor(
-    private readonly logger: Logger,
-    private readonly intervalMs: number,
-  ) {}
-
-  warn(kind: string, fields: Record<string, unknown>, message: string): void {
-    const nowMs = performance.now();
-    const lastMs = this.lastMs.get(kind);
-    if (lastMs !== undefined && nowMs - lastMs < this.intervalMs) {
-      this.suppressed.set(kind, (this.suppressed.get(kind) ?? 0) + 1);
-      return;
-    }
-    const suppressed = this.suppressed.get(kind) ?? 0;
-    this.lastMs.set(kind, nowMs);
-    this.suppressed.set(kind, 0);
-    this.logger.warn({ ...fields, kind, suppressed }, message);
-  }
 }

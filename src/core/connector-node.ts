@@ -29,14 +29,15 @@ import {
   newPacketCounts,
   type PacketCounts,
 } from '../http/index.js';
-import { type Ledger, MemoryLedger } from '../ledger/index.js';
+import type { Ledger } from '../ledger/index.js';
 import { RoutingTable } from '../routing/index.js';
 import { ConnectorError, ConnectorNotStartedError } from '../utils/errors.js';
 import { createLogger, type Logger } from '../utils/logger.js';
 import { VERSION } from '../utils/version.js';
 import { BlsClient } from './bls-client.js';
-import type { PipelineServices } from './context.js';
+import type { Next, PipelineServices } from './context.js';
 import { fetchIldcp } from './ildcp-client.js';
+import { defaultLedger, openLedger } from './ledger-choice.js';
 import { LocalDelivery } from './local-delivery.js';
 import { PacketHandler } from './packet-handler.js';
 import { createPaymentHandlerAdapter } from './payment-handler.js';
@@ -78,11 +79,15 @@ export class ConnectorNode extends EventEmitter {
   private ilpAddress: string;
   private readonly peers = new PeerRegistry();
   private readonly routes = new RoutingTable();
-  private readonly ledger: Ledger;
+  /** Chosen at start: TigerBeetle may replace the default, or fail and leave it (ledger-choice.ts). */
+  private ledger: Ledger;
+  private readonly ledgerGiven: boolean;
+  private pipeline: Next | undefined;
   private readonly local: LocalDelivery;
   private readonly links: LinkManager;
   private readonly packets: PacketHandler;
   private readonly peerManager: PeerManager;
+  private readonly services: PipelineServices;
   private health: HealthServer | undefined;
   private admin: AdminServer | undefined;
   private readonly bls: BlsClient | undefined;
@@ -97,7 +102,8 @@ export class ConnectorNode extends EventEmitter {
     this.config = ConfigLoader.load(config, { env: this.env });
     this.logger = logger ?? createLogger(this.config.nodeId, this.config.logLevel);
     this.ilpAddress = this.config.ilpAddress ?? `g.${this.config.nodeId}`;
-    this.ledger = options.ledger ?? new MemoryLedger();
+    this.ledgerGiven = options.ledger !== undefined;
+    this.ledger = options.ledger ?? defaultLedger(this.config, this.logger);
     this.local = new LocalDelivery({
       address: () => this.ilpAddress,
       logger: this.logger,
@@ -114,7 +120,7 @@ export class ConnectorNode extends EventEmitter {
       secretFor: (peerId) => resolvePeerSecret(peerId, this.env),
       onRequest: (peerId, packet) => this.onBtpRequest(peerId, packet),
     });
-    const services: PipelineServices = {
+    this.services = {
       nodeId: this.config.nodeId,
       address: () => this.ilpAddress,
       now: Date.now,
@@ -134,13 +140,15 @@ export class ConnectorNode extends EventEmitter {
     const own = newPacketCounts();
     this.metrics = new ConnectorMetrics(this.metricsSource(own));
     const recorder = { own, observeLatency: (s: number) => this.metrics.observeLatency(s) };
-    this.packets = new PacketHandler(composePipeline(services), () => this.ilpAddress, this.logger, recorder);
+    // The pipeline is composed at start, once the ledger is known; until then nothing is accepted.
+    const pipeline: Next = (ctx) => this.pipeline!(ctx);
+    this.packets = new PacketHandler(pipeline, () => this.ilpAddress, this.logger, recorder);
     this.bls = this.createBlsClient();
     this.peerManager = new PeerManager({
       config: this.config,
       peers: this.peers,
       routes: this.routes,
-      ledger: this.ledger,
+      ledger: () => this.ledger,
       links: this.links,
       logger: this.logger,
       address: () => this.ilpAddress,
@@ -160,7 +168,10 @@ export class ConnectorNode extends EventEmitter {
 
   private async startUp(): Promise<void> {
     try {
-      await this.ledger.open();
+      this.ledger = this.ledgerGiven
+        ? await this.ledger.open().then(() => this.ledger)
+        : await openLedger(this.config, this.logger, this.ledger);
+      this.pipeline = composePipeline({ ...this.services, ledger: this.ledger });
       await this.ledger.createAccount(SELF_ACCOUNT);
       this.routes.addRoute(this.ilpAddress, this.config.nodeId);
       for (const route of this.config.routes)
@@ -289,8 +300,27 @@ export class ConnectorNode extends EventEmitter {
     this.routes.addRoute(prefix, nextHop, priority);
   }
 
+  /** Routes the node manages itself (its own address, children, the parent) are refused. */
   removeRoute(prefix: string): void {
+    const managedBy = this.routeManager(prefix);
+    if (managedBy !== undefined) {
+      throw new ConnectorError(
+        'ERR_ROUTE_INVALID',
+        `route ${prefix} is ${managedBy}; it cannot be removed alone`,
+      );
+    }
     this.routes.removeRoute(prefix);
+  }
+
+  private routeManager(prefix: string): string | undefined {
+    if (prefix === this.ilpAddress) return "this node's own address";
+    if (prefix === '' && this.peers.parent() !== undefined)
+      return "the parent's default route: remove the parent";
+    for (const p of this.peers.all()) {
+      if (p.settings.relation === 'child' && prefix === `${this.ilpAddress}.${p.id}`)
+        return `child ${p.id}'s address: remove the peer instead`;
+    }
+    return undefined;
   }
 
   // ── balances and settlement ──────────────────────────────────────────────
@@ -341,22 +371,20 @@ export class ConnectorNode extends EventEmitter {
   }
 
   /**
-   * Production refuses a config without a key or an allowlist (config rule). Elsewhere, an API
-   * with neither listens on loopback only, whatever host was asked for, and says so.
+   * Production refuses a config without a key or an allowlist (config rule). Elsewhere an API
+   * without a key listens on loopback only, whatever host was asked for, and says so.
    */
   private async startAdminApi(): Promise<void> {
     const { enabled, port, host, apiKey, allowedIPs, trustProxy } = this.config.adminApi;
     if (!enabled) return;
-    const open = apiKey === undefined && (allowedIPs?.length ?? 0) === 0;
-    let bindHost = host ?? (open ? '127.0.0.1' : '0.0.0.0');
-    if (open && bindHost !== '127.0.0.1' && bindHost !== '::1' && bindHost !== 'localhost') {
+    let bindHost = host ?? '0.0.0.0';
+    if (apiKey === undefined && this.config.environment !== 'production') {
+      const loopback = host === '127.0.0.1' || host === '::1' || host === 'localhost';
+      bindHost = loopback ? host : '127.0.0.1';
       this.logger.warn(
-        { host: bindHost },
-        'admin API has no apiKey or allowedIPs: listening on 127.0.0.1 only',
+        { host: bindHost, requestedHost: host },
+        'admin API has no apiKey: listening on loopback only; set ADMIN_API_KEY to serve other hosts',
       );
-      bindHost = '127.0.0.1';
-    } else if (open) {
-      this.logger.warn('admin API has no apiKey: anyone on this machine can use it');
     }
     const access = { trustProxy, ...(apiKey ? { apiKey } : {}), ...(allowedIPs ? { allowedIPs } : {}) };
     this.admin = new AdminServer({ node: this.adminNode(), access, logger: this.logger });

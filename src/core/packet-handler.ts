@@ -3,7 +3,13 @@
  * bytes out. Never throws and never leaves a request unanswered: undecodable input is F01,
  * a bug in a stage is T00, and a node shutting down answers T03.
  */
-import { decodePrepare, encodeIlpPacket, encodeReject, type IlpPrepare } from '../codec/index.js';
+import {
+  decodePrepare,
+  encodeIlpPacket,
+  encodeReject,
+  type IlpPrepare,
+  REJECT_CODES,
+} from '../codec/index.js';
 import type { PacketCounts } from '../http/index.js';
 import type { Logger } from '../utils/logger.js';
 import type { Next, PacketContext, Reply } from './context.js';
@@ -16,6 +22,9 @@ export interface PacketRecorder {
   readonly own: PacketCounts;
   observeLatency(seconds: number): void;
 }
+
+/** Codes counted by name; any other (a peer may send any F/T/R code) is counted as 'other'. */
+const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(REJECT_CODES));
 
 export class PacketHandler {
   private inFlight = 0;
@@ -36,7 +45,9 @@ export class PacketHandler {
     try {
       prepare = decodePrepare(bytes);
     } catch (err) {
-      return encodeReject(reject('F01', `invalid packet: ${(err as Error).message}`, this.address()));
+      const invalid = reject('F01', `invalid packet: ${(err as Error).message}`, this.address());
+      if (this.recorder !== undefined) countIncoming(source.counts, invalid);
+      return encodeReject(invalid);
     }
     const reply = await this.handle(source, bytes, prepare);
     if (reply.raw !== undefined) return reply.raw;
@@ -50,7 +61,11 @@ export class PacketHandler {
 
   /** Runs the pipeline for a decoded Prepare; `source` undefined = originated by this node. */
   async handle(source: PeerState | undefined, raw: Uint8Array, prepare: IlpPrepare): Promise<Reply> {
-    if (!this.accepting) return reject('T03', 'connector is shutting down', this.address());
+    if (!this.accepting) {
+      const busy = reject('T03', 'connector is shutting down', this.address());
+      if (this.recorder !== undefined) countIncoming(source?.counts ?? this.recorder.own, busy);
+      return busy;
+    }
     const ctx: PacketContext = {
       source,
       raw,
@@ -79,13 +94,7 @@ export class PacketHandler {
   private record(ctx: PacketContext, reply: Reply, startedAt: number): void {
     const recorder = this.recorder!;
     recorder.observeLatency((performance.now() - startedAt) / 1000);
-    const counts = ctx.source === undefined ? recorder.own : ctx.source.counts;
-    counts.prepareIn++;
-    if (reply.type === 13) counts.fulfillIn++;
-    else {
-      counts.rejectIn++;
-      counts.rejectCodes.set(reply.code, (counts.rejectCodes.get(reply.code) ?? 0) + 1);
-    }
+    countIncoming(ctx.source === undefined ? recorder.own : ctx.source.counts, reply);
     // A reply with raw bytes came back from the next hop.
     const next = ctx.nextHop;
     if (next === undefined || reply.raw === undefined) return;
@@ -115,4 +124,15 @@ export class PacketHandler {
     this.drained = undefined;
     return done;
   }
+}
+
+function countIncoming(counts: PacketCounts, reply: Reply): void {
+  counts.prepareIn++;
+  if (reply.type === 13) {
+    counts.fulfillIn++;
+    return;
+  }
+  counts.rejectIn++;
+  const code = KNOWN_CODES.has(reply.code) ? reply.code : 'other';
+  counts.rejectCodes.set(code, (counts.rejectCodes.get(code) ?? 0) + 1);
 }

@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { computeConditionFromData, computeFulfillmentFromData } from '../codec/condition.js';
 import type { Logger } from '../utils/logger.js';
+import { WarnLimiter } from '../utils/warn-limiter.js';
 import type {
   LocalDeliveryHandler,
   LocalDeliveryRequest,
@@ -46,27 +47,40 @@ export function generatePaymentId(): string {
   return randomBytes(16).toString('base64url');
 }
 
+/** Why the data cannot go into a Fulfill or Reject, or undefined when it can. */
+function dataProblem(data: string): string | undefined {
+  const decoded = Buffer.from(data, 'base64');
+  if (decoded.toString('base64') !== data) return 'response data is not canonical base64; omitted';
+  if (decoded.length > MAX_DATA_BYTES) return 'response data exceeds 32767 bytes; omitted';
+  return undefined;
+}
+
 /** Returns the data if it is canonical base64 of at most 32767 bytes, else undefined (logged). */
 export function validateResponseData(data: string | undefined, logger?: Logger): string | undefined {
   if (data === undefined || data === '') return undefined;
-  const decoded = Buffer.from(data, 'base64');
-  if (decoded.toString('base64') !== data) {
-    logger?.warn('response data is not canonical base64; omitted');
-    return undefined;
-  }
-  if (decoded.length > MAX_DATA_BYTES) {
-    logger?.warn({ size: decoded.length }, 'response data exceeds 32767 bytes; omitted');
-    return undefined;
-  }
-  return data;
+  const problem = dataProblem(data);
+  if (problem === undefined) return data;
+  logger?.warn(problem);
+  return undefined;
+}
+
+/** Failures of a handler repeat once per packet: they are logged at most every 10 s per kind. */
+const WARN_INTERVAL_MS = 10_000;
+
+function checkedData(data: string | undefined, warnings: WarnLimiter | undefined): string | undefined {
+  if (data === undefined || data === '') return undefined;
+  const problem = dataProblem(data);
+  if (problem === undefined) return data;
+  warnings?.warn('response-data', {}, problem);
+  return undefined;
 }
 
 function acceptToResponse(
   request: LocalDeliveryRequest,
   res: PaymentResponse,
-  logger?: Logger,
+  warnings: WarnLimiter | undefined,
 ): LocalDeliveryResponse {
-  const data = validateResponseData(res.data, logger);
+  const data = checkedData(res.data, warnings);
   let fulfillment = res.fulfillment;
   if (fulfillment === undefined) {
     const packetData = Buffer.from(request.data, 'base64');
@@ -84,18 +98,19 @@ function acceptToResponse(
 }
 
 export function createPaymentHandlerAdapter(handler: PaymentHandler, logger?: Logger): LocalDeliveryHandler {
+  const warnings = logger === undefined ? undefined : new WarnLimiter(logger, WARN_INTERVAL_MS);
   return async (request) => {
     let res: PaymentResponse;
     try {
       res = await handler({ ...request, paymentId: generatePaymentId() });
     } catch (err) {
-      logger?.error({ err }, 'payment handler threw');
+      warnings?.warn('handler-threw', { err }, 'payment handler threw');
       return { reject: { code: 'T00', message: 'internal error in the payment handler' } };
     }
-    if (res?.accept === true) return acceptToResponse(request, res, logger);
+    if (res?.accept === true) return acceptToResponse(request, res, warnings);
     const code = res?.rejectReason ? mapRejectCode(res.rejectReason.code) : 'F99';
     const message = res?.rejectReason?.message ?? 'payment rejected';
-    const data = validateResponseData(res?.data, logger);
+    const data = checkedData(res?.data, warnings);
     return { reject: data === undefined ? { code, message } : { code, message, data } };
   };
 }

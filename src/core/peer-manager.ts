@@ -16,7 +16,8 @@ export interface PeerManagerDeps {
   config: ResolvedConfig;
   peers: PeerRegistry;
   routes: RoutingTable;
-  ledger: Ledger;
+  /** The node's ledger, known once it has started. */
+  ledger: () => Ledger;
   links: LinkManager;
   logger: Logger;
   address: () => string;
@@ -25,17 +26,33 @@ export interface PeerManagerDeps {
 const EVM_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
 export class PeerManager {
+  /** Peers being added (id -> relation): the ledger is awaited, and no second add may slip in. */
+  private readonly adding = new Map<string, string>();
+
   constructor(private readonly d: PeerManagerDeps) {}
 
   async add(peer: ResolvedPeerConfig): Promise<void> {
-    const { config, peers, routes, ledger, links } = this.d;
+    const { config, peers } = this.d;
     if (peer.id === config.nodeId) {
       throw new ConnectorError('ERR_INVALID_ARGUMENT', `peer id ${peer.id} is this node's own id`);
     }
-    if (peers.has(peer.id)) throw new ConnectorError('ERR_PEER_EXISTS', `peer ${peer.id} already exists`);
-    if (peer.relation === 'parent' && peers.parent() !== undefined) {
+    if (peers.has(peer.id) || this.adding.has(peer.id))
+      throw new ConnectorError('ERR_PEER_EXISTS', `peer ${peer.id} already exists`);
+    const parentPending = [...this.adding.values()].includes('parent');
+    if (peer.relation === 'parent' && (peers.parent() !== undefined || parentPending)) {
       throw new ConnectorError('ERR_INVALID_ARGUMENT', `peer ${peer.id}: only one parent is allowed`);
     }
+    this.adding.set(peer.id, peer.relation);
+    try {
+      await this.addNow(peer);
+    } finally {
+      this.adding.delete(peer.id);
+    }
+  }
+
+  private async addNow(peer: ResolvedPeerConfig): Promise<void> {
+    const { config, peers, routes, links } = this.d;
+    const ledger = this.d.ledger();
     const settings = toPeerSettings(peer, config);
     const account = `peer:${peer.id}`;
     const limits = settings.maximum === undefined ? {} : { debitLimit: settings.maximum };

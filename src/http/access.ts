@@ -68,25 +68,32 @@ export function compileAllowList(entries: readonly string[]): BlockList {
 }
 
 /**
- * The left-most valid X-Forwarded-For entry: proxies append, so it is the original client.
- * Malformed entries (ports, brackets, garbage) are skipped rather than trusted.
+ * The client as the proxy in front of us saw it: the RIGHT-most X-Forwarded-For entry. Proxies
+ * append the address they received from, so every entry left of it may have been written by the
+ * client itself (a spoofed `X-Forwarded-For: 10.0.0.1` arrives as `10.0.0.1, <real client>`).
+ * A malformed right-most entry is not skipped (that would hand the choice back to the client):
+ * the request then has no usable address and fails an allowlist.
  */
-function forwardedClient(forwardedFor: string | string[] | undefined): string | undefined {
+function forwardedClient(forwardedFor: string | string[] | undefined): string | undefined | null {
   if (forwardedFor === undefined) return undefined;
   const joined = Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor;
-  for (const part of joined.split(',')) {
-    const candidate = part.trim();
-    if (isIP(candidate) !== 0) return normalizeAddress(candidate);
-  }
-  return undefined;
+  const entries = joined
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+  const last = entries.at(-1);
+  if (last === undefined) return undefined;
+  return isIP(last) !== 0 ? normalizeAddress(last) : null;
 }
 
+/** undefined: no address at all. With trustProxy, a present but malformed header gives undefined. */
 export function clientAddress(
   socketAddress: string | undefined,
   forwardedFor: string | string[] | undefined,
   trustProxy: boolean,
 ): string | undefined {
   const forwarded = trustProxy ? forwardedClient(forwardedFor) : undefined;
+  if (forwarded === null) return undefined;
   if (forwarded !== undefined) return forwarded;
   return socketAddress === undefined ? undefined : normalizeAddress(socketAddress);
 }

@@ -81,6 +81,7 @@ export const ilpSendBody = {
     data: { type: 'string', maxLength: 43_692 },
     executionCondition: { type: 'string', maxLength: 44 },
     timeoutMs: { type: 'integer', minimum: 1, maximum: 600_000 },
+    timeout: { type: 'integer', minimum: 1, maximum: 600_000 },
   },
 } as const;
 

@@ -22,6 +22,8 @@ export interface IlpSendRequest {
   executionCondition?: string;
   /** How long the Prepare may live (its expiry is now + timeoutMs). */
   timeoutMs?: number;
+  /** The same in ms, under the name the spec's issue uses; give one or the other. */
+  timeout?: number;
 }
 
 export interface IlpSendResponse {
@@ -85,7 +87,7 @@ export function parseIlpSendRequest(body: unknown): SendPacketParams | string {
   const b = body as Record<string, unknown>;
   const problems: string[] = [];
   for (const key of Object.keys(b)) {
-    if (!['destination', 'amount', 'data', 'executionCondition', 'timeoutMs'].includes(key))
+    if (!['destination', 'amount', 'data', 'executionCondition', 'timeoutMs', 'timeout'].includes(key))
       problems.push(`unknown field ${key}`);
   }
   const destination = b.destination;
@@ -99,7 +101,9 @@ export function parseIlpSendRequest(body: unknown): SendPacketParams | string {
   const condition = parseBase64(b.executionCondition, 'executionCondition', problems);
   if (condition !== undefined && condition.length !== 32)
     problems.push('executionCondition must be 32 bytes');
-  const timeoutMs = b.timeoutMs ?? ILP_SEND_LIMITS.defaultTimeoutMs;
+  if (b.timeoutMs !== undefined && b.timeout !== undefined)
+    problems.push('give timeoutMs or timeout, not both');
+  const timeoutMs = b.timeoutMs ?? b.timeout ?? ILP_SEND_LIMITS.defaultTimeoutMs;
   if (
     !Number.isSafeInteger(timeoutMs) ||
     (timeoutMs as number) < 1 ||

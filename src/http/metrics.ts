@@ -2,8 +2,9 @@
  * Prometheus metrics (DESIGN §8), served as `/metrics` on the health port.
  *
  * The packet path only adds to plain numbers (PacketCounts) and observes one label-free
- * histogram: no label hashing, no strings and no allocation per packet. The labelled counters
- * are filled from those numbers when Prometheus scrapes (prom-client `collect`).
+ * histogram (prom-client's observe: ~0.2 us and one small object): no label hashing and no
+ * strings per packet. The labelled counters are filled from those numbers when Prometheus
+ * scrapes (prom-client `collect`).
  */
 import {
   Counter,
@@ -93,7 +94,7 @@ export class ConnectorMetrics {
     });
     new Counter({
       name: 'connector_rejects_total',
-      help: 'Rejects this node answered incoming Prepares with, by peer and ILP error code',
+      help: 'Rejects this node answered incoming Prepares with, by peer and ILP error code (codes outside RFC 27 as "other")',
       labelNames: ['peer', 'code'],
       registers,
       collect() {

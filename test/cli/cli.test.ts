@@ -39,7 +39,10 @@ describe('connector start', () => {
       .replace('ws://localhost:3001', `ws://127.0.0.1:${peerB.btpPort}`);
     const file = join(dir, 'config.yaml');
     writeFileSync(file, example);
-    child = spawn(process.execPath, [BIN, 'start', '-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [BIN, 'start', '-c', file], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LEDGER_SNAPSHOT_PATH: join(dir, 'ledger', 'snapshot.json') },
+    });
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
     });
@@ -86,6 +89,30 @@ describe('connector start', () => {
     const [code] = await once(child, 'exit');
     assert.equal(code, 0, output);
     assert.match(output, /connector stopped/);
+  });
+});
+
+describe('connector start refuses an unsafe production config', () => {
+  it('exits 1 naming adminApi.apiKey when the admin API has neither a key nor an allowlist', () => {
+    const file = join(dir, 'prod.yaml');
+    writeFileSync(
+      file,
+      [
+        'nodeId: prod',
+        'btpServerPort: 0',
+        'healthCheckPort: 0',
+        'environment: production',
+        'peers: []',
+        'routes: []',
+        'adminApi:',
+        '  enabled: true',
+        '  port: 0',
+        '',
+      ].join('\n'),
+    );
+    const res = run(['start', '-c', file]);
+    assert.equal(res.status, 1, res.stdout);
+    assert.match(res.stderr, /adminApi\.apiKey: required in production/);
   });
 });
 

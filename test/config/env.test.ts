@@ -108,6 +108,7 @@ describe('env overrides', () => {
       EXPLORER_MAX_EVENTS: '500',
       LEDGER_SNAPSHOT_PATH: '/data/ledger.json',
       LEDGER_PERSIST_INTERVAL_MS: '1000',
+      LEDGER_DURABILITY: 'WRITE',
       TIGERBEETLE_CLUSTER_ID: '0',
       TIGERBEETLE_REPLICAS: '3000,3001',
       SETTLEMENT_ENABLED: 'false',
@@ -139,6 +140,7 @@ describe('env overrides', () => {
       pollingIntervalMs: 15_000,
       ledgerSnapshotPath: '/data/ledger.json',
       ledgerPersistIntervalMs: 1000,
+      ledgerDurability: 'write',
       tigerBeetleClusterId: 0n,
       tigerBeetleReplicas: ['3000', '3001'],
     });

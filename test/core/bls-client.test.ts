@@ -396,6 +396,35 @@ describe('bounds and lifecycle', () => {
     );
   });
 
+  it('transit copies have their own pool: held ones never delay a paid delivery', async () => {
+    const held: ServerResponse[] = [];
+    let holding = true;
+    let poolFull: () => void = () => {};
+    const full = new Promise<void>((resolve) => {
+      poolFull = resolve;
+    });
+    await withBls(
+      (seen, res) => {
+        if ((seen.body as { isTransit?: boolean }).isTransit === true && holding) {
+          if (held.push(res) === 2) poolFull();
+        } else json(res, 200, { accept: true });
+      },
+      async (client, bls) => {
+        const transits = Array.from({ length: 6 }, () => client.handle(request({ isTransit: true })));
+        await full;
+        // Paid deliveries go through while every transit connection is held by the BLS.
+        const paid = await Promise.all(Array.from({ length: 4 }, () => client.handle(request())));
+        assert.ok(paid.every((a) => a.accept));
+        assert.equal(held.length, 2, 'the transit pool is bounded by maxTransitSockets');
+        holding = false;
+        for (const res of held) json(res, 200, { accept: true });
+        assert.ok((await Promise.all(transits)).every((a) => a.accept));
+        assert.ok(bls.openMax <= 4, `saw ${bls.openMax} connections`);
+      },
+      { maxSockets: 2, maxTransitSockets: 2 },
+    );
+  });
+
   it('close() ends a request in flight as a reject, and later requests are rejects', async () => {
     let arrived: () => void = () => {};
     const arrival = new Promise<void>((resolve) => {

@@ -25,7 +25,7 @@ it('a peer whose link cannot be set up leaves no registry entry and no routes be
     config: ConfigLoader.load(baseConfig('me'), { env: {} }),
     peers,
     routes,
-    ledger,
+    ledger: () => ledger,
     links,
     logger: silentLogger(),
     address: () => 'g.me',
@@ -46,4 +46,42 @@ it('a peer whose link cannot be set up leaves no registry entry and no routes be
     ['g.me.p', 'g.p'],
   );
   await ledger.close();
+});
+
+it('two adds of the same id at once: one succeeds, the other is refused, the first stays whole', async () => {
+  const peers = new PeerRegistry();
+  const routes = new RoutingTable();
+  const inner = new MemoryLedger();
+  await inner.open();
+  // A ledger that takes a while to create accounts, as one doing I/O does.
+  const ledger = Object.create(inner) as MemoryLedger;
+  ledger.createAccount = async (id, options) => {
+    await new Promise((resolve) => setImmediate(resolve));
+    return inner.createAccount(id, options);
+  };
+  const linked: string[] = [];
+  const links = { addPeer: (p: { id: string }) => linked.push(p.id) } as unknown as LinkManager;
+  const manager = new PeerManager({
+    config: ConfigLoader.load(baseConfig('me'), { env: {} }),
+    peers,
+    routes,
+    ledger: () => ledger,
+    links,
+    logger: silentLogger(),
+    address: () => 'g.me',
+  });
+  const peer = parsePeerConfig({ id: 'p', authToken: '', routes: [{ prefix: 'g.p' }] });
+  const results = await Promise.allSettled([manager.add(peer), manager.add(peer)]);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['fulfilled', 'rejected'],
+  );
+  assert.match(String((results[1] as PromiseRejectedResult).reason), /already exists/);
+  assert.equal(peers.has('p'), true);
+  assert.deepEqual(
+    routes.listRoutes().map((r) => r.prefix),
+    ['g.p'],
+  );
+  assert.deepEqual(linked, ['p']);
+  await inner.close();
 });

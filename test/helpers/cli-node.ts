@@ -24,7 +24,7 @@ export class CliNode {
     resolve: (l: LogLine) => void;
     reject: (e: Error) => void;
   }[] = [];
-  private exited = false;
+  private hasExited = false;
 
   constructor(configFile: string, env: Record<string, string> = {}) {
     this.child = spawn(process.execPath, [BIN, 'start', '-c', configFile], {
@@ -43,7 +43,7 @@ export class CliNode {
       this.output += chunk.toString();
     });
     this.child.on('exit', (code) => {
-      this.exited = true;
+      this.hasExited = true;
       for (const w of this.waiters) w.reject(new Error(`node exited (${code}):\n${this.output}`));
       this.waiters = [];
     });
@@ -72,7 +72,7 @@ export class CliNode {
   waitForLog(match: (l: LogLine) => boolean): Promise<LogLine> {
     const seen = this.lines.find(match);
     if (seen !== undefined) return Promise.resolve(seen);
-    if (this.exited) return Promise.reject(new Error(`node has exited:\n${this.output}`));
+    if (this.hasExited) return Promise.reject(new Error(`node has exited:\n${this.output}`));
     return new Promise((resolve, reject) => this.waiters.push({ match, resolve, reject }));
   }
 
@@ -85,14 +85,19 @@ export class CliNode {
 
   /** SIGTERM and the exit code. */
   async stop(): Promise<number | null> {
-    if (this.exited) return this.child.exitCode;
+    if (this.hasExited) return this.child.exitCode;
     const exit = once(this.child, 'exit');
     this.child.kill('SIGTERM');
     const [code] = (await exit) as [number | null];
     return code;
   }
 
+  /** Resolves when the process has exited (at once if it has). */
+  async exited(): Promise<void> {
+    if (!this.hasExited) await once(this.child, 'exit');
+  }
+
   kill(): void {
-    if (!this.exited) this.child.kill('SIGKILL');
+    if (!this.hasExited) this.child.kill('SIGKILL');
   }
 }

@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { type ConnectorConfig, ConnectorNode } from '../../src/index.js';
 import { silentLogger } from '../../src/utils/logger.js';
 
+/** Test nodes keep their books in memory (no files) unless a test asks for a durable ledger. */
 export function baseConfig(nodeId: string, extra: Partial<ConnectorConfig> = {}): ConnectorConfig {
   return {
     nodeId,
@@ -11,6 +12,7 @@ export function baseConfig(nodeId: string, extra: Partial<ConnectorConfig> = {})
     environment: 'development',
     peers: [],
     routes: [],
+    settlement: { ledgerDurability: 'off' },
     ...extra,
   };
 }

@@ -11,6 +11,7 @@ import { IlpSendHandler, parseIlpSendRequest } from '../../src/http/index.js';
 import { type ConnectorConfig, ConnectorNode, computeConditionFromData } from '../../src/index.js';
 import { type Logger, silentLogger } from '../../src/utils/logger.js';
 import { baseConfig } from '../helpers/nodes.js';
+import { freePort } from '../helpers/ports.js';
 
 function capture(): { logger: Logger; lines: () => Record<string, unknown>[] } {
   let text = '';
@@ -72,11 +73,12 @@ describe('where the admin API listens', () => {
     return { node, lines };
   }
 
-  it('without a key or allowlist: loopback only, whatever host was asked, with a warning', async () => {
+  it('without a key outside production: loopback only, whatever host was asked, with a warning', async () => {
     const { node, lines } = await start({ enabled: true, port: 0, host: '0.0.0.0' });
     const res = await fetch(`http://127.0.0.1:${node.adminPort}/admin/routes`);
     assert.equal(res.status, 200);
-    const warn = lines().find((l) => String(l.msg).includes('listening on 127.0.0.1 only'));
+    const warn = lines().find((l) => String(l.msg).includes('listening on loopback only'));
+    assert.equal(warn?.host, '127.0.0.1');
     assert.ok(warn, 'warned');
     const started = lines().find((l) => l.msg === 'connector started');
     assert.equal(started?.adminPort, node.adminPort);
@@ -125,6 +127,41 @@ describe('where the admin API listens', () => {
     const body = (await text.json()) as { error: string; message: string };
     assert.equal(body.error, 'Unsupported Media Type');
     assert.ok(body.message.length > 0);
+  });
+
+  it('a peer whose link is down gives T01; removed with removeRoutes=false its route stays, and gives F02', async () => {
+    const { node } = await start({ enabled: true, port: 0 });
+    const api = (method: string, path: string, body?: unknown) =>
+      fetch(`http://127.0.0.1:${node.adminPort}${path}`, {
+        method,
+        ...(body === undefined
+          ? {}
+          : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
+    const deadPort = await freePort();
+    const added = await api('POST', '/admin/peers', {
+      id: 'ghost',
+      url: `ws://127.0.0.1:${deadPort}`,
+      routes: [{ prefix: 'g.ghost' }],
+    });
+    assert.equal(added.status, 201);
+    assert.equal(added.body.connected, false);
+    const send = () =>
+      api('POST', '/admin/ilp/send', { destination: 'g.ghost.x', amount: '1', timeoutMs: 2000 });
+    assert.equal((await send()).body.code, 'T01');
+    const removed = await api('DELETE', '/admin/peers/ghost?removeRoutes=false');
+    assert.equal(removed.status, 200);
+    assert.deepEqual(removed.body.removedRoutes, []);
+    const routes = (await api('GET', '/admin/routes')).body.routes as { prefix: string }[];
+    assert.ok(
+      routes.some((r) => r.prefix === 'g.ghost'),
+      'the route is kept',
+    );
+    assert.equal((await send()).body.code, 'F02');
+    // Routes the node manages itself cannot be deleted on their own.
+    const own = await api('DELETE', '/admin/routes/g.adm');
+    assert.equal(own.status, 400);
+    assert.match(own.body.message as string, /own address/);
   });
 
   it('POST /admin/ilp/send to this node itself is delivered to the local handler', async () => {

@@ -3,6 +3,9 @@
  * 8080, and peer connector-b's url pointing at a real connector-b started by the test.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import type { ConnectorConfig } from '@toon-protocol/connector';
 import { ConnectorNode } from '@toon-protocol/connector';
@@ -20,7 +23,16 @@ before(async () => {
   });
   await peerB.start();
 });
-after(() => peerB.stop());
+// The sample keeps the default durable ledger; its files go to a temp dir, not the repo.
+const dir = mkdtempSync(join(tmpdir(), 'programmatic-'));
+const savedPath = process.env.LEDGER_SNAPSHOT_PATH;
+process.env.LEDGER_SNAPSHOT_PATH = join(dir, 'ledger-snapshot.json');
+after(async () => {
+  await peerB.stop();
+  if (savedPath === undefined) delete process.env.LEDGER_SNAPSHOT_PATH;
+  else process.env.LEDGER_SNAPSHOT_PATH = savedPath;
+  rmSync(dir, { recursive: true, force: true });
+});
 
 it('programmatic sample runs', async () => {
   const portOfB = peerB.btpPort;

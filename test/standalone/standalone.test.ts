@@ -89,12 +89,14 @@ describe('two standalone nodes, a BLS, and the admin API', () => {
     a = new CliNode(CliNode.write(dir, 'a', config('node-a', blsUrl)), {
       ADMIN_API_KEY: KEY_A,
       ADMIN_API_ALLOWED_IPS: '127.0.0.1,::1',
+      LEDGER_SNAPSHOT_PATH: join(dir, 'ledger-a', 'snapshot.json'),
     });
     b = new CliNode(CliNode.write(dir, 'b', config('node-b', blsUrl)), {
       ADMIN_API_KEY: KEY_B,
       ADMIN_API_ALLOWED_IPS: '127.0.0.0/8,::1/128',
       ADMIN_API_TRUST_PROXY: 'true',
       LOCAL_DELIVERY_AUTH_TOKEN: 'bls-token-b',
+      LEDGER_SNAPSHOT_PATH: join(dir, 'ledger-b', 'snapshot.json'),
     });
     await Promise.all([a.started(), b.started()]);
     apiA = api(a, KEY_A);
@@ -207,6 +209,23 @@ describe('two standalone nodes, a BLS, and the admin API', () => {
     assert.equal(samples.get('connector_peer_connected{peer="node-b"}'), 1);
     assert.equal(samples.get('connector_peer_balance{peer="node-b",side="credit",state="posted"}'), 300);
     assert.ok((samples.get('connector_process_resident_memory_bytes') ?? 0) > 0);
+
+    // A forwarded to B what did not fail at A itself (the F02 after the route was removed).
+    const forwarded = sent.fulfilled + rejects - (sent.rejected.get('F02') ?? 0);
+    const out = (type: string) =>
+      samples.get(`connector_packets_total{peer="node-b",direction="outgoing",type="${type}"}`);
+    assert.equal(out('prepare'), forwarded);
+    assert.equal(out('fulfill'), sent.fulfilled);
+    assert.equal(out('reject'), forwarded - sent.fulfilled);
+
+    // B's view of the same packets: every one came from node-a, and B answered the rejects.
+    const atB = parsePrometheus(await (await fetch(`http://127.0.0.1:${b.healthPort}/metrics`)).text());
+    const inB = (type: string) =>
+      atB.get(`connector_packets_total{peer="node-a",direction="incoming",type="${type}"}`);
+    assert.equal(inB('prepare'), forwarded);
+    assert.equal(inB('fulfill'), sent.fulfilled);
+    assert.equal(atB.get('connector_rejects_total{peer="node-a",code="T04"}'), sent.rejected.get('T04'));
+    assert.equal(atB.get('connector_rejects_total{peer="node-a",code="T00"}'), sent.rejected.get('T00'));
   });
 
   it('removed peers take their routes: the next packet gets F02', async () => {
@@ -237,6 +256,9 @@ describe('two standalone nodes, a BLS, and the admin API', () => {
       assert.equal(viaProxyB.body.error, 'Forbidden');
       const insideB = await apiB('GET', '/admin/peers', undefined, { 'x-forwarded-for': '127.0.0.9' });
       assert.equal(insideB.status, 200);
+      // A client writing an allowed address on the left is judged by the proxy's entry on the right.
+      const spoofed = { 'x-forwarded-for': '127.0.0.1, 203.0.113.9' };
+      assert.equal((await apiB('GET', '/admin/peers', undefined, spoofed)).status, 403);
       // A does not trust the header: the socket's loopback address is what counts.
       assert.equal((await apiA('GET', '/admin/peers', undefined, outside)).status, 200);
     });
