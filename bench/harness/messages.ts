@@ -21,10 +21,33 @@ export interface LoadResult {
   firstFailures: string[];
 }
 
+/** Bytes attributed to one allocation site by the sampling heap profiler. */
+export interface AllocSite {
+  site: string;
+  bytes: number;
+}
+
+/** What a node's allocation probe measured between `alloc-start` and `alloc-stop`. */
+export interface AllocReport {
+  /** Exact bytes allocated on the JS heap (see bench/targets/alloc-probe.ts). */
+  heapBytes: number;
+  scavenges: number;
+  markCompacts: number;
+  gcMs: number;
+  /** Sampled bytes (an estimate of heapBytes); 0 when sampling was off. */
+  sampled: number;
+  /** Top sites by the allocating function. */
+  self: AllocSite[];
+  /** Top sites by the innermost frame of our own code on the stack. */
+  ours: AllocSite[];
+}
+
 export type NodeMessage =
   | { type: 'listening'; port: number }
   | { type: 'peer'; id: string }
   | { type: 'ready' }
+  | { type: 'alloc-started'; round: number }
+  | { type: 'alloc-report'; round: number; report: AllocReport }
   | { type: 'fatal'; message: string };
 
 export type ClientMessage =
@@ -42,6 +65,11 @@ export interface RunCommand {
   warmupMs: number;
   measureMs: number;
 }
+
+/** Orchestrator -> a node with the allocation probe; sampling is off when the interval is 0. */
+export type AllocCommand =
+  | { type: 'alloc-start'; round: number; samplingIntervalBytes: number }
+  | { type: 'alloc-stop'; round: number };
 
 /** Sends to the parent when there is one (forked); a no-op when run by hand. */
 export function tell(message: ChildMessage): void {

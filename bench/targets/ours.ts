@@ -7,6 +7,7 @@
 import { ConnectorNode } from '../../src/index.js';
 import { createLogger } from '../../src/utils/logger.js';
 import { die, exitOnSignal, optionsFromArgv, tell } from '../harness/messages.js';
+import { installAllocProbe } from './alloc-probe.js';
 
 export interface OursOptions {
   nodeId: string;
@@ -15,11 +16,14 @@ export interface OursOptions {
   /** Extra routes `g.bench-<i>` added after start (the config caps routes at 100k, the table at 1M). */
   extraRoutes?: { count: number; nextHop: string };
   logLevel?: 'warn' | 'error';
+  /** Answer alloc-start/alloc-stop messages (bench/alloc-bench.ts). */
+  allocProbe?: boolean;
 }
 
 async function main(): Promise<void> {
   exitOnSignal();
   const opts = optionsFromArgv<OursOptions>();
+  if (opts.allocProbe === true) installAllocProbe();
   const level = opts.logLevel ?? 'warn';
   const node = new ConnectorNode(
     {

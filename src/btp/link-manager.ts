@@ -13,7 +13,7 @@ import { BTPClientManager } from './client-manager.js';
 import { MAX_TIMER_MS, resolveBtpLimits } from './limits.js';
 import { type BtpTarget, resolveBtpTarget } from './peer-url.js';
 import { BTPServer } from './server.js';
-import type { BtpSession } from './session.js';
+import type { AnswerCallback, BtpSession } from './session.js';
 import {
   type BtpLimits,
   type BtpPeer,
@@ -156,39 +156,56 @@ export class LinkManager extends EventEmitter {
     protocolData: ProtocolData[],
     timeoutMs = this.limits.requestTimeoutMs,
   ): Promise<ProtocolData[]> {
-    const link = this.links.get(peerId);
-    if (link === undefined)
-      return Promise.reject(new ConnectorError('ERR_PEER_UNKNOWN', `unknown BTP peer ${peerId}`));
-    const session = newestOpen(link);
-    if (session === undefined) {
-      return Promise.reject(new ConnectorError('ERR_BTP_CLOSED', `BTP peer ${peerId} is not connected`));
-    }
-    if (!(timeoutMs > 0)) {
-      return Promise.reject(
-        new ConnectorError('ERR_INVALID_ARGUMENT', `invalid BTP request timeout ${timeoutMs}`),
-      );
-    }
-    if (link.inFlight >= this.limits.maxInFlightPerLink) {
-      return Promise.reject(
-        new ConnectorError('ERR_BTP_LIMIT', `too many BTP requests in flight to ${peerId}`),
-      );
-    }
-    link.inFlight++;
     return new Promise((resolve, reject) => {
-      session.call(protocolData, Math.min(timeoutMs, MAX_TIMER_MS), (err, answer) => {
-        link.inFlight--;
-        if (err === undefined) resolve(answer!);
-        else reject(err);
-      });
+      this.call(peerId, protocolData, timeoutMs, (err, answer) =>
+        err === undefined ? resolve(answer!) : reject(err),
+      );
     });
   }
 
   /** Sends an ILP packet in protocolData `ilp` and resolves with the `ilp` entry of the Response. */
-  sendIlp(peerId: string, ilp: Uint8Array, timeoutMs?: number): Promise<Uint8Array> {
+  sendIlp(peerId: string, ilp: Uint8Array, timeoutMs = this.limits.requestTimeoutMs): Promise<Uint8Array> {
     const protocolData = [{ protocolName: ILP_PROTOCOL, contentType: CONTENT_TYPE.octetStream, data: ilp }];
-    return this.request(peerId, protocolData, timeoutMs).then((answer) => {
-      for (const entry of answer) if (entry.protocolName === ILP_PROTOCOL) return entry.data;
-      throw new ConnectorError('ERR_BTP_PROTOCOL', `BTP peer ${peerId} answered without an ilp entry`);
+    // One promise per packet, settled from the answer callback (no second promise for the ilp entry).
+    return new Promise((resolve, reject) => {
+      this.call(peerId, protocolData, timeoutMs, (err, answer) => {
+        if (err !== undefined) return reject(err);
+        for (const entry of answer!) if (entry.protocolName === ILP_PROTOCOL) return resolve(entry.data);
+        reject(new ConnectorError('ERR_BTP_PROTOCOL', `BTP peer ${peerId} answered without an ilp entry`));
+      });
+    });
+  }
+
+  /** `onAnswer` gets the Response's protocolData or a ConnectorError, exactly once. */
+  private call(
+    peerId: string,
+    protocolData: ProtocolData[],
+    timeoutMs: number,
+    onAnswer: AnswerCallback,
+  ): void {
+    const link = this.links.get(peerId);
+    if (link === undefined)
+      return onAnswer(new ConnectorError('ERR_PEER_UNKNOWN', `unknown BTP peer ${peerId}`), undefined);
+    const session = newestOpen(link);
+    if (session === undefined) {
+      return onAnswer(new ConnectorError('ERR_BTP_CLOSED', `BTP peer ${peerId} is not connected`), undefined);
+    }
+    if (!(timeoutMs > 0)) {
+      return onAnswer(
+        new ConnectorError('ERR_INVALID_ARGUMENT', `invalid BTP request timeout ${timeoutMs}`),
+        undefined,
+      );
+    }
+    if (link.inFlight >= this.limits.maxInFlightPerLink) {
+      return onAnswer(
+        new ConnectorError('ERR_BTP_LIMIT', `too many BTP requests in flight to ${peerId}`),
+        undefined,
+      );
+    }
+    link.inFlight++;
+    session.call(protocolData, Math.min(timeoutMs, MAX_TIMER_MS), (err, answer) => {
+      link.inFlight--;
+      onAnswer(err, answer);
     });
   }
 

@@ -21,6 +21,7 @@ import {
   utf8Length,
   Writer,
 } from './oer.js';
+import { failTruncated, readFieldLengthAt, readLengthAt, readVarUIntNumberAt } from './reader.js';
 import { MAX_GENERALIZED_TIME_LENGTH, readGeneralizedTime, writeGeneralizedTime } from './time.js';
 
 export const BTP_TYPE = { response: 1, error: 2, message: 6, transfer: 7 } as const;
@@ -191,24 +192,45 @@ function readPrintable(r: Reader, max: number, what: string): string {
 const recentNames: string[] = [];
 const MAX_RECENT_NAMES = 8;
 
-function readProtocolName(r: Reader): string {
-  const length = r.readBoundedLength(MAX_PROTOCOL_NAME_LENGTH);
-  const at = r.take(length);
-  for (const name of recentNames) if (sameText(name, r.bytes, at, length)) return name;
-  const name = decodeAsciiAt(r.bytes, at, at + length, 'protocol name');
+function protocolNameAt(bytes: Uint8Array, at: number, length: number): string {
+  for (const name of recentNames) if (sameText(name, bytes, at, length)) return name;
+  const name = decodeAsciiAt(bytes, at, at + length, 'protocol name');
   if (recentNames.length === MAX_RECENT_NAMES) recentNames.pop();
   recentNames.unshift(name);
   return name;
 }
 
-function readProtocolData(r: Reader): ProtocolData[] {
-  const count = r.readVarUIntNumber(MAX_PROTOCOL_DATA_ENTRIES);
-  const entries: ProtocolData[] = [];
+/**
+ * protocolData, the last field of every BTP packet, running exactly to `end`. Read against
+ * offsets, as the ILP decoders are: Messages and Responses (two per forwarded packet) are
+ * decoded without a Reader object.
+ */
+function protocolDataAt(bytes: Uint8Array, start: number, end: number): ProtocolData[] {
+  const count = readVarUIntNumberAt(bytes, start, end, MAX_PROTOCOL_DATA_ENTRIES);
+  let at = start + 1 + bytes[start]!;
+  const { buffer, byteOffset } = bytes;
+  // Sized up front: push() onto [] would allocate room for 17 entries on the first push.
+  const entries: ProtocolData[] = new Array(count);
   for (let i = 0; i < count; i++) {
-    const protocolName = readProtocolName(r);
-    const contentType = r.readUInt8();
-    entries.push({ protocolName, contentType, data: r.readVarOctetString() });
+    const nameLength = readFieldLengthAt(bytes, at, end, MAX_PROTOCOL_NAME_LENGTH, 'protocol name');
+    at += lengthOfLength(nameLength);
+    const protocolName = protocolNameAt(bytes, at, nameLength);
+    at += nameLength;
+    if (at >= end) failTruncated(1, at);
+    const contentType = bytes[at++]!;
+    // Unbounded here: the frame (maxFrameBytes) bounds it.
+    const dataLength = readFieldLengthAt(bytes, at, end, Number.MAX_SAFE_INTEGER, 'protocol data');
+    at += lengthOfLength(dataLength);
+    entries[i] = { protocolName, contentType, data: new Uint8Array(buffer, byteOffset + at, dataLength) };
+    at += dataLength;
   }
+  if (at !== end) throw new CodecError(`${end - at} trailing byte(s) after the BTP packet`, at);
+  return entries;
+}
+
+function readProtocolData(r: Reader): ProtocolData[] {
+  const entries = protocolDataAt(r.bytes, r.offset, r.end);
+  r.offset = r.end;
   return entries;
 }
 
@@ -235,33 +257,30 @@ function readError(r: Reader, requestId: number): BtpError {
 
 /** Decodes one BTP frame; the content must end exactly where the frame does. */
 export function decodeBtpPacket(bytes: Uint8Array): BtpPacket {
-  const r = new Reader(bytes);
-  const type = r.readUInt8();
-  const requestId = r.readUInt32();
-  const length = r.readLength();
-  if (length > r.remaining)
-    throw new CodecError(`BTP envelope claims ${length} bytes, ${r.remaining} follow`, 5);
-  if (length < r.remaining)
-    throw new CodecError(`${r.remaining - length} trailing byte(s) after the BTP packet`, r.offset + length);
-  let packet: BtpPacket;
+  const end = bytes.length;
+  if (end < BTP_HEADER_LENGTH) failTruncated(BTP_HEADER_LENGTH - end, end);
+  const type = bytes[0]!;
+  const requestId = bytes[1]! * 0x100_0000 + ((bytes[2]! << 16) | (bytes[3]! << 8) | bytes[4]!);
+  const length = readLengthAt(bytes, BTP_HEADER_LENGTH, end);
+  const at = BTP_HEADER_LENGTH + lengthOfLength(length);
+  const rest = end - at;
+  if (length > rest) throw new CodecError(`BTP envelope claims ${length} bytes, ${rest} follow`, 5);
+  if (length < rest)
+    throw new CodecError(`${rest - length} trailing byte(s) after the BTP packet`, at + length);
   switch (type) {
     case BTP_TYPE.message:
     case BTP_TYPE.response:
-      packet = { type, requestId, protocolData: readProtocolData(r) };
-      break;
+      return { type, requestId, protocolData: protocolDataAt(bytes, at, end) };
     case BTP_TYPE.transfer: {
+      const r = new Reader(bytes, at, end);
       const amount = r.readUInt64();
-      packet = { type, requestId, amount, protocolData: readProtocolData(r) };
-      break;
+      return { type, requestId, amount, protocolData: readProtocolData(r) };
     }
     case BTP_TYPE.error:
-      packet = readError(r, requestId);
-      break;
+      return readError(new Reader(bytes, at, end), requestId);
     default:
       throw new CodecError(`unsupported BTP packet type ${type}`, 0);
   }
-  r.done('BTP packet');
-  return packet;
 }
 
 /** Reads just the type and requestId, for answering a frame whose body does not decode. */

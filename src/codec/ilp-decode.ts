@@ -26,7 +26,7 @@ import {
   REJECT_CODE_LENGTH,
 } from './ilp.js';
 import { decodeAsciiAt, decodeUtf8At, latin1, lengthOfLength, quote } from './oer.js';
-import { failTruncated, readLengthAt, readUInt64At, viewAt } from './reader.js';
+import { failTruncated, readFieldLengthAt, readLengthAt, readUInt64At, viewAt } from './reader.js';
 import { ILP_TIMESTAMP_LENGTH, readIlpTimestampAt } from './time.js';
 
 const PREPARE_FIXED_LENGTH = AMOUNT_LENGTH + ILP_TIMESTAMP_LENGTH + CONDITION_LENGTH;
@@ -51,23 +51,11 @@ function openEnvelope(bytes: Uint8Array, end: number, type: number): number {
 }
 
 /**
- * Reads the length determinant at `at`, checks it against the field's SIZE bound and that the
- * body is there; returns the body's length (it starts at `at + lengthOfLength(length)`).
- */
-function fieldLength(bytes: Uint8Array, at: number, end: number, max: number, what: string): number {
-  const length = readLengthAt(bytes, at, end);
-  if (length > max) throw new CodecError(`${what} of ${length} bytes exceeds the maximum ${max}`, at);
-  const body = at + lengthOfLength(length);
-  if (body + length > end) failTruncated(body + length - end, end);
-  return length;
-}
-
-/**
  * The last field, `data`, must end exactly where the content does. Returns where it starts;
  * its length is what is left.
  */
 function dataStart(bytes: Uint8Array, at: number, end: number, name: string): number {
-  const length = fieldLength(bytes, at, end, MAX_DATA_LENGTH, 'data');
+  const length = readFieldLengthAt(bytes, at, end, MAX_DATA_LENGTH, 'data');
   const body = at + lengthOfLength(length);
   if (body + length !== end) {
     throw new CodecError(`${end - body - length} trailing byte(s) after the ILP ${name} data`, body + length);
@@ -91,7 +79,7 @@ export function decodePrepare(bytes: Uint8Array): IlpPrepare {
   const expiresAt = new Date(readIlpTimestampAt(bytes, at + AMOUNT_LENGTH));
   const conditionAt = at + AMOUNT_LENGTH + ILP_TIMESTAMP_LENGTH;
   at += PREPARE_FIXED_LENGTH;
-  const destinationLength = fieldLength(bytes, at, end, MAX_ADDRESS_LENGTH, 'destination');
+  const destinationLength = readFieldLengthAt(bytes, at, end, MAX_ADDRESS_LENGTH, 'destination');
   at += lengthOfLength(destinationLength);
   const destination = readAddress(bytes, at, destinationLength, 'destination');
   const dataAt = dataStart(bytes, at + destinationLength, end, 'Prepare');
@@ -124,11 +112,11 @@ export function decodeReject(bytes: Uint8Array): IlpReject {
   const code = decodeAsciiAt(bytes, at, at + REJECT_CODE_LENGTH, 'reject code');
   at += REJECT_CODE_LENGTH;
   // RFC 27 gives triggeredBy the address type; an empty one is accepted as ilp-packet does.
-  const byLength = fieldLength(bytes, at, end, MAX_ADDRESS_LENGTH, 'triggeredBy');
+  const byLength = readFieldLengthAt(bytes, at, end, MAX_ADDRESS_LENGTH, 'triggeredBy');
   at += lengthOfLength(byLength);
   const triggeredBy = byLength === 0 ? '' : readAddress(bytes, at, byLength, 'triggeredBy');
   at += byLength;
-  const messageLength = fieldLength(bytes, at, end, MAX_MESSAGE_LENGTH, 'reject message');
+  const messageLength = readFieldLengthAt(bytes, at, end, MAX_MESSAGE_LENGTH, 'reject message');
   const messageAt = at + lengthOfLength(messageLength);
   const message = decodeUtf8At(bytes, messageAt, messageAt + messageLength, 'reject message', at);
   const dataAt = dataStart(bytes, messageAt + messageLength, end, 'Reject');

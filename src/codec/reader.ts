@@ -50,6 +50,41 @@ export function readLengthAt(bytes: Uint8Array, at: number, end: number): number
   return first < 0x80 ? first : readLongLengthAt(bytes, at, end);
 }
 
+/**
+ * Reads the length determinant at `at`, checks it against the field's SIZE bound and that the
+ * body is there; returns the body's length (it starts at `at + lengthOfLength(length)`).
+ */
+export function readFieldLengthAt(
+  bytes: Uint8Array,
+  at: number,
+  end: number,
+  max: number,
+  what: string,
+): number {
+  const length = readLengthAt(bytes, at, end);
+  if (length > max) fail(`${what} of ${length} bytes exceeds the maximum ${max}`, at);
+  const body = at + lengthOfLength(length);
+  if (body + length > end) failTruncated(body + length - end, end);
+  return length;
+}
+
+/**
+ * RFC 30 §"Variable-length unsigned integer" known to be small (counts), at `at`, bounded by
+ * `max` (< 2^48): a length determinant, then that many big-endian bytes without leading zeros.
+ * It takes `1 + bytes[at]` bytes (at most 8 value bytes, so the determinant is one byte).
+ */
+export function readVarUIntNumberAt(bytes: Uint8Array, at: number, end: number, max: number): number {
+  const length = readLengthAt(bytes, at, end);
+  if (length === 0) fail('VarUInt of length 0', at);
+  if (length > 8) fail('VarUInt larger than 64 bits', at);
+  const body = at + 1;
+  if (body + length > end) failTruncated(length, body);
+  if (length > 1 && bytes[body] === 0) fail('VarUInt is not minimal', at);
+  const value = length <= 6 ? uintAt(bytes, body, length) : Number.POSITIVE_INFINITY;
+  if (value > max) fail(`count exceeds the maximum ${max}`, at);
+  return value;
+}
+
 /** UInt64 at `at` (bounds checked by the caller); one BigInt conversion below 2^53. */
 export function readUInt64At(bytes: Uint8Array, at: number): bigint {
   const hi = bytes[at]! * 0x100_0000 + ((bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!);
@@ -139,13 +174,10 @@ export class Reader {
     return value;
   }
 
-  /** A VarUInt known to be small (counts): returned as a number, bounded by `max` (< 2^48). */
+  /** See `readVarUIntNumberAt`. */
   readVarUIntNumber(max: number): number {
-    const start = this.offset;
-    const length = this.varUIntLength(start);
-    const at = this.take(length);
-    const value = length <= 6 ? uintAt(this.bytes, at, length) : Number.POSITIVE_INFINITY;
-    if (value > max) fail(`count exceeds the maximum ${max}`, start);
+    const value = readVarUIntNumberAt(this.bytes, this.offset, this.end, max);
+    this.offset += 1 + this.bytes[this.offset]!;
     return value;
   }
 

@@ -235,13 +235,16 @@ export class ConnectorNode extends EventEmitter {
 
   // ── packets ──────────────────────────────────────────────────────────────
 
-  private async onBtpRequest(peerId: string, packet: BtpMessage | BtpTransfer): Promise<ProtocolData[]> {
+  /** Not async: the reply is one continuation of the packet path's promise, not an async frame. */
+  private onBtpRequest(
+    peerId: string,
+    packet: BtpMessage | BtpTransfer,
+  ): Promise<ProtocolData[]> | ProtocolData[] {
     const source = this.peers.get(peerId);
     for (const entry of packet.protocolData) {
       if (entry.protocolName !== 'ilp') continue;
       if (source === undefined) throw new ConnectorError('ERR_PEER_UNKNOWN', `unknown peer ${peerId}`);
-      const reply = await this.packets.handleBytes(source, entry.data);
-      return [{ protocolName: 'ilp', contentType: CONTENT_TYPE.octetStream, data: reply }];
+      return this.packets.handleBytes(source, entry.data).then(ilpReply);
     }
     return [];
   }
@@ -510,6 +513,10 @@ export class ConnectorNode extends EventEmitter {
       this.logger.error({ err }, "an 'address' listener threw");
     }
   }
+}
+
+function ilpReply(data: Uint8Array): ProtocolData[] {
+  return [{ protocolName: 'ilp', contentType: CONTENT_TYPE.octetStream, data }];
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {

@@ -40,16 +40,20 @@ export class PacketHandler {
   ) {}
 
   /** A Prepare's bytes from peer `source`; resolves with the reply's bytes. */
-  async handleBytes(source: PeerState, bytes: Uint8Array): Promise<Uint8Array> {
+  handleBytes(source: PeerState, bytes: Uint8Array): Promise<Uint8Array> {
     let prepare: IlpPrepare;
     try {
       prepare = decodePrepare(bytes);
     } catch (err) {
       const invalid = reject('F01', `invalid packet: ${(err as Error).message}`, this.address());
       if (this.recorder !== undefined) countIncoming(source.counts, invalid);
-      return encodeReject(invalid);
+      return Promise.resolve(encodeReject(invalid));
     }
-    const reply = await this.handle(source, bytes, prepare);
+    return this.handle(source, bytes, prepare).then(this.replyBytes);
+  }
+
+  /** Bound once: a continuation per packet without a closure per packet. */
+  private readonly replyBytes = (reply: Reply): Uint8Array => {
     if (reply.raw !== undefined) return reply.raw;
     try {
       return encodeIlpPacket(reply);
@@ -57,14 +61,17 @@ export class PacketHandler {
       this.logger.error({ err }, 'reply could not be encoded');
       return encodeReject(reject('T00', 'internal error: reply could not be encoded', this.address()));
     }
-  }
+  };
 
-  /** Runs the pipeline for a decoded Prepare; `source` undefined = originated by this node. */
-  async handle(source: PeerState | undefined, raw: Uint8Array, prepare: IlpPrepare): Promise<Reply> {
+  /**
+   * Runs the pipeline for a decoded Prepare; `source` undefined = originated by this node.
+   * A promise chain rather than an async function: one continuation per packet.
+   */
+  handle(source: PeerState | undefined, raw: Uint8Array, prepare: IlpPrepare): Promise<Reply> {
     if (!this.accepting) {
       const busy = reject('T03', 'connector is shutting down', this.address());
       if (this.recorder !== undefined) countIncoming(source?.counts ?? this.recorder.own, busy);
-      return busy;
+      return Promise.resolve(busy);
     }
     const ctx: PacketContext = {
       source,
@@ -78,15 +85,26 @@ export class PacketHandler {
     };
     this.inFlight++;
     const startedAt = performance.now();
-    let reply: Reply;
+    let result: Promise<Reply> | Reply;
     try {
-      reply = await this.pipeline(ctx);
+      result = this.pipeline(ctx);
     } catch (err) {
-      this.logger.error({ err, destination: prepare.destination }, 'packet pipeline failed');
-      reply = reject('T00', 'internal error', this.address());
-    } finally {
-      if (--this.inFlight === 0 && this.drained !== undefined) this.drained();
+      return Promise.resolve(this.finish(ctx, this.failed(ctx, err), startedAt));
     }
+    if (!(result instanceof Promise)) return Promise.resolve(this.finish(ctx, result, startedAt));
+    return result.then(
+      (reply) => this.finish(ctx, reply, startedAt),
+      (err: unknown) => this.finish(ctx, this.failed(ctx, err), startedAt),
+    );
+  }
+
+  private failed(ctx: PacketContext, err: unknown): Reply {
+    this.logger.error({ err, destination: ctx.prepare.destination }, 'packet pipeline failed');
+    return reject('T00', 'internal error', this.address());
+  }
+
+  private finish(ctx: PacketContext, reply: Reply, startedAt: number): Reply {
+    if (--this.inFlight === 0 && this.drained !== undefined) this.drained();
     if (this.recorder !== undefined) this.record(ctx, reply, startedAt);
     return reply;
   }

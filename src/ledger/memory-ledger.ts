@@ -1,6 +1,7 @@
 /**
  * In-memory ledger: the reference backend and the fast path's default. Every call resolves at
- * once; results are pre-resolved shared promises so a hold or post allocates only its record.
+ * once; results are pre-resolved shared promises so a hold or post allocates only its record,
+ * and the packet path may skip the promises altogether (`SyncTransfers`).
  * Idempotency is remembered for the last `maxRememberedTransfers` finished transfers (README.md).
  */
 import { ConnectorError } from '../utils/errors.js';
@@ -19,6 +20,7 @@ import {
   finishedResult,
   limitResult,
   PENDING,
+  PendingHolds,
   POSTED,
   SINGLE,
   TransferRecord,
@@ -43,6 +45,18 @@ export interface MemoryLedgerOptions {
   sweepIntervalMs?: number;
 }
 
+/**
+ * hold/post/void answered without a promise, for the packet path: awaiting even a settled
+ * promise costs an async frame and a microtask per call. Same checks and results as the Promise
+ * methods; what those would reject with is thrown. A backend that must make a posting durable
+ * before it counts (the journal) answers `postNow` with a promise when it has to wait.
+ */
+export interface SyncTransfers {
+  holdNow(t: PendingTransfer): TransferResult;
+  postNow(id: bigint): TransferResult | Promise<TransferResult>;
+  voidNow(id: bigint): TransferResult;
+}
+
 const MAX_REMEMBERED_TRANSFERS_MAX = 100_000_000;
 const SWEEP_INTERVAL_MS_MAX = 60_000;
 
@@ -61,14 +75,15 @@ function optionInRange(name: string, value: number | undefined, fallback: number
   return v;
 }
 
-export class MemoryLedger implements Ledger {
+export class MemoryLedger implements Ledger, SyncTransfers {
   readonly name = 'memory';
   readonly #now: () => number;
   readonly #sweepIntervalMs: number;
   readonly #accounts = new Map<string, Account>();
   /** Holds awaiting post/void/expiry; bounded by the caller's in-flight packets and their timeouts. */
-  readonly #pending = new Map<bigint, TransferRecord>();
-  readonly #finished: RecentTransfers<TransferRecord>;
+  readonly #pending = new PendingHolds();
+  /** Every pending hold and the remembered finished transfers, by id. */
+  readonly #transfers: RecentTransfers<TransferRecord>;
   #phase: 'new' | 'open' | 'closed' = 'new';
   #sweepTimer: NodeJS.Timeout | undefined;
 
@@ -80,7 +95,7 @@ export class MemoryLedger implements Ledger {
       10_000,
       MAX_REMEMBERED_TRANSFERS_MAX,
     );
-    this.#finished = new RecentTransfers(remembered);
+    this.#transfers = new RecentTransfers(remembered);
     this.#sweepIntervalMs = optionInRange(
       'sweepIntervalMs',
       options.sweepIntervalMs,
@@ -96,7 +111,7 @@ export class MemoryLedger implements Ledger {
 
   /** Finished transfer ids currently inside the idempotency window. */
   get rememberedCount(): number {
-    return this.#finished.size;
+    return this.#transfers.size;
   }
 
   open(): Promise<void> {
@@ -115,7 +130,7 @@ export class MemoryLedger implements Ledger {
     this.#phase = 'closed';
     this.#accounts.clear();
     this.#pending.clear();
-    this.#finished.clear();
+    this.#transfers.clear();
     return RESOLVED_VOID;
   }
 
@@ -146,14 +161,11 @@ export class MemoryLedger implements Ledger {
   }
 
   hold(t: PendingTransfer): Promise<TransferResult> {
-    const error = this.#checkOpen() ?? checkTransferId(t.id) ?? checkTimeoutMs(t.timeoutMs);
-    if (error !== undefined) return Promise.reject(error);
-    const admitted = this.#admit(t, t.timeoutMs);
-    if (typeof admitted === 'string') return RESOLVED[admitted];
-    admitted.debit.debitsPending += admitted.amount;
-    admitted.credit.creditsPending += admitted.amount;
-    this.#pending.set(admitted.id, admitted);
-    return RESOLVED.ok;
+    return settled(this.#hold(t));
+  }
+
+  holdNow(t: PendingTransfer): TransferResult {
+    return orThrow(this.#hold(t));
   }
 
   transfer(t: Transfer): Promise<TransferResult> {
@@ -163,16 +175,24 @@ export class MemoryLedger implements Ledger {
     if (typeof admitted === 'string') return RESOLVED[admitted];
     admitted.debit.debitsPosted += admitted.amount;
     admitted.credit.creditsPosted += admitted.amount;
-    this.#finished.add(admitted.id, admitted);
+    this.#transfers.add(admitted.id, admitted);
     return RESOLVED.ok;
   }
 
   post(id: bigint): Promise<TransferResult> {
-    return this.#finish(id, POSTED);
+    return settled(this.#finish(id, POSTED));
+  }
+
+  postNow(id: bigint): TransferResult {
+    return orThrow(this.#finish(id, POSTED));
   }
 
   void(id: bigint): Promise<TransferResult> {
-    return this.#finish(id, VOIDED);
+    return settled(this.#finish(id, VOIDED));
+  }
+
+  voidNow(id: bigint): TransferResult {
+    return orThrow(this.#finish(id, VOIDED));
   }
 
   getBalance(id: string): Promise<AccountBalance | undefined> {
@@ -227,7 +247,7 @@ export class MemoryLedger implements Ledger {
     const debit = this.#accounts.get(t.debitAccount);
     const credit = this.#accounts.get(t.creditAccount);
     if (debit === undefined || credit === undefined) return TRANSFER_RESULT.accountNotFound;
-    const existing = this.#pending.get(t.id) ?? this.#finished.get(t.id);
+    const existing = this.#transfers.get(t.id);
     if (existing !== undefined) {
       // timeoutMs is 0 exactly for single-phase transfers, so comparing it also compares the kind.
       const same =
@@ -243,18 +263,30 @@ export class MemoryLedger implements Ledger {
     return new TransferRecord(t.id, debit, credit, t.amount, timeoutMs, this.#now() + timeoutMs, PENDING);
   }
 
-  #finish(id: bigint, outcome: typeof POSTED | typeof VOIDED): Promise<TransferResult> {
+  #hold(t: PendingTransfer): TransferResult | ConnectorError {
+    const error = this.#checkOpen() ?? checkTransferId(t.id) ?? checkTimeoutMs(t.timeoutMs);
+    if (error !== undefined) return error;
+    const admitted = this.#admit(t, t.timeoutMs);
+    if (typeof admitted === 'string') return admitted;
+    admitted.debit.debitsPending += admitted.amount;
+    admitted.credit.creditsPending += admitted.amount;
+    this.#transfers.addPending(admitted.id, admitted);
+    this.#pending.add(admitted);
+    return TRANSFER_RESULT.ok;
+  }
+
+  #finish(id: bigint, outcome: typeof POSTED | typeof VOIDED): TransferResult | ConnectorError {
     const error = this.#checkOpen() ?? checkTransferId(id);
-    if (error !== undefined) return Promise.reject(error);
-    const record = this.#pending.get(id);
-    if (record === undefined) return RESOLVED[finishedResult(this.#finished.get(id))];
+    if (error !== undefined) return error;
+    const record = this.#transfers.get(id);
+    if (record === undefined || record.state !== PENDING) return finishedResult(record);
     // Lazy expiry: the sweep may not have run yet, but a hold past its timeout is never posted.
     if (this.#now() >= record.expiresAtMs) {
       this.#release(record, EXPIRED);
-      return RESOLVED[TRANSFER_RESULT.pendingExpired];
+      return TRANSFER_RESULT.pendingExpired;
     }
     this.#release(record, outcome);
-    return RESOLVED.ok;
+    return TRANSFER_RESULT.ok;
   }
 
   #release(record: TransferRecord, state: number): void {
@@ -266,19 +298,23 @@ export class MemoryLedger implements Ledger {
       credit.creditsPosted += amount;
     }
     record.state = state;
-    this.#pending.delete(record.id);
-    this.#finished.add(record.id, record);
+    this.#pending.remove(record);
+    this.#transfers.finish(record.id);
   }
 
-  /** Voids every hold expired at `nowMs`; deleting the current entry while iterating a Map is safe. */
+  /** Voids every hold expired at `nowMs`. */
   #sweep(nowMs: number): number {
-    let count = 0;
-    for (const record of this.#pending.values()) {
-      if (nowMs >= record.expiresAtMs) {
-        this.#release(record, EXPIRED);
-        count++;
-      }
-    }
-    return count;
+    const expired = this.#pending.expired(nowMs);
+    for (const record of expired) this.#release(record, EXPIRED);
+    return expired.length;
   }
+}
+
+function settled(result: TransferResult | ConnectorError): Promise<TransferResult> {
+  return typeof result === 'string' ? RESOLVED[result] : Promise.reject(result);
+}
+
+function orThrow(result: TransferResult | ConnectorError): TransferResult {
+  if (typeof result !== 'string') throw result;
+  return result;
 }

@@ -28,6 +28,10 @@ export class Account {
 }
 
 export class TransferRecord {
+  /** Links of the list of pending holds (PendingHolds); undefined once finished. */
+  prev: TransferRecord | undefined = undefined;
+  next: TransferRecord | undefined = undefined;
+
   constructor(
     readonly id: bigint,
     readonly debit: Account,
@@ -38,6 +42,47 @@ export class TransferRecord {
     readonly expiresAtMs: number,
     public state: number,
   ) {}
+}
+
+/**
+ * The pending holds, for the expiry sweep: a doubly linked list through the records themselves,
+ * so a hold joins and leaves it without allocating (a Set of records is rebuilt as it churns).
+ */
+export class PendingHolds {
+  #first: TransferRecord | undefined;
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  add(record: TransferRecord): void {
+    record.next = this.#first;
+    if (this.#first !== undefined) this.#first.prev = record;
+    this.#first = record;
+    this.#size++;
+  }
+
+  remove(record: TransferRecord): void {
+    const { prev, next } = record;
+    if (prev === undefined) this.#first = next;
+    else prev.next = next;
+    if (next !== undefined) next.prev = prev;
+    record.prev = record.next = undefined;
+    this.#size--;
+  }
+
+  /** Every hold whose expiry is at or before `nowMs`, collected before the caller removes them. */
+  expired(nowMs: number): TransferRecord[] {
+    const out: TransferRecord[] = [];
+    for (let r = this.#first; r !== undefined; r = r.next) if (nowMs >= r.expiresAtMs) out.push(r);
+    return out;
+  }
+
+  clear(): void {
+    this.#first = undefined;
+    this.#size = 0;
+  }
 }
 
 /** Answer for post/void of an id that is not pending (unknown, forgotten, or single-phase). */

@@ -1,7 +1,11 @@
 /**
- * A capped FIFO map from transfer id to value: the memory backend's idempotency window. Once
- * `capacity` ids have been remembered, each new one evicts the oldest, so memory stays bounded
- * whatever the traffic. A ring of ids gives O(1) eviction without allocating an iterator.
+ * The memory backend's index of transfer ids: every pending hold, plus the last `capacity`
+ * finished transfers (the idempotency window). Once `capacity` ids have finished, each newly
+ * finished one evicts the oldest finished id, so memory stays bounded whatever the traffic;
+ * pending entries are never evicted (the caller bounds them). One map for both: a new id costs
+ * one lookup, and a hold that finishes stays in place (moving it between two maps cost a set and
+ * a delete per transfer, and rebuilt the small map's table every few hundred transfers).
+ * A ring of ids gives O(1) eviction without allocating an iterator.
  */
 export class RecentTransfers<V> {
   readonly capacity: number;
@@ -13,17 +17,38 @@ export class RecentTransfers<V> {
     this.capacity = capacity;
   }
 
+  /** Finished ids remembered (pending entries not counted). */
   get size(): number {
-    return this.#byId.size;
+    return this.#ring.length;
   }
 
   get(id: bigint): V | undefined {
     return this.#byId.get(id);
   }
 
-  /** The caller guarantees `id` is not currently remembered (ids are checked before reuse). */
+  /** A pending entry: found by `get`, never evicted until `finish`. The caller checked `id` is new. */
+  addPending(id: bigint, value: V): void {
+    this.#byId.set(id, value);
+  }
+
+  /** A pending entry finished: it joins the window. */
+  finish(id: bigint): void {
+    this.#remember(id);
+  }
+
+  /** A finished entry at once. The caller guarantees `id` is not currently remembered (ids are checked before reuse). */
   add(id: bigint, value: V): void {
     this.#byId.set(id, value);
+    this.#remember(id);
+  }
+
+  clear(): void {
+    this.#byId.clear();
+    this.#ring.length = 0;
+    this.#oldest = 0;
+  }
+
+  #remember(id: bigint): void {
     if (this.#ring.length < this.capacity) {
       this.#ring.push(id);
       return;
@@ -31,11 +56,5 @@ export class RecentTransfers<V> {
     this.#byId.delete(this.#ring[this.#oldest]!);
     this.#ring[this.#oldest] = id;
     this.#oldest = this.#oldest + 1 === this.capacity ? 0 : this.#oldest + 1;
-  }
-
-  clear(): void {
-    this.#byId.clear();
-    this.#ring.length = 0;
-    this.#oldest = 0;
   }
 }

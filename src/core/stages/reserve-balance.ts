@@ -1,5 +1,11 @@
-import { TRANSFER_RESULT } from '../../ledger/index.js';
-import type { PipelineServices, Reply, Stage } from '../context.js';
+import {
+  type Ledger,
+  type PendingTransfer,
+  TRANSFER_RESULT,
+  type TransferResult,
+} from '../../ledger/index.js';
+import type { SyncTransfers } from '../../ledger/memory-ledger.js';
+import type { PacketContext, PipelineServices, Reply, Stage } from '../context.js';
 import { SELF_ACCOUNT } from '../peers.js';
 import { reject } from '../reject.js';
 
@@ -7,43 +13,119 @@ import { reject } from '../reject.js';
  * Two-phase accounting (DESIGN §6): hold the amount (debit the source, credit the next hop or
  * our own account) before going on; post on Fulfill, void on Reject or error. The source's
  * `maximum` bounds posted + pending debt (T04). Zero-amount packets skip the ledger.
+ *
+ * A ledger that answers without promises (SyncTransfers: the memory and journal ledgers) is
+ * called without awaiting: each await of its already-settled promises cost an async frame and a
+ * microtask per packet.
  */
 export function reserveBalance(s: PipelineServices): Stage {
-  return async (ctx, next) => {
-    const amount = ctx.prepare.amount;
-    const debitAccount = ctx.source?.account ?? SELF_ACCOUNT;
-    const creditAccount = ctx.local ? SELF_ACCOUNT : ctx.nextHop!.account;
-    if (amount === 0n || debitAccount === creditAccount) return next(ctx);
+  const ledger = s.ledger;
+  return isSync(ledger) ? reserveNow(s, ledger) : reserveAsync(s, ledger);
+}
 
-    const id = s.nextTransferId();
-    // The hold outlives the packet's own deadline by one window, never longer than a packet may be held.
-    const heldForMs = Math.min(ctx.prepare.expiresAt.getTime() - ctx.receivedAtMs, s.maxHoldTimeMs);
-    const timeoutMs = heldForMs + s.minMessageWindowMs;
-    const held = await s.ledger.hold({ id, debitAccount, creditAccount, amount, timeoutMs });
-    if (held !== TRANSFER_RESULT.ok) {
-      if (held === TRANSFER_RESULT.exceedsDebitLimit)
-        return reject('T04', 'exceeded maximum balance.', s.address());
-      s.logger.error({ result: held, debitAccount, creditAccount }, 'ledger refused a hold');
-      return reject('T00', 'internal error: ledger unavailable', s.address());
+function isSync(ledger: Ledger): ledger is Ledger & SyncTransfers {
+  const sync = ledger as Partial<SyncTransfers>;
+  return (
+    typeof sync.holdNow === 'function' &&
+    typeof sync.postNow === 'function' &&
+    typeof sync.voidNow === 'function'
+  );
+}
+
+function reserveNow(s: PipelineServices, ledger: SyncTransfers): Stage {
+  return (ctx, next) => {
+    const transfer = transferOf(s, ctx);
+    if (transfer === undefined) return next(ctx);
+    const held = ledger.holdNow(transfer);
+    if (held !== TRANSFER_RESULT.ok) return holdRefused(s, held, transfer);
+    const { id } = transfer;
+    let reply: Promise<Reply> | Reply;
+    try {
+      reply = next(ctx);
+    } catch (err) {
+      ledger.voidNow(id);
+      throw err;
     }
+    if (!isThenable(reply)) return settleNow(s, ledger, id, reply);
+    return Promise.resolve(reply).then(
+      (r) => settleNow(s, ledger, id, r),
+      (err: unknown) => {
+        ledger.voidNow(id);
+        throw err;
+      },
+    );
+  };
+}
 
+/** Any thenable, not only a native promise: a Fulfill must never pass unbooked. */
+function isThenable(reply: Promise<Reply> | Reply): reply is Promise<Reply> {
+  return typeof (reply as Partial<PromiseLike<Reply>>).then === 'function';
+}
+
+function settleNow(
+  s: PipelineServices,
+  ledger: SyncTransfers,
+  id: bigint,
+  reply: Reply,
+): Promise<Reply> | Reply {
+  if (reply.type !== 13) {
+    ledger.voidNow(id);
+    return reply;
+  }
+  const posted = ledger.postNow(id);
+  if (typeof posted === 'string') return booked(s, posted, id, reply);
+  // A durable backend answers once the posting is on disk: the Fulfill waits for it.
+  return posted.then((result) => booked(s, result, id, reply));
+}
+
+function booked(s: PipelineServices, posted: TransferResult, id: bigint, reply: Reply): Reply {
+  return posted === TRANSFER_RESULT.ok ? reply : notBooked(s, posted, id);
+}
+
+function reserveAsync(s: PipelineServices, ledger: Ledger): Stage {
+  return async (ctx, next) => {
+    const transfer = transferOf(s, ctx);
+    if (transfer === undefined) return next(ctx);
+    const held = await ledger.hold(transfer);
+    if (held !== TRANSFER_RESULT.ok) return holdRefused(s, held, transfer);
+    const { id } = transfer;
     let reply: Reply;
     try {
       reply = await next(ctx);
     } catch (err) {
-      await s.ledger.void(id);
+      await ledger.void(id);
       throw err;
     }
-    if (reply.type === 13) {
-      const posted = await s.ledger.post(id);
-      if (posted !== TRANSFER_RESULT.ok) {
-        // The hold is gone (expired or voided): we must not pass a Fulfill we did not book.
-        s.logger.error({ result: posted, id: id.toString() }, 'ledger refused to post a fulfilled transfer');
-        return reject('T00', 'internal error: could not book the transfer', s.address());
-      }
-    } else {
-      await s.ledger.void(id);
+    if (reply.type !== 13) {
+      await ledger.void(id);
+      return reply;
     }
-    return reply;
+    return booked(s, await ledger.post(id), id, reply);
   };
+}
+
+/** The hold to place, or undefined when the packet moves no value between two accounts. */
+function transferOf(s: PipelineServices, ctx: PacketContext): PendingTransfer | undefined {
+  const amount = ctx.prepare.amount;
+  const debitAccount = ctx.source?.account ?? SELF_ACCOUNT;
+  const creditAccount = ctx.local ? SELF_ACCOUNT : ctx.nextHop!.account;
+  if (amount === 0n || debitAccount === creditAccount) return undefined;
+  // The hold outlives the packet's own deadline by one window, never longer than a packet may be held.
+  const heldForMs = Math.min(ctx.prepare.expiresAt.getTime() - ctx.receivedAtMs, s.maxHoldTimeMs);
+  const timeoutMs = heldForMs + s.minMessageWindowMs;
+  return { id: s.nextTransferId(), debitAccount, creditAccount, amount, timeoutMs };
+}
+
+function holdRefused(s: PipelineServices, result: TransferResult, t: PendingTransfer): Reply {
+  if (result === TRANSFER_RESULT.exceedsDebitLimit)
+    return reject('T04', 'exceeded maximum balance.', s.address());
+  const { debitAccount, creditAccount } = t;
+  s.logger.error({ result, debitAccount, creditAccount }, 'ledger refused a hold');
+  return reject('T00', 'internal error: ledger unavailable', s.address());
+}
+
+/** The hold is gone (expired or voided): we must not pass a Fulfill we did not book. */
+function notBooked(s: PipelineServices, result: TransferResult, id: bigint): Reply {
+  s.logger.error({ result, id: id.toString() }, 'ledger refused to post a fulfilled transfer');
+  return reject('T00', 'internal error: could not book the transfer', s.address());
 }
