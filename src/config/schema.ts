@@ -175,6 +175,7 @@ const settlementSchema = z.looseObject({
   ledgerDurability: z.enum(LEDGER_DURABILITIES).optional(),
   tigerBeetleClusterId: u128Field().optional(),
   tigerBeetleReplicas: z.array(z.string().min(1)).max(CONFIG_LIMITS.maxTigerBeetleReplicas).optional(),
+  tigerBeetleConnectTimeoutMs: positiveIntField(600_000).optional(),
 });
 
 const settlementInfraSchema = z.looseObject({

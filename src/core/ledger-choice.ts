@@ -1,20 +1,58 @@
 /**
- * Which ledger a node keeps its books in (DESIGN §6). Interim: the memory ledger; the journal
- * and TigerBeetle backends are being added (issue 5).
+ * Which ledger a node keeps its books in (DESIGN §6): TigerBeetle when a cluster is configured
+ * and reachable; else the durable default (memory + journal + snapshots) at LEDGER_SNAPSHOT_PATH,
+ * in the durability mode configured (`off` is the plain memory ledger).
  */
 import type { ResolvedConfig } from '../config/index.js';
-import { type Ledger, MemoryLedger } from '../ledger/index.js';
+import { JournalLedger, type Ledger, MemoryLedger, TigerBeetleLedger } from '../ledger/index.js';
 import type { Logger } from '../utils/logger.js';
 
-export function defaultLedger(_config: ResolvedConfig, _logger: Logger): Ledger {
-  return new MemoryLedger();
+export const DEFAULT_SNAPSHOT_PATH = './data/ledger-snapshot.json';
+export const DEFAULT_PERSIST_INTERVAL_MS = 30_000;
+/** How long a start waits for TigerBeetle before it falls back. */
+export const TIGERBEETLE_CONNECT_TIMEOUT_MS = 5_000;
+
+export function defaultLedger(config: ResolvedConfig, logger: Logger): Ledger {
+  const s = config.settlement;
+  const durability = s?.ledgerDurability ?? 'fsync';
+  if (durability === 'off') return new MemoryLedger();
+  return new JournalLedger({
+    snapshotPath: s?.ledgerSnapshotPath ?? DEFAULT_SNAPSHOT_PATH,
+    snapshotIntervalMs: s?.ledgerPersistIntervalMs ?? DEFAULT_PERSIST_INTERVAL_MS,
+    durability,
+    logger,
+  });
 }
 
-export async function openLedger(
-  _config: ResolvedConfig,
-  _logger: Logger,
-  fallback: Ledger,
-): Promise<Ledger> {
-  await fallback.open();
-  return fallback;
+/**
+ * Opens TigerBeetle when it is configured; when it cannot be reached the node keeps its books in
+ * `fallback` and says so loudly, as the spec asks. Returns the ledger to use, opened.
+ */
+export async function openLedger(config: ResolvedConfig, logger: Logger, fallback: Ledger): Promise<Ledger> {
+  const s = config.settlement;
+  const clusterId = s?.tigerBeetleClusterId;
+  const replicas = s?.tigerBeetleReplicas;
+  if (clusterId === undefined || replicas === undefined || replicas.length === 0) {
+    await fallback.open();
+    return fallback;
+  }
+  const tigerBeetle = new TigerBeetleLedger({
+    clusterId,
+    replicaAddresses: [...replicas],
+    connectTimeoutMs: s?.tigerBeetleConnectTimeoutMs ?? TIGERBEETLE_CONNECT_TIMEOUT_MS,
+    logger,
+  });
+  try {
+    await tigerBeetle.open();
+    logger.info({ clusterId: clusterId.toString(), replicas }, 'ledger: TigerBeetle');
+    return tigerBeetle;
+  } catch (err) {
+    await tigerBeetle.close().catch(() => undefined);
+    logger.error(
+      { err, clusterId: clusterId.toString(), replicas, fallback: fallback.name },
+      'TIGERBEETLE UNREACHABLE: balances are kept in the local ledger instead. Fix the cluster or the config: the two ledgers do not merge.',
+    );
+    await fallback.open();
+    return fallback;
+  }
 }

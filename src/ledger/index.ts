@@ -1,3 +1,6 @@
+export { JournalLedger } from './journal-ledger.js';
+export type { JournalDurability, JournalLedgerOptions } from './journal-options.js';
+export { JOURNAL_DURABILITIES } from './journal-options.js';
 export type {
   AccountBalance,
   AccountOptions,
@@ -9,3 +12,6 @@ export type {
 export { MAX_ACCOUNT_ID_LENGTH, MAX_TIMEOUT_MS, TRANSFER_RESULT, U128_MAX } from './ledger.js';
 export type { MemoryLedgerOptions } from './memory-ledger.js';
 export { MemoryLedger } from './memory-ledger.js';
+export type { TbAccount, TbCreateResult, TbTransfer, TigerBeetleClientLike } from './tigerbeetle-client.js';
+export type { TigerBeetleLedgerOptions } from './tigerbeetle-ledger.js';
+export { TigerBeetleLedger } from './tigerbeetle-ledger.js';

@@ -1,0 +1,131 @@
+/**
+ * Micro-benchmark of the journal ledger's durability modes: hold+post pairs per second with N
+ * concurrent callers, each doing holdNow then postNow (awaited when it returns a promise), as
+ * the packet path does; the memory ledger as the baseline. Also the time to reopen (replay) the
+ * journal left by the 'fsync' run. Files go to a temp dir (under argv[5]), removed at the end.
+ * Not part of the test run.
+ *
+ *   npx tsc -p tsconfig.json && node dist/bench/ledger-journal-bench.js [seconds] [callers,...] [modes,...] [dir]
+ */
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  JOURNAL_DURABILITIES,
+  type JournalDurability,
+  JournalLedger,
+  MemoryLedger,
+  type PendingTransfer,
+  type TransferResult,
+} from '../src/ledger/index.js';
+
+type Mode = JournalDurability | 'memory';
+interface Sync {
+  holdNow(t: PendingTransfer): TransferResult;
+  postNow(id: bigint): TransferResult | Promise<TransferResult>;
+  close(): Promise<void>;
+}
+
+export interface JournalBenchResult {
+  mode: Mode;
+  callers: number;
+  pairsPerSec: number;
+  /** Latency of one hold+post pair, microseconds. */
+  p50Us: number;
+  p99Us: number;
+}
+
+async function openLedger(mode: Mode, dir: string): Promise<Sync> {
+  const ledger =
+    mode === 'memory'
+      ? new MemoryLedger()
+      : new JournalLedger({ durability: mode, snapshotPath: join(dir, mode, 'ledger-snapshot.json') });
+  await ledger.open();
+  await ledger.createAccount('peer:alice');
+  await ledger.createAccount('peer:bob');
+  return ledger;
+}
+
+async function measure(ledger: Sync, mode: Mode, callers: number, seconds: number, firstId: bigint) {
+  let next = firstId;
+  const latenciesNs: number[] = [];
+  const deadline = process.hrtime.bigint() + BigInt(Math.round(seconds * 1e9));
+  const caller = async () => {
+    while (process.hrtime.bigint() < deadline) {
+      const id = next++;
+      const start = process.hrtime.bigint();
+      const t = { id, debitAccount: 'peer:alice', creditAccount: 'peer:bob', amount: 1n, timeoutMs: 30_000 };
+      if (ledger.holdNow(t) !== 'ok') throw new Error(`hold ${id} refused`);
+      const posted = ledger.postNow(id);
+      if ((typeof posted === 'string' ? posted : await posted) !== 'ok') throw new Error(`post ${id}`);
+      latenciesNs.push(Number(process.hrtime.bigint() - start));
+      // A synchronous ledger would never yield: let the other callers (and timers) run.
+      if (typeof posted === 'string' && latenciesNs.length % 64 === 0) await new Promise(setImmediate);
+    }
+  };
+  const start = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: callers }, caller));
+  const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+  latenciesNs.sort((a, b) => a - b);
+  const at = (q: number) => Math.round((latenciesNs[Math.floor(q * (latenciesNs.length - 1))] ?? 0) / 1000);
+  const result: JournalBenchResult = {
+    mode,
+    callers,
+    pairsPerSec: Math.round(latenciesNs.length / elapsed),
+    p50Us: at(0.5),
+    p99Us: at(0.99),
+  };
+  return { result, next };
+}
+
+/** Reopens a crash copy of the 'fsync' files: snapshot load plus journal replay. */
+async function measureReplay(dir: string): Promise<{ ms: number; records: bigint }> {
+  const copy = join(dir, 'replay');
+  await cp(join(dir, 'fsync'), copy, { recursive: true, filter: (src) => !src.endsWith('.lock') });
+  const start = process.hrtime.bigint();
+  const ledger = new JournalLedger({ snapshotPath: join(copy, 'ledger-snapshot.json') });
+  await ledger.open();
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const records = (await ledger.getBalance('peer:alice'))?.debitsPosted ?? 0n;
+  await ledger.close();
+  return { ms, records };
+}
+
+export async function runJournalBench(
+  seconds = 2,
+  callerCounts = [1, 16, 256],
+  modes: Mode[] = ['memory', ...JOURNAL_DURABILITIES],
+  baseDir?: string,
+): Promise<JournalBenchResult[]> {
+  const dir = await mkdtemp(join(baseDir ?? tmpdir(), 'ledger-journal-bench-'));
+  const results: JournalBenchResult[] = [];
+  try {
+    for (const mode of modes) {
+      const ledger = await openLedger(mode, dir);
+      let next = 1n;
+      await measure(ledger, mode, 16, Math.min(seconds, 0.5), 1n << 64n); // warm-up
+      for (const callers of callerCounts) {
+        const run = await measure(ledger, mode, callers, seconds, next);
+        next = run.next;
+        results.push(run.result);
+        console.log(JSON.stringify(run.result));
+      }
+      if (mode === 'fsync') console.log(JSON.stringify({ replay: await measureReplay(dir) }, bigints));
+      await ledger.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return results;
+}
+
+const bigints = (_key: string, value: unknown) => (typeof value === 'bigint' ? value.toString() : value);
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const seconds = Number(process.argv[2] ?? 2);
+  const callers = (process.argv[3] ?? '1,16,256').split(',').map(Number);
+  const modes = (process.argv[4]?.split(',') ?? ['memory', ...JOURNAL_DURABILITIES]) as Mode[];
+  console.log(`journal ledger, hold+post pairs, ${seconds} s per cell, node ${process.version}`);
+  await runJournalBench(seconds, callers, modes, process.argv[5]);
+}

@@ -1,0 +1,181 @@
+/**
+ * Where the journal backend keeps its files, all beside the snapshot and named after it:
+ *
+ *   <snapshot>             the latest snapshot (JSON)
+ *   <snapshot>.tmp         a snapshot being written (renamed over <snapshot> once durable)
+ *   <snapshot>.lock        the pid of the process that has the ledger open
+ *   <snapshot>.journal-N   journal generation N (N = 1, 2, ...; records after snapshot N - 1)
+ */
+import { type FileHandle, link, open, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { basename, dirname, resolve } from 'node:path';
+import { ConnectorError } from '../utils/errors.js';
+import { JOURNAL_MAGIC } from './journal-codec.js';
+
+export interface JournalPaths {
+  readonly dir: string;
+  readonly snapshot: string;
+  readonly tmp: string;
+  readonly lock: string;
+  generation(n: number): string;
+}
+
+export function journalPaths(snapshotPath: string): JournalPaths {
+  const dir = dirname(snapshotPath);
+  return {
+    dir,
+    snapshot: snapshotPath,
+    tmp: `${snapshotPath}.tmp`,
+    lock: `${snapshotPath}.lock`,
+    generation: (n) => `${snapshotPath}.journal-${n}`,
+  };
+}
+
+/** Generation numbers present on disk, ascending. */
+export async function listGenerations(paths: JournalPaths): Promise<number[]> {
+  const prefix = `${basename(paths.snapshot)}.journal-`;
+  const found: number[] = [];
+  for (const name of await readdir(paths.dir)) {
+    if (!name.startsWith(prefix)) continue;
+    const digits = name.slice(prefix.length);
+    // Canonical decimal only, so one generation has exactly one file name.
+    if (/^[1-9]\d{0,14}$/.test(digits)) found.push(Number(digits));
+  }
+  return found.sort((a, b) => a - b);
+}
+
+/** An open generation file that appends go to. */
+export interface GenerationFile {
+  readonly generation: number;
+  readonly path: string;
+  readonly handle: FileHandle;
+}
+
+/** Creates generation `n` with its header, durably (file and directory entry), ready to append. */
+export async function createGeneration(paths: JournalPaths, n: number): Promise<GenerationFile> {
+  const path = paths.generation(n);
+  const handle = await open(path, 'ax');
+  try {
+    await handle.write(JOURNAL_MAGIC);
+    await handle.datasync();
+    await syncDirectory(paths.dir);
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  return { generation: n, path, handle };
+}
+
+/** fsync of a directory makes a create, rename or unlink in it durable (POSIX). */
+export async function syncDirectory(dir: string): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await open(dir, 'r');
+  } catch (err) {
+    // Some platforms (Windows) cannot open a directory; there a rename is as durable as it gets.
+    if (isCode(err, 'EISDIR') || isCode(err, 'EPERM')) return;
+    throw err;
+  }
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function removeFile(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (err) {
+    if (!isCode(err, 'ENOENT')) throw err;
+  }
+}
+
+export function isCode(err: unknown, code: string): boolean {
+  return err instanceof Error && (err as NodeJS.ErrnoException).code === code;
+}
+
+/** Lock files this process holds: a lock naming our own pid that is not here is stale. */
+const heldLocks = new Set<string>();
+
+/**
+ * Takes the lock file, which holds `pid host`. It is written aside and hard-linked into place, so
+ * it never exists without its content. A lock left by a dead process on this host is taken over,
+ * and so is one naming our own pid that this process does not hold (a container restarted with the
+ * same pid); a live (or unverifiable: other host) owner makes open fail. Best effort against two
+ * processes taking over the same stale lock at the same instant. Returns the release function.
+ */
+export async function acquireLock(lockPath: string): Promise<() => Promise<void>> {
+  const key = resolve(lockPath);
+  if (heldLocks.has(key)) throw locked(lockPath, { pid: process.pid, host: hostname() });
+  heldLocks.add(key);
+  const aside = `${lockPath}.${process.pid}`;
+  try {
+    await writeFile(aside, `${process.pid} ${hostname()}\n`);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await link(aside, lockPath);
+        await syncDirectory(dirname(lockPath));
+        return async () => {
+          await removeFile(lockPath);
+          heldLocks.delete(key);
+        };
+      } catch (err) {
+        if (!isCode(err, 'EEXIST')) throw err;
+      }
+      const owner = await readLockOwner(lockPath);
+      if (owner !== undefined && isLiveOwner(owner)) throw locked(lockPath, owner);
+      await removeFile(lockPath);
+    }
+    throw new ConnectorError('ERR_LEDGER', `ledger ${lockPath}: could not take the lock`);
+  } catch (err) {
+    heldLocks.delete(key);
+    throw err;
+  } finally {
+    await removeFile(aside);
+  }
+}
+
+function locked(lockPath: string, owner: LockOwner): ConnectorError {
+  return new ConnectorError(
+    'ERR_LEDGER',
+    `ledger ${lockPath} is locked by process ${owner.pid} on ${owner.host}: ` +
+      'another node uses this ledger path (delete the lock file only if that process is gone)',
+  );
+}
+
+interface LockOwner {
+  pid: number;
+  host: string;
+}
+
+async function readLockOwner(lockPath: string): Promise<LockOwner | undefined> {
+  let text: string;
+  try {
+    text = await readFile(lockPath, 'utf8');
+  } catch (err) {
+    if (isCode(err, 'ENOENT')) return undefined;
+    throw err;
+  }
+  const match = /^(\d+) (\S+)\n$/.exec(text);
+  // We always write a lock whole, so this one is not ours: refuse rather than guess.
+  if (match === null) {
+    throw new ConnectorError(
+      'ERR_LEDGER',
+      `ledger ${lockPath} holds an unknown lock; delete it only if no node uses this ledger path`,
+    );
+  }
+  return { pid: Number(match[1]), host: match[2]! };
+}
+
+function isLiveOwner(owner: LockOwner): boolean {
+  if (owner.host !== hostname()) return true;
+  if (owner.pid === process.pid) return false; // not in heldLocks (checked first): a previous life
+  try {
+    process.kill(owner.pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: alive, owned by another user.
+    return !isCode(err, 'ESRCH');
+  }
+}

@@ -1,0 +1,84 @@
+/** Options of the journal backend, checked once in its constructor. */
+import { ConnectorError } from '../utils/errors.js';
+import { type Logger, silentLogger } from '../utils/logger.js';
+import { MAX_FRAME_BYTES } from './journal-codec.js';
+import type { MemoryLedgerOptions } from './memory-ledger.js';
+
+/**
+ * - `fsync` (default): a call resolves once its record is written and fdatasync'd: survives power
+ *   loss. Costs one fdatasync per batch (group commit).
+ * - `write`: resolves once the record is written to the OS: survives a crash or kill -9 of the
+ *   process, not a power loss or kernel crash.
+ * - `snapshot`: no journal, only the periodic snapshot (what older connectors did): a crash loses
+ *   up to `snapshotIntervalMs` of postings. Calls resolve at once.
+ * - `off`: memory only, no files at all (not even a lock). State is lost on exit.
+ */
+export const JOURNAL_DURABILITIES = ['fsync', 'write', 'snapshot', 'off'] as const;
+export type JournalDurability = (typeof JOURNAL_DURABILITIES)[number];
+
+export interface JournalLedgerOptions extends MemoryLedgerOptions {
+  /** LEDGER_SNAPSHOT_PATH. The journal, lock and temp files are kept beside it, named after it. */
+  snapshotPath?: string;
+  /** LEDGER_DURABILITY. Default 'fsync'. */
+  durability?: JournalDurability;
+  /** LEDGER_PERSIST_INTERVAL_MS: snapshot (and journal compaction) interval, 1..86_400_000. Default 30_000. */
+  snapshotIntervalMs?: number;
+  /** Largest journal write (one batch), 4 KiB..64 MiB. Default 256 KiB. Two batches at most exist. */
+  maxBatchBytes?: number;
+  /** Warnings (a torn journal tail discarded) and background snapshot errors. Default: silent. */
+  logger?: Logger;
+}
+
+export const DEFAULT_SNAPSHOT_PATH = './data/ledger-snapshot.json';
+const DAY_MS = 86_400_000;
+const MAX_BATCH_BYTES_MAX = 64 << 20;
+const MAX_BATCH_BYTES_MIN = Math.max(4096, MAX_FRAME_BYTES);
+
+export interface ResolvedJournalOptions {
+  readonly snapshotPath: string;
+  readonly durability: JournalDurability;
+  readonly snapshotIntervalMs: number;
+  readonly maxBatchBytes: number;
+  readonly logger: Logger;
+  readonly maxRememberedTransfers: number;
+  readonly sweepIntervalMs: number;
+}
+
+export function resolveJournalOptions(options: JournalLedgerOptions): ResolvedJournalOptions {
+  const durability = options.durability ?? 'fsync';
+  if (!JOURNAL_DURABILITIES.includes(durability)) {
+    throw invalid(`durability must be one of ${JOURNAL_DURABILITIES.join(', ')}, got ${String(durability)}`);
+  }
+  const snapshotPath = options.snapshotPath ?? DEFAULT_SNAPSHOT_PATH;
+  if (typeof snapshotPath !== 'string' || snapshotPath.length === 0) {
+    throw invalid('snapshotPath must be a non-empty string');
+  }
+  return {
+    snapshotPath,
+    durability,
+    snapshotIntervalMs: integerIn('snapshotIntervalMs', options.snapshotIntervalMs, 30_000, 1, DAY_MS),
+    maxBatchBytes: integerIn(
+      'maxBatchBytes',
+      options.maxBatchBytes,
+      256 << 10,
+      MAX_BATCH_BYTES_MIN,
+      MAX_BATCH_BYTES_MAX,
+    ),
+    logger: options.logger ?? silentLogger(),
+    // The memory ledger checks these two; the journal needs their values too.
+    maxRememberedTransfers: options.maxRememberedTransfers ?? 10_000,
+    sweepIntervalMs: options.sweepIntervalMs ?? 1_000,
+  };
+}
+
+function integerIn(name: string, value: number | undefined, fallback: number, min: number, max: number) {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw invalid(`${name} must be an integer in [${min}, ${max}], got ${v}`);
+  }
+  return v;
+}
+
+function invalid(message: string): ConnectorError {
+  return new ConnectorError('ERR_INVALID_ARGUMENT', message);
+}

@@ -1,0 +1,219 @@
+/**
+ * The journal backend's files: the lock, the snapshot and the journal generations. At open it
+ * loads the snapshot and replays the generations after it; then it appends records (group commit)
+ * and, every `snapshotIntervalMs` and at close, compacts: appends switch to a new generation, the
+ * state at that instant is written as the snapshot covering every older generation, and those are
+ * deleted once the snapshot is durable. No record appended meanwhile is lost: it is in the new
+ * generation, which the snapshot does not cover.
+ */
+
+import { ConnectorError } from '../utils/errors.js';
+import type { Logger } from '../utils/logger.js';
+import type { JournalRecord } from './journal-codec.js';
+import {
+  acquireLock,
+  createGeneration,
+  type JournalPaths,
+  listGenerations,
+  removeFile,
+} from './journal-files.js';
+import type { ResolvedJournalOptions } from './journal-options.js';
+import { replayGeneration } from './journal-reader.js';
+import { restoreLedger } from './journal-restore.js';
+import type { PostedState } from './journal-state.js';
+import { JournalWriter } from './journal-writer.js';
+import type { MemoryLedger } from './memory-ledger.js';
+import { encodeSnapshot, readSnapshot, writeSnapshot } from './snapshot.js';
+
+export class JournalStore {
+  readonly #paths: JournalPaths;
+  readonly #state: PostedState;
+  readonly #logger: Logger;
+  readonly #releaseLock: () => Promise<void>;
+  #released = false;
+  #fileClosed = false;
+  /** Undefined with durability 'snapshot': the snapshot is all there is. */
+  readonly #writer: JournalWriter | undefined;
+  /** Generations on disk that no durable snapshot covers yet, ascending. */
+  #generations: number[];
+  /** Without a writer: the last generation folded into the state (left over from a journaled run). */
+  readonly #replayed: number;
+  /** Records since the last snapshot: an idle ledger is not snapshotted again. */
+  #changes = 0;
+  readonly #timer: NodeJS.Timeout;
+  #snapshotting: Promise<void> | undefined;
+
+  private constructor(
+    paths: JournalPaths,
+    options: ResolvedJournalOptions,
+    state: PostedState,
+    releaseLock: () => Promise<void>,
+    writer: JournalWriter | undefined,
+    generations: number[],
+    replayed: number,
+  ) {
+    this.#paths = paths;
+    this.#state = state;
+    this.#logger = options.logger;
+    this.#releaseLock = releaseLock;
+    this.#writer = writer;
+    this.#generations = generations;
+    this.#replayed = replayed;
+    // unref: the final snapshot is close()'s job; this timer must not keep the process alive.
+    this.#timer = setInterval(() => this.#periodicSnapshot(), options.snapshotIntervalMs).unref();
+  }
+
+  /** Takes the lock and loads snapshot and journal into the empty `state`. */
+  static async open(
+    paths: JournalPaths,
+    options: ResolvedJournalOptions,
+    state: PostedState,
+  ): Promise<JournalStore> {
+    const releaseLock = await acquireLock(paths.lock);
+    try {
+      await removeFile(paths.tmp);
+      const covered = (await readSnapshot(paths, state)) ?? 0;
+      const replayed = await replayAfter(paths, covered, state, options.logger);
+      const last = replayed.at(-1) ?? covered;
+      let writer: JournalWriter | undefined;
+      if (options.durability === 'fsync' || options.durability === 'write') {
+        const file = await createGeneration(paths, last + 1);
+        writer = new JournalWriter(file, {
+          sync: options.durability === 'fsync',
+          maxBatchBytes: options.maxBatchBytes,
+        });
+        replayed.push(file.generation);
+      }
+      return new JournalStore(paths, options, state, releaseLock, writer, replayed, last);
+    } catch (err) {
+      await releaseLock();
+      throw err;
+    }
+  }
+
+  /** Rebuilds the memory ledger from the loaded state; true if it needed the opening account. */
+  restore(inner: MemoryLedger): Promise<boolean> {
+    return restoreLedger(inner, this.#state);
+  }
+
+  get failure(): ConnectorError | undefined {
+    return this.#writer?.failure;
+  }
+
+  /** The record's durability promise, or undefined when nothing is journaled ('snapshot'). */
+  append(record: JournalRecord): Promise<void> | undefined {
+    this.#changes++;
+    return this.#writer?.append(record);
+  }
+
+  barrier(): Promise<void> | undefined {
+    return this.#writer?.barrier();
+  }
+
+  /** Waits for every record, writes the final snapshot and deletes the journal it covers. */
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#snapshotting;
+    let covered = this.#replayed;
+    const writer = this.#writer;
+    if (writer !== undefined) {
+      try {
+        await writer.barrier();
+        covered = writer.file.generation;
+      } finally {
+        this.#fileClosed = true;
+        await writer.file.handle.close();
+      }
+    }
+    await writeSnapshot(this.#paths, encodeSnapshot(this.#state, covered));
+    await this.#dropCovered(covered);
+  }
+
+  /** Closes what close() did not (after a failure) and releases the lock; idempotent. */
+  async release(): Promise<void> {
+    clearInterval(this.#timer);
+    if (this.#released) return;
+    this.#released = true;
+    if (this.#writer !== undefined && !this.#fileClosed) {
+      this.#fileClosed = true;
+      await this.#writer.file.handle.close().catch(() => {});
+    }
+    await this.#releaseLock();
+  }
+
+  #periodicSnapshot(): void {
+    if (this.#snapshotting !== undefined || this.#changes === 0 || this.#writer?.failure) return;
+    this.#snapshotting = this.#snapshot()
+      .catch((err: unknown) => {
+        this.#logger.error(
+          { err, file: this.#paths.snapshot },
+          'ledger snapshot failed; the journal still has every record',
+        );
+      })
+      .finally(() => {
+        this.#snapshotting = undefined;
+      });
+  }
+
+  async #snapshot(): Promise<void> {
+    const writer = this.#writer;
+    let covered = this.#replayed;
+    let text: string;
+    let changes: number;
+    if (writer === undefined) {
+      changes = this.#changes;
+      text = encodeSnapshot(this.#state, covered);
+    } else {
+      const old = writer.file;
+      const next = await createGeneration(this.#paths, old.generation + 1);
+      this.#generations.push(next.generation);
+      // The switch and the copy of the state happen in one tick: the snapshot covers exactly the
+      // records of the old generations.
+      const oldDone = writer.switchTo(next);
+      changes = this.#changes;
+      covered = old.generation;
+      text = encodeSnapshot(this.#state, covered);
+      try {
+        await oldDone;
+      } finally {
+        await old.handle.close();
+      }
+    }
+    await writeSnapshot(this.#paths, text);
+    this.#changes -= changes;
+    await this.#dropCovered(covered);
+  }
+
+  async #dropCovered(covered: number): Promise<void> {
+    for (const g of this.#generations) if (g <= covered) await removeFile(this.#paths.generation(g));
+    this.#generations = this.#generations.filter((g) => g > covered);
+  }
+}
+
+/**
+ * Deletes generations the snapshot covers (left when a crash followed the snapshot), replays the
+ * rest in order and returns their numbers. They must run on from the snapshot without a gap.
+ */
+async function replayAfter(
+  paths: JournalPaths,
+  covered: number,
+  state: PostedState,
+  logger: Logger,
+): Promise<number[]> {
+  const later: number[] = [];
+  for (const g of await listGenerations(paths)) {
+    if (g <= covered) await removeFile(paths.generation(g));
+    else later.push(g);
+  }
+  for (const [i, g] of later.entries()) {
+    if (g !== covered + 1 + i) {
+      const missing = paths.generation(covered + 1 + i);
+      throw new ConnectorError(
+        'ERR_LEDGER',
+        `ledger journal ${missing} is missing (found ${paths.generation(g)})`,
+      );
+    }
+    await replayGeneration(paths.generation(g), (record) => state.apply(record), logger);
+  }
+  return later;
+}

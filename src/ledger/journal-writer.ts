@@ -1,0 +1,184 @@
+/**
+ * Group commit. Records are encoded straight into a batch buffer; one flush at a time writes a
+ * whole batch with one `write` (then `fdatasync` when `sync`), and every record of the batch shares
+ * its promise. Records that arrive during a flush fill the next batch. At most two batches exist
+ * (one being written, one filling), each at most `maxBatchBytes`; beyond that a record waits, in
+ * order, until a flush frees a batch, and so does its caller's promise (back-pressure).
+ * No synchronous I/O.
+ */
+import { ConnectorError } from '../utils/errors.js';
+import { encodeRecord, type JournalRecord, MAX_FRAME_BYTES } from './journal-codec.js';
+import type { GenerationFile } from './journal-files.js';
+
+export interface JournalWriterOptions {
+  /** fdatasync after each write: durable across power loss, not only across a process crash. */
+  sync: boolean;
+  maxBatchBytes: number;
+}
+
+interface Batch {
+  readonly file: GenerationFile;
+  readonly buf: Buffer;
+  length: number;
+  writing: boolean;
+  readonly done: Promise<void>;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+interface Waiter {
+  readonly record: JournalRecord;
+  readonly file: GenerationFile;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+const MAX_BATCHES = 2;
+
+export class JournalWriter {
+  readonly #sync: boolean;
+  readonly #maxBatchBytes: number;
+  #file: GenerationFile;
+  /** Oldest first; only the head is ever being written. */
+  readonly #batches: Batch[] = [];
+  readonly #spareBuffers: Buffer[] = [];
+  /** Records waiting for room, in append order; bounded by the callers waiting on them. */
+  readonly #waiters: Waiter[] = [];
+  #flushing = false;
+  #last: Promise<void> = Promise.resolve();
+  #failure: ConnectorError | undefined;
+
+  constructor(file: GenerationFile, options: JournalWriterOptions) {
+    this.#file = file;
+    this.#sync = options.sync;
+    this.#maxBatchBytes = options.maxBatchBytes;
+  }
+
+  /** The generation new records go to. */
+  get file(): GenerationFile {
+    return this.#file;
+  }
+
+  /** Set once a write or sync failed; every later append rejects with it. */
+  get failure(): ConnectorError | undefined {
+    return this.#failure;
+  }
+
+  /** Resolves once the record is durable (or written, without `sync`). Records keep their order. */
+  append(record: JournalRecord): Promise<void> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    const file = this.#file;
+    const done =
+      this.#waiters.length === 0 && this.#hasRoom(file)
+        ? this.#appendNow(record, file)
+        : new Promise<void>((resolve, reject) => {
+            this.#waiters.push({ record, file, resolve, reject });
+          });
+    this.#last = done;
+    return done;
+  }
+
+  /** Resolves once every record appended so far is durable. */
+  barrier(): Promise<void> {
+    return this.#last;
+  }
+
+  /**
+   * Later records go to `next`; records already appended or waiting stay in the current file.
+   * Returns the promise of the last record of the current file.
+   */
+  switchTo(next: GenerationFile): Promise<void> {
+    this.#file = next;
+    return this.#last;
+  }
+
+  #hasRoom(file: GenerationFile): boolean {
+    const last = this.#batches.at(-1);
+    if (
+      last !== undefined &&
+      !last.writing &&
+      last.file === file &&
+      last.length + MAX_FRAME_BYTES <= this.#maxBatchBytes
+    ) {
+      return true;
+    }
+    return this.#batches.length < MAX_BATCHES;
+  }
+
+  #appendNow(record: JournalRecord, file: GenerationFile): Promise<void> {
+    let batch = this.#batches.at(-1);
+    if (
+      batch === undefined ||
+      batch.writing ||
+      batch.file !== file ||
+      batch.length + MAX_FRAME_BYTES > this.#maxBatchBytes
+    ) {
+      batch = this.#newBatch(file);
+      this.#batches.push(batch);
+    }
+    batch.length += encodeRecord(batch.buf, batch.length, record);
+    if (!this.#flushing) {
+      this.#flushing = true;
+      // Let the rest of this event-loop turn add its records to the same batch.
+      setImmediate(() => void this.#flush());
+    }
+    return batch.done;
+  }
+
+  #newBatch(file: GenerationFile): Batch {
+    const buf = this.#spareBuffers.pop() ?? Buffer.allocUnsafe(this.#maxBatchBytes);
+    let resolve!: () => void;
+    let reject!: (err: Error) => void;
+    const done = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // Every caller gets `done` (or a promise chained to it); this keeps a failure that no caller
+    // is waiting for from becoming an unhandled rejection.
+    done.catch(() => {});
+    return { file, buf, length: 0, writing: false, done, resolve, reject };
+  }
+
+  async #flush(): Promise<void> {
+    for (let batch = this.#batches[0]; batch !== undefined; batch = this.#batches[0]) {
+      batch.writing = true;
+      try {
+        await writeAll(batch);
+        if (this.#sync) await batch.file.handle.datasync();
+      } catch (err) {
+        this.#fail(batch.file, err);
+        return;
+      }
+      this.#batches.shift();
+      this.#spareBuffers.push(batch.buf);
+      batch.resolve();
+      this.#wakeWaiters();
+    }
+    this.#flushing = false;
+  }
+
+  #wakeWaiters(): void {
+    while (this.#waiters.length > 0 && this.#hasRoom(this.#waiters[0]!.file)) {
+      const waiter = this.#waiters.shift()!;
+      this.#appendNow(waiter.record, waiter.file).then(waiter.resolve, waiter.reject);
+    }
+  }
+
+  /** A failed write or sync leaves the file's state unknown (fsyncgate): no retry, ever. */
+  #fail(file: GenerationFile, err: unknown): void {
+    const why = err instanceof Error ? err.message : String(err);
+    this.#failure = new ConnectorError('ERR_LEDGER', `ledger journal ${file.path} write failed: ${why}`, {
+      cause: err,
+    });
+    for (const batch of this.#batches.splice(0)) batch.reject(this.#failure);
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(this.#failure);
+    this.#flushing = false;
+  }
+}
+
+async function writeAll(batch: Batch): Promise<void> {
+  for (let at = 0; at < batch.length; ) {
+    const { bytesWritten } = await batch.file.handle.write(batch.buf, at, batch.length - at);
+    at += bytesWritten;
+  }
+}

@@ -1,0 +1,221 @@
+/** The journal backend's recovery rules: torn tails are cut, any other damage stops startup. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { appendFile, readFile, rename, stat, truncate, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { crc32 } from 'node:zlib';
+import { JournalLedger, TRANSFER_RESULT as R } from '../../src/ledger/index.js';
+import { encodeRecord, MAX_FRAME_BYTES, RECORD_TYPE } from '../../src/ledger/journal-codec.js';
+import { ConnectorError } from '../../src/utils/errors.js';
+import {
+  catchingLogger,
+  crashCopy,
+  createAccounts,
+  hold,
+  journalFiles,
+  openJournal,
+  snapshotIn,
+  tempDir,
+} from './journal-helpers.js';
+
+const GENERATION = 'ledger-snapshot.json.journal-1';
+/** Frame of one posted hold of `hold(id)`: 8 + 1 + 16 + 16 + 8 + 2 + 6 + 2 + 6. */
+const POSTED_FRAME_BYTES = 65;
+
+/** A crash copy of a ledger that made 10 postings of 1, each in its own batch. Returns its dir. */
+async function tenPostings(): Promise<string> {
+  const dir = await tempDir();
+  const ledger = await openJournal(dir);
+  await createAccounts(ledger);
+  for (let id = 1n; id <= 10n; id++) {
+    ledger.holdNow(hold(id));
+    assert.equal(await ledger.postNow(id), R.ok);
+  }
+  const copy = await crashCopy(dir);
+  await ledger.close();
+  return copy;
+}
+
+function corruptAt(file: string, offset?: number, why?: RegExp) {
+  return (e: unknown) => {
+    if (why !== undefined) assert.match(String(e), why);
+    assert.ok(e instanceof ConnectorError && e.code === 'ERR_LEDGER', String(e));
+    const match = /^ledger journal (.+) is corrupt at byte (\d+): /.exec(e.message);
+    assert.ok(match !== null, e.message);
+    assert.equal(match[1], file);
+    if (offset !== undefined) assert.equal(Number(match[2]), offset, e.message);
+    return true;
+  };
+}
+
+async function flipByte(path: string, offset: number): Promise<void> {
+  const bytes = await readFile(path);
+  bytes[offset]! ^= 0x40;
+  await writeFile(path, bytes);
+}
+
+describe('JournalLedger journal recovery rules', () => {
+  const torn: [string, (file: string, size: number) => Promise<void>][] = [
+    ['cut inside the last record', (file, size) => truncate(file, size - 5)],
+    ['cut inside the last frame header', (file, size) => truncate(file, size - POSTED_FRAME_BYTES + 3)],
+    ['a checksum mismatch on the last record', (file, size) => flipByte(file, size - 2)],
+    ['a zero-filled tail', async (file) => appendFile(file, Buffer.alloc(100))],
+  ];
+  for (const [what, damage] of torn) {
+    it(`a torn last record (${what}) is cut off with a warning; earlier records survive`, async () => {
+      const dir = await tenPostings();
+      const file = join(dir, GENERATION);
+      const { size } = await stat(file);
+      await damage(file, size);
+      const { logger, lines } = catchingLogger();
+      const ledger = await openJournal(dir, { logger });
+      const lost = what === 'a zero-filled tail' ? 0n : 1n;
+      assert.equal((await ledger.getBalance('peer:a'))?.debitsPosted, 10n - lost);
+      const offset = what === 'a zero-filled tail' ? size : size - POSTED_FRAME_BYTES;
+      assert.equal((await stat(file)).size, offset, 'truncated there');
+      await ledger.close();
+      assert.equal(lines.length, 1);
+      assert.equal(lines[0]!.level, 40);
+      assert.equal(lines[0]!.file, file);
+      assert.equal(lines[0]!.offset, offset);
+    });
+  }
+
+  it('a flipped byte mid-file refuses to start, naming the file and the byte offset', async () => {
+    const dir = await tenPostings();
+    const file = join(dir, GENERATION);
+    const { size } = await stat(file);
+    const fourthFromEnd = size - 4 * POSTED_FRAME_BYTES;
+    await flipByte(file, fourthFromEnd + 30);
+    await assert.rejects(openJournal(dir), corruptAt(file, fourthFromEnd));
+  });
+
+  it('a length out of range mid-file refuses to start', async () => {
+    const dir = await tenPostings();
+    const file = join(dir, GENERATION);
+    await flipByte(file, 8); // the first record's length: 0x40 << 24
+    await assert.rejects(openJournal(dir), corruptAt(file, 8));
+  });
+
+  it('a record that does not apply refuses to start, even as the last record', async () => {
+    const unknownAccount = {
+      type: RECORD_TYPE.transfer,
+      id: 99n,
+      debitAccount: 'peer:nobody',
+      creditAccount: 'peer:b',
+      amount: 1n,
+      timeoutMs: 0,
+    } as const;
+    const buf = Buffer.alloc(MAX_FRAME_BYTES);
+    const frame = buf.subarray(0, encodeRecord(buf, 0, unknownAccount));
+    const dir = await tenPostings();
+    const file = join(dir, GENERATION);
+    const { size } = await stat(file);
+    await appendFile(file, frame);
+    await assert.rejects(openJournal(dir), corruptAt(file, size, /does not exist/));
+  });
+
+  it('a record of unknown type with a good checksum refuses to start, even as the last record', async () => {
+    const payload = Buffer.from([9, 1, 2, 3]);
+    const header = Buffer.alloc(8);
+    header.writeUInt32BE(payload.length, 0);
+    header.writeUInt32BE(crc32(payload), 4);
+    const dir = await tenPostings();
+    const file = join(dir, GENERATION);
+    const { size } = await stat(file);
+    await appendFile(file, Buffer.concat([header, payload]));
+    await assert.rejects(openJournal(dir), corruptAt(file, size, /unknown record type 9/));
+  });
+
+  it('a file that is not a journal refuses to start', async () => {
+    const dir = await tenPostings();
+    const file = join(dir, GENERATION);
+    await flipByte(file, 0);
+    await assert.rejects(openJournal(dir), corruptAt(file, 0));
+  });
+
+  it('a missing generation refuses to start', async () => {
+    const dir = await tenPostings();
+    await rename(join(dir, GENERATION), join(dir, 'ledger-snapshot.json.journal-2'));
+    await assert.rejects(openJournal(dir), (e: unknown) => {
+      assert.ok(e instanceof ConnectorError && e.code === 'ERR_LEDGER');
+      assert.match(e.message, /ledger-snapshot\.json\.journal-1 is missing/);
+      return true;
+    });
+  });
+});
+
+describe('JournalLedger snapshot and lock', () => {
+  async function closedLedger(): Promise<string> {
+    const dir = await tempDir();
+    const ledger = await openJournal(dir);
+    await createAccounts(ledger);
+    ledger.holdNow(hold(1n, 123n));
+    await ledger.postNow(1n);
+    await ledger.close();
+    return dir;
+  }
+
+  const damages: [string, (text: string) => string][] = [
+    ['cut short', (text) => text.slice(0, text.length - 20)],
+    ['a changed digit', (text) => text.replace('"debitsPosted":"123"', '"debitsPosted":"124"')],
+    ['a field of the wrong shape', (text) => text.replace('"version":1', '"version":2')],
+  ];
+  for (const [what, damage] of damages) {
+    it(`a corrupt snapshot (${what}) refuses to start, naming the file`, async () => {
+      const dir = await closedLedger();
+      const file = snapshotIn(dir);
+      const text = await readFile(file, 'utf8');
+      const damaged = damage(text);
+      assert.notEqual(damaged, text);
+      await writeFile(file, damaged);
+      await assert.rejects(openJournal(dir), (e: unknown) => {
+        assert.ok(e instanceof ConnectorError && e.code === 'ERR_LEDGER');
+        assert.ok(e.message.startsWith(`ledger snapshot ${file} is corrupt: `), e.message);
+        return true;
+      });
+    });
+  }
+
+  it('a second open on the same path fails while the first is open', async () => {
+    const dir = await tempDir();
+    const first = await openJournal(dir);
+    const lock = `${snapshotIn(dir)}.lock`;
+    await assert.rejects(openJournal(dir), (e: unknown) => {
+      assert.ok(e instanceof ConnectorError && e.code === 'ERR_LEDGER');
+      assert.ok(e.message.includes(lock), e.message);
+      return true;
+    });
+    assert.equal(first.hasAccount('peer:a'), false, 'the first is unharmed');
+    await first.close();
+    const again = await openJournal(dir);
+    await again.close();
+  });
+
+  it('takes over a stale lock (dead pid, or our pid from a previous life), not one from another host', async () => {
+    const dir = await tempDir();
+    const lock = `${snapshotIn(dir)}.lock`;
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    await writeFile(lock, `${dead} ${hostname()}\n`);
+    const ledger = await openJournal(dir);
+    assert.equal(await readFile(lock, 'utf8'), `${process.pid} ${hostname()}\n`);
+    await ledger.close();
+    // A container restarted with the same pid: the lock names us, but this process never took it.
+    await writeFile(lock, `${process.pid} ${hostname()}\n`);
+    await (await openJournal(dir)).close();
+    await writeFile(lock, `${dead} elsewhere.example\n`);
+    await assert.rejects(openJournal(dir), /locked by process/);
+  });
+
+  it('journal files are named after the snapshot, so two ledgers can share a directory', async () => {
+    const dir = await tempDir();
+    const one = await openJournal(dir);
+    const two = new JournalLedger({ snapshotPath: join(dir, 'other.json') });
+    await two.open();
+    assert.equal((await journalFiles(dir)).length, 2);
+    await two.close();
+    await one.close();
+  });
+});
