@@ -184,29 +184,36 @@ export class LinkManager extends EventEmitter {
     onAnswer: AnswerCallback,
   ): void {
     const link = this.links.get(peerId);
-    if (link === undefined)
-      return onAnswer(new ConnectorError('ERR_PEER_UNKNOWN', `unknown BTP peer ${peerId}`), undefined);
-    const session = newestOpen(link);
-    if (session === undefined) {
-      return onAnswer(new ConnectorError('ERR_BTP_CLOSED', `BTP peer ${peerId} is not connected`), undefined);
-    }
-    if (!(timeoutMs > 0)) {
-      return onAnswer(
-        new ConnectorError('ERR_INVALID_ARGUMENT', `invalid BTP request timeout ${timeoutMs}`),
-        undefined,
-      );
-    }
-    if (link.inFlight >= this.limits.maxInFlightPerLink) {
-      return onAnswer(
-        new ConnectorError('ERR_BTP_LIMIT', `too many BTP requests in flight to ${peerId}`),
-        undefined,
-      );
+    const session = link === undefined ? undefined : newestOpen(link);
+    if (link === undefined || session === undefined || !(timeoutMs > 0) || this.isFull(link)) {
+      onAnswer(this.refusal(peerId, link, session !== undefined, timeoutMs), undefined);
+      return;
     }
     link.inFlight++;
     session.call(protocolData, Math.min(timeoutMs, MAX_TIMER_MS), (err, answer) => {
       link.inFlight--;
       onAnswer(err, answer);
     });
+  }
+
+  private isFull(link: { inFlight: number }): boolean {
+    return link.inFlight >= this.limits.maxInFlightPerLink;
+  }
+
+  /** Why a request cannot be sent (checked in this order). */
+  private refusal(
+    peerId: string,
+    link: { inFlight: number } | undefined,
+    connected: boolean,
+    timeoutMs: number,
+  ): ConnectorError {
+    if (link === undefined) return new ConnectorError('ERR_PEER_UNKNOWN', `unknown BTP peer ${peerId}`);
+    if (!connected) return new ConnectorError('ERR_BTP_CLOSED', `BTP peer ${peerId} is not connected`);
+    if (!(timeoutMs > 0))
+      return new ConnectorError('ERR_INVALID_ARGUMENT', `invalid BTP request timeout ${timeoutMs}`);
+    if (this.isFull(link))
+      return new ConnectorError('ERR_BTP_LIMIT', `too many BTP requests in flight to ${peerId}`);
+    throw new Error('refusal() called for a request that can be sent');
   }
 
   /** Stops dialing, rejects in-flight requests with ERR_BTP_CLOSED, closes every socket and the server. */
