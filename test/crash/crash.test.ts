@@ -86,7 +86,9 @@ async function startB(): Promise<CliNode> {
 
 before(async () => {
   bBtpPort = await freePort();
-  c = makeNode(baseConfig('c', { peers: [{ id: 'b', authToken: '' }], routes: [{ prefix: 'g', nextHop: 'b' }] }));
+  c = makeNode(
+    baseConfig('c', { peers: [{ id: 'b', authToken: '' }], routes: [{ prefix: 'g', nextHop: 'b' }] }),
+  );
   await c.start();
   c.setPacketHandler(() => ({ accept: true }));
   bConfig = CliNode.write(dir, 'b', middleConfig(btpUrl(c)));
@@ -183,7 +185,10 @@ it('B killed with SIGKILL 20 times under load loses no booked money and keeps no
     const excess = balA.debitBalance - seenByA;
     const shortfall = seenByC - balC.creditBalance;
     assert.ok(excess >= upstreamExcess, `kill ${kill}: B's debit of A is below what A saw fulfilled`);
-    assert.ok(excess - upstreamExcess <= inFlight, `kill ${kill}: B's debit of A grew by more than was in flight`);
+    assert.ok(
+      excess - upstreamExcess <= inFlight,
+      `kill ${kill}: B's debit of A grew by more than was in flight`,
+    );
     assert.ok(shortfall >= downstreamShortfall, `kill ${kill}: B owes C more than C fulfilled`);
     assert.ok(shortfall - downstreamShortfall <= inFlight, `kill ${kill}: B lost more than was in flight`);
     upstreamExcess = excess;
