@@ -12,7 +12,14 @@ import { type CellResult, type CellSettings, runCell } from './harness/cell.js';
 import { describeMachine, type Machine, machineLine } from './harness/machine.js';
 import { type BenchOptions, parseOptions, USAGE } from './harness/options.js';
 import { stopAll } from './harness/proc.js';
-import { latencyTable, problems, resourceTable, summarize, throughputTable } from './harness/report.js';
+import {
+  durabilityTable,
+  latencyTable,
+  problems,
+  resourceTable,
+  summarize,
+  throughputTable,
+} from './harness/report.js';
 import { runScale, type ScaleReport } from './harness/scale.js';
 import { scaleTables } from './harness/scale-report.js';
 import type { Target } from './harness/topology.js';
@@ -84,6 +91,8 @@ function printReport(run: SavedRun): void {
     );
     console.log(throughputTable(summaries));
     console.log(`\n### Latency, send -> reply at the sender\n\n${latencyTable(summaries)}`);
+    const durability = durabilityTable(summaries);
+    if (durability !== '') console.log(`\n### Durable ledger against the ledger in memory\n\n${durability}`);
     console.log(
       `\n## Resources over the measured window (median; peak RSS: max)\n\n${resourceTable(summaries)}`,
     );

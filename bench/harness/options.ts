@@ -26,7 +26,7 @@ export const USAGE = `npm run bench -- [options]
   --rounds N           interleaved rounds (default 3)
   --seconds S          measured seconds per cell (default 5)
   --warmup S           warm-up seconds per cell (default 1)
-  --only T[,T]         targets: relay, relay-batch, ours, reference (default all)
+  --only T[,T]         targets: relay, relay-batch, ours, ours-durable, reference (default all)
   --hops 1,2           line lengths (default 1,2)
   --inflight 1,10,...  requests in flight (default 1,10,100,1000)
   --scale              also run the scale scenarios (1,000 peers, route-table size)

@@ -136,6 +136,29 @@ export function throughputTable(summaries: Summary[]): string {
   return lines.join('\n');
 }
 
+/** The cost of durability: the durable default against the same node with its ledger in memory. */
+export function durabilityTable(summaries: Summary[]): string {
+  const rows = cells(summaries).filter(({ by }) => by.ours !== undefined && by['ours-durable'] !== undefined);
+  if (rows.length === 0) return '';
+  const lines = [
+    '| hops | in flight | ours, ledger in memory pkt/s | ours, durable (fsync) pkt/s | durable/memory | durable p50 / p99 ms |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const { hops, inFlight, by } of rows) {
+    const durable = by['ours-durable'];
+    const cols = [
+      hops,
+      inFlight,
+      pps(by.ours),
+      pps(durable),
+      pct(rate(durable), rate(by.ours)),
+      lat(durable),
+    ];
+    lines.push(`| ${cols.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
 export function latencyTable(summaries: Summary[]): string {
   const lines = [
     '| hops | in flight | ours p50 / p99 ms | reference p50 / p99 ms | relay p50 / p99 ms | batched relay p50 / p99 ms |',

@@ -17,8 +17,10 @@ import { Child, isType } from './proc.js';
 /**
  * `relay` forwards each frame with its own write, as `ws` does for every send(); `relay-batch`
  * coalesces the frames forwarded in one tick into one write per socket: the higher ceiling.
+ * `ours` keeps its books in memory (ledgerDurability off); `ours-durable` is the product's
+ * default, the journal with fsync group commit, in a temp dir.
  */
-export const TARGETS = ['relay', 'relay-batch', 'ours', 'reference'] as const;
+export const TARGETS = ['relay', 'relay-batch', 'ours', 'ours-durable', 'reference'] as const;
 export type Target = (typeof TARGETS)[number];
 
 export const SENDER = { username: 'sender', token: 's' } as const;
@@ -61,7 +63,8 @@ export interface TopologyOptions {
 
 export async function startTopology(target: Target, hops: number, opts: TopologyOptions): Promise<Topology> {
   if (hops !== 1 && hops !== 2) throw new Error(`hops must be 1 or 2, got ${hops}`);
-  if (target === 'ours') return startOurs(hops, opts.execArgv, opts.extraRoutes ?? 0);
+  if (target === 'ours' || target === 'ours-durable')
+    return startOurs(hops, opts.execArgv, opts.extraRoutes ?? 0, target === 'ours-durable');
   if (target === 'reference') return startReference(hops, opts.execArgv);
   return startRelay(hops, opts.execArgv, target === 'relay-batch');
 }
@@ -70,7 +73,12 @@ function fork<T>(name: string, script: string, options: T, execArgv: string[]): 
   return Child.fork(name, script, options, execArgv);
 }
 
-async function startOurs(hops: number, execArgv: string[], extraRoutes: number): Promise<Topology> {
+async function startOurs(
+  hops: number,
+  execArgv: string[],
+  extraRoutes: number,
+  durable: boolean,
+): Promise<Topology> {
   const sender = { id: SENDER.username, authToken: SENDER.token };
   const receiver = { id: RECEIVER.username, authToken: RECEIVER.token };
   const toReceiver = { prefix: RECEIVER_ROUTE, nextHop: RECEIVER.username };
@@ -79,7 +87,7 @@ async function startOurs(hops: number, execArgv: string[], extraRoutes: number):
     const n1 = fork<OursOptions>(
       'ours n1',
       'targets/ours.js',
-      { nodeId: 'n1', peers: [sender, receiver], routes: [toReceiver], ...extra },
+      { nodeId: 'n1', peers: [sender, receiver], routes: [toReceiver], durable, ...extra },
       execArgv,
     );
     const port = await listening(n1);
@@ -93,7 +101,13 @@ async function startOurs(hops: number, execArgv: string[], extraRoutes: number):
   const n2 = fork<OursOptions>(
     'ours n2',
     'targets/ours.js',
-    { nodeId: 'n2', peers: [{ id: 'n1', authToken: LINK_TOKEN }, receiver], routes: [toReceiver], ...extra },
+    {
+      nodeId: 'n2',
+      peers: [{ id: 'n1', authToken: LINK_TOKEN }, receiver],
+      routes: [toReceiver],
+      durable,
+      ...extra,
+    },
     execArgv,
   );
   const port2 = await listening(n2);
@@ -104,6 +118,7 @@ async function startOurs(hops: number, execArgv: string[], extraRoutes: number):
       nodeId: 'n1',
       peers: [sender, { id: 'n2', authToken: LINK_TOKEN, url: url(port2) }],
       routes: [{ prefix: RECEIVER_ROUTE, nextHop: 'n2' }],
+      durable,
     },
     execArgv,
   );

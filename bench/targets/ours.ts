@@ -4,6 +4,9 @@
  *
  *   node dist/bench/targets/ours.js '{"nodeId":"n1","peers":[{"id":"sender","authToken":"s"}],"routes":[]}'
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConnectorNode } from '../../src/index.js';
 import { createLogger } from '../../src/utils/logger.js';
 import { die, exitOnSignal, optionsFromArgv, tell } from '../harness/messages.js';
@@ -18,6 +21,19 @@ export interface OursOptions {
   logLevel?: 'warn' | 'error';
   /** Answer alloc-start/alloc-stop messages (bench/alloc-bench.ts). */
   allocProbe?: boolean;
+  /** The durable default ledger (journal, fsync) in a temp dir; else the memory ledger. */
+  durable?: boolean;
+}
+
+/** Ledger settings, and a temp dir for a durable ledger that is removed when the process exits. */
+function ledgerSettings(durable: boolean): {
+  ledgerDurability: 'off' | 'fsync';
+  ledgerSnapshotPath?: string;
+} {
+  if (!durable) return { ledgerDurability: 'off' };
+  const dir = mkdtempSync(join(tmpdir(), 'bench-ledger-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return { ledgerDurability: 'fsync', ledgerSnapshotPath: join(dir, 'snapshot.json') };
 }
 
 async function main(): Promise<void> {
@@ -34,6 +50,7 @@ async function main(): Promise<void> {
       logLevel: level,
       peers: opts.peers,
       routes: opts.routes,
+      settlement: ledgerSettings(opts.durable === true),
     },
     createLogger(opts.nodeId, level),
     { env: {} },

@@ -6,6 +6,7 @@ export type {
   AccountOptions,
   Ledger,
   PendingTransfer,
+  SyncTransfers,
   Transfer,
   TransferResult,
 } from './ledger.js';

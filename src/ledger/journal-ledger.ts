@@ -25,10 +25,11 @@ import {
   type Ledger,
   type PendingTransfer,
   TRANSFER_RESULT as R,
+  type SyncTransfers,
   type Transfer,
   type TransferResult,
 } from './ledger.js';
-import { MemoryLedger, type SyncTransfers } from './memory-ledger.js';
+import { MemoryLedger } from './memory-ledger.js';
 import { checkAccountId, checkAccountOptions, checkNowMs } from './validate.js';
 
 const RESOLVED = Object.fromEntries(Object.values(R).map((r) => [r, Promise.resolve(r)])) as Record<

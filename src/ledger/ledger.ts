@@ -90,3 +90,15 @@ export interface Ledger {
   /** Voids every hold whose timeout has passed at `nowMs` (default: the ledger's clock). */
   voidExpired(nowMs?: number): Promise<number>;
 }
+
+/**
+ * hold/post/void answered without a promise, for the packet path: awaiting even a settled
+ * promise costs an async frame and a microtask per call. Same checks and results as the Promise
+ * methods; what those would reject with is thrown. A backend that must make a posting durable
+ * before it counts (the journal) answers `postNow` with a promise when it has to wait.
+ */
+export interface SyncTransfers {
+  holdNow(t: PendingTransfer): TransferResult;
+  postNow(id: bigint): TransferResult | Promise<TransferResult>;
+  voidNow(id: bigint): TransferResult;
+}

@@ -10,6 +10,7 @@ import {
   type AccountOptions,
   type Ledger,
   type PendingTransfer,
+  type SyncTransfers,
   TRANSFER_RESULT,
   type Transfer,
   type TransferResult,
@@ -43,18 +44,6 @@ export interface MemoryLedgerOptions {
   maxRememberedTransfers?: number;
   /** How often expired holds are voided in the background, 1..60_000. Default 1_000. */
   sweepIntervalMs?: number;
-}
-
-/**
- * hold/post/void answered without a promise, for the packet path: awaiting even a settled
- * promise costs an async frame and a microtask per call. Same checks and results as the Promise
- * methods; what those would reject with is thrown. A backend that must make a posting durable
- * before it counts (the journal) answers `postNow` with a promise when it has to wait.
- */
-export interface SyncTransfers {
-  holdNow(t: PendingTransfer): TransferResult;
-  postNow(id: bigint): TransferResult | Promise<TransferResult>;
-  voidNow(id: bigint): TransferResult;
 }
 
 const MAX_REMEMBERED_TRANSFERS_MAX = 100_000_000;

@@ -1,10 +1,10 @@
 import {
   type Ledger,
   type PendingTransfer,
+  type SyncTransfers,
   TRANSFER_RESULT,
   type TransferResult,
 } from '../../ledger/index.js';
-import type { SyncTransfers } from '../../ledger/memory-ledger.js';
 import type { PacketContext, PipelineServices, Reply, Stage } from '../context.js';
 import { SELF_ACCOUNT } from '../peers.js';
 import { reject } from '../reject.js';

@@ -8,8 +8,7 @@ import { describe, it } from 'node:test';
 import type { Next, PacketContext, PipelineServices, Reply } from '../../../src/core/context.js';
 import { PeerRegistry } from '../../../src/core/peers.js';
 import { reserveBalance } from '../../../src/core/stages/reserve-balance.js';
-import { type Ledger, MemoryLedger } from '../../../src/ledger/index.js';
-import type { SyncTransfers } from '../../../src/ledger/memory-ledger.js';
+import { type Ledger, MemoryLedger, type SyncTransfers } from '../../../src/ledger/index.js';
 import { silentLogger } from '../../../src/utils/logger.js';
 
 const FULFILL: Reply = { type: 13, fulfillment: new Uint8Array(32), data: new Uint8Array(0) };
