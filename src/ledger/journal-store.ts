@@ -77,7 +77,7 @@ export class JournalStore {
       const last = replayed.at(-1) ?? covered;
       let writer: JournalWriter | undefined;
       if (options.durability === 'fsync' || options.durability === 'write') {
-        const file = await createGeneration(paths, last + 1);
+        const file = await createGeneration(paths, last + 1, options.durability === 'fsync');
         writer = new JournalWriter(file, {
           sync: options.durability === 'fsync',
           maxBatchBytes: options.maxBatchBytes,
@@ -165,7 +165,7 @@ export class JournalStore {
       text = encodeSnapshot(this.#state, covered);
     } else {
       const old = writer.file;
-      const next = await createGeneration(this.#paths, old.generation + 1);
+      const next = await createGeneration(this.#paths, old.generation + 1, old.syncsOnWrite);
       this.#generations.push(next.generation);
       // The switch and the copy of the state happen in one tick: the snapshot covers exactly the
       // records of the old generations.

@@ -144,7 +144,7 @@ export class JournalWriter {
       batch.writing = true;
       try {
         await writeAll(batch);
-        if (this.#sync) await batch.file.handle.datasync();
+        if (this.#sync && !batch.file.syncsOnWrite) await batch.file.handle.datasync();
       } catch (err) {
         this.#fail(batch.file, err);
         return;

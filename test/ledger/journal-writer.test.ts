@@ -12,6 +12,7 @@ import { ConnectorError } from '../../src/utils/errors.js';
 class FakeFile implements GenerationFile {
   readonly generation: number;
   readonly path: string;
+  readonly syncsOnWrite = false;
   readonly writes: number[] = [];
   readonly syncs: number[] = [];
   bytes = Buffer.alloc(0);
