@@ -17,6 +17,7 @@ import {
   routeParams,
 } from './admin-schemas.js';
 import { IlpSendHandler } from './ilp-send-handler.js';
+import { listenOn } from './listen.js';
 import type { AdminNode, PeerAccountBalance, PeerRegistrationRequest } from './node-api.js';
 
 export interface AdminServerOptions {
@@ -155,9 +156,7 @@ export class AdminServer {
   }
 
   async listen(port: number, host: string): Promise<number> {
-    await this.app.listen({ port, host });
-    const address = this.app.server.address();
-    this.boundPort = typeof address === 'object' && address !== null ? address.port : port;
+    this.boundPort = await listenOn(this.app, port, host);
     return this.boundPort;
   }
 

@@ -7,6 +7,7 @@
  * The node supplies its state through `status()`: this layer knows nothing of the core.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import { listenOn } from './listen.js';
 
 export interface PeerHealth {
   id: string;
@@ -80,9 +81,7 @@ export class HealthServer {
   }
 
   async listen(port: number, host?: string): Promise<number> {
-    await this.app.listen({ port, host: host ?? '0.0.0.0' });
-    const address = this.app.server.address();
-    this.boundPort = typeof address === 'object' && address !== null ? address.port : port;
+    this.boundPort = await listenOn(this.app, port, host ?? '0.0.0.0');
     return this.boundPort;
   }
 

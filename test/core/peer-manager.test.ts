@@ -10,17 +10,12 @@ import { RoutingTable } from '../../src/routing/index.js';
 import { silentLogger } from '../../src/utils/logger.js';
 import { baseConfig } from '../helpers/nodes.js';
 
-it('a peer whose link cannot be set up leaves no registry entry and no routes behind', async () => {
+function managerWith(
+  ledger: MemoryLedger,
+  links: LinkManager,
+): { manager: PeerManager; peers: PeerRegistry; routes: RoutingTable } {
   const peers = new PeerRegistry();
   const routes = new RoutingTable();
-  const ledger = new MemoryLedger();
-  await ledger.open();
-  // A link layer that refuses (a stand-in: the real one fails only on bugs or exhaustion).
-  const links = {
-    addPeer() {
-      throw new Error('link layer refused');
-    },
-  } as unknown as LinkManager;
   const manager = new PeerManager({
     config: ConfigLoader.load(baseConfig('me'), { env: {} }),
     peers,
@@ -30,6 +25,19 @@ it('a peer whose link cannot be set up leaves no registry entry and no routes be
     logger: silentLogger(),
     address: () => 'g.me',
   });
+  return { manager, peers, routes };
+}
+
+it('a peer whose link cannot be set up leaves no registry entry and no routes behind', async () => {
+  const ledger = new MemoryLedger();
+  await ledger.open();
+  // A link layer that refuses (a stand-in: the real one fails only on bugs or exhaustion).
+  const links = {
+    addPeer() {
+      throw new Error('link layer refused');
+    },
+  } as unknown as LinkManager;
+  const { manager, peers, routes } = managerWith(ledger, links);
   const peer = parsePeerConfig({ id: 'p', authToken: '', relation: 'child', routes: [{ prefix: 'g.p' }] });
   await assert.rejects(manager.add(peer), /link layer refused/);
   assert.equal(peers.has('p'), false);
@@ -49,8 +57,6 @@ it('a peer whose link cannot be set up leaves no registry entry and no routes be
 });
 
 it('two adds of the same id at once: one succeeds, the other is refused, the first stays whole', async () => {
-  const peers = new PeerRegistry();
-  const routes = new RoutingTable();
   const inner = new MemoryLedger();
   await inner.open();
   // A ledger that takes a while to create accounts, as one doing I/O does.
@@ -61,15 +67,7 @@ it('two adds of the same id at once: one succeeds, the other is refused, the fir
   };
   const linked: string[] = [];
   const links = { addPeer: (p: { id: string }) => linked.push(p.id) } as unknown as LinkManager;
-  const manager = new PeerManager({
-    config: ConfigLoader.load(baseConfig('me'), { env: {} }),
-    peers,
-    routes,
-    ledger: () => ledger,
-    links,
-    logger: silentLogger(),
-    address: () => 'g.me',
-  });
+  const { manager, peers, routes } = managerWith(ledger, links);
   const peer = parsePeerConfig({ id: 'p', authToken: '', routes: [{ prefix: 'g.p' }] });
   const results = await Promise.allSettled([manager.add(peer), manager.add(peer)]);
   assert.deepEqual(
