@@ -8,9 +8,12 @@ import { type ServerOptions, type WebSocket, WebSocketServer } from 'ws';
 import { type BtpPacket, peekBtpHeader } from '../codec/btp.js';
 import { ConnectorError } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
+import { WarnLimiter } from '../utils/warn-limiter.js';
 import { type AuthClaim, readAuthClaim } from './auth.js';
 import { BtpSession } from './session.js';
 import { type BtpRequestHandler, CLOSE_CODE, type ResolvedBtpLimits } from './types.js';
+
+const AUTH_WARN_INTERVAL_MS = 10_000;
 
 /** The peer id a claim authenticates as, or why it does not. */
 export type Authenticator = (claim: AuthClaim) => { peerId: string } | { reason: string };
@@ -36,13 +39,17 @@ export class BTPServer {
   private wss: WebSocketServer | undefined;
   private readonly sessions = new Set<BtpSession>();
   private unauthenticated = 0;
+  /** Anyone can knock: refused logins are logged at most every 10 s, with a count of the rest. */
+  private readonly authWarnings: WarnLimiter;
   /** Sockets closed at once because too many were waiting to authenticate. */
   refusedUnauthenticated = 0;
   private boundPort = 0;
   private starting: Promise<void> | undefined;
   private stopRequested = false;
 
-  constructor(private readonly opts: BTPServerOptions) {}
+  constructor(private readonly opts: BTPServerOptions) {
+    this.authWarnings = new WarnLimiter(opts.logger, AUTH_WARN_INTERVAL_MS);
+  }
 
   get port(): number {
     if (this.http === undefined)
@@ -156,7 +163,7 @@ export class BTPServer {
   private onAuthFrame(session: BtpSession, bytes: Uint8Array, packet: BtpPacket | undefined): void {
     const verdict = this.verify(bytes, packet);
     if ('reason' in verdict) {
-      this.opts.logger.warn({ socket: session.label, ...verdict }, 'BTP auth refused');
+      this.authWarnings.warn('auth-refused', { socket: session.label, ...verdict }, 'BTP auth refused');
       this.refuse(session, verdict.requestId, verdict.told);
       return;
     }
