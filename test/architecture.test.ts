@@ -4,7 +4,19 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { it } from 'node:test';
 
-const LAYERS = ['utils', 'codec', 'config', 'routing', 'ledger', 'btp', 'http', 'core', 'cli'];
+const LAYERS = [
+  'utils',
+  'codec',
+  'config',
+  'routing',
+  'ledger',
+  'keys',
+  'btp',
+  'settlement',
+  'http',
+  'core',
+  'cli',
+];
 const root = join(process.cwd(), 'src');
 
 function files(dir: string): string[] {

@@ -1,6 +1,7 @@
 /** `connector setup|start|health|validate` (the spec's CLI). Returns the process exit code. */
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../utils/version.js';
+import { contractsDeployCommand } from './contracts.js';
 import { healthCommand } from './health.js';
 import { startCommand } from './start.js';
 import { validateCommand } from './validate.js';
@@ -36,6 +37,37 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action((file: string) => {
       exitCode = validateCommand(file);
     });
+
+  program
+    .command('contracts')
+    .description('payment channel contracts (docs/contracts.md)')
+    .command('deploy')
+    .description('deploy the TokenNetworkRegistry and a TokenNetwork; prints the addresses as JSON')
+    .requiredOption('--rpc <url>', 'JSON-RPC endpoint of the chain')
+    .option('--token <address>', 'ERC-20 to open a TokenNetwork for (default: a TestToken, dev chains only)')
+    .option('-c, --config <file>', 'connector config to take the signing key from (else EVM_PRIVATE_KEY)')
+    .option('--chain-id <id>', 'refuse unless the RPC serves this chain')
+    .option('--challenge-min <seconds>', 'shortest challenge period a channel may choose')
+    .option('--challenge-max <seconds>', 'longest challenge period a channel may choose')
+    .action(
+      async (opts: {
+        rpc: string;
+        token?: string;
+        config?: string;
+        chainId?: string;
+        challengeMin?: string;
+        challengeMax?: string;
+      }) => {
+        exitCode = await contractsDeployCommand({
+          rpc: opts.rpc,
+          token: opts.token,
+          config: opts.config,
+          chainId: opts.chainId,
+          challengeMinSeconds: opts.challengeMin,
+          challengeMaxSeconds: opts.challengeMax,
+        });
+      },
+    );
 
   program
     .command('setup')

@@ -1,0 +1,35 @@
+export { testTokenAbi, tokenNetworkAbi, tokenNetworkRegistryAbi } from './abi.js';
+export type { ContractName } from './artifacts.js';
+export { contractBytecode } from './artifacts.js';
+export type { ChainClientOptions, TxResult } from './chain-client.js';
+export { ChainClient } from './chain-client.js';
+export type { Claim, ClaimExpectation, ClaimRefusal, ClaimVerdict } from './claim.js';
+export { CLAIM_REFUSALS, signClaim, signCooperativeSettle, verifyClaim } from './claim.js';
+export {
+  CLAIM_CODEC_VERSION,
+  CLAIM_SUB_PROTOCOL,
+  CLAIM_WIRE_LENGTH,
+  decodeClaim,
+  encodeClaim,
+} from './claim-codec.js';
+export type { DeployedContracts, DeployOptions, TestTokenSpec } from './deploy.js';
+export { DEFAULT_CHALLENGE_PERIOD_BOUNDS, DEFAULT_TEST_TOKEN, deployContracts } from './deploy.js';
+export type { ChainErrorDetails, ChainErrorKind } from './errors.js';
+export { ChainError } from './errors.js';
+export type { NetworkConfig, NetworkMode, SettlementChain } from './networks.js';
+export { chainById, NETWORK_PRESETS, resolveChains } from './networks.js';
+export type { ChallengePeriodBounds, ChannelState } from './token-network.js';
+export { TokenNetworkClient } from './token-network.js';
+export type { ChannelRef } from './typed-data.js';
+export {
+  balanceProofDigest,
+  balanceProofTypedData,
+  balanceProofTypes,
+  cooperativeSettleDigest,
+  cooperativeSettleTypedData,
+  cooperativeSettleTypes,
+  DOMAIN_NAME,
+  DOMAIN_VERSION,
+  MAX_UINT64,
+  MAX_UINT128,
+} from './typed-data.js';
