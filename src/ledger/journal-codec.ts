@@ -7,8 +7,8 @@
  * account ids u16-length-prefixed UTF-8. Decoding is strict: known type, known flags, well-formed
  * UTF-8, no trailing bytes.
  */
-import { crc32 } from 'node:zlib';
 import { CodecError } from '../utils/errors.js';
+import { crc32Range } from './crc32.js';
 import { MAX_ACCOUNT_ID_LENGTH } from './ledger.js';
 
 /** First bytes of every generation file ("ledger journal, format 1"). */
@@ -42,9 +42,23 @@ export interface PostingRecord {
 
 export type JournalRecord = AccountRecord | PostingRecord;
 
+/**
+ * What a posting is encoded from: a `PostingRecord`, or the memory ledger's own record of it
+ * (which has no `type`: `timeoutMs` 0 marks a single-phase transfer, as in a decoded record).
+ */
+export interface PostingFields {
+  readonly id: bigint;
+  readonly debitAccount: string;
+  readonly creditAccount: string;
+  readonly amount: bigint;
+  readonly timeoutMs: number;
+}
+
+/** What the writer appends. */
+export type EncodableRecord = AccountRecord | PostingFields;
+
 const DEBIT_LIMIT_FLAG = 1;
 const CREDIT_LIMIT_FLAG = 2;
-const MASK_64 = 0xffff_ffff_ffff_ffffn;
 const TWO_POW_32 = 0x1_0000_0000;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -52,43 +66,67 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * Writes one frame at `start`; `buf` must have `MAX_FRAME_BYTES` free from there. Returns the
  * frame's length. Account ids were checked (length, well-formed) when the account was created.
  */
-export function encodeRecord(buf: Buffer, start: number, record: JournalRecord): number {
+export function encodeRecord(buf: Buffer, start: number, record: EncodableRecord): number {
+  return encodeRecordWith(buf, new DataView(buf.buffer, buf.byteOffset, buf.byteLength), start, record);
+}
+
+/** `encodeRecord` with a view of all of `buf`, made once per buffer by a caller that reuses it. */
+export function encodeRecordWith(
+  buf: Buffer,
+  view: DataView,
+  start: number,
+  record: EncodableRecord,
+): number {
   let at = start + FRAME_HEADER_BYTES;
-  buf[at++] = record.type;
-  if (record.type === RECORD_TYPE.account) {
+  if (isAccountRecord(record)) {
+    buf[at++] = RECORD_TYPE.account;
     const flags =
       (record.debitLimit === undefined ? 0 : DEBIT_LIMIT_FLAG) |
       (record.creditLimit === undefined ? 0 : CREDIT_LIMIT_FLAG);
     buf[at++] = flags;
-    if (record.debitLimit !== undefined) at = writeU128(buf, at, record.debitLimit);
-    if (record.creditLimit !== undefined) at = writeU128(buf, at, record.creditLimit);
-    at = writeString(buf, at, record.id);
+    if (record.debitLimit !== undefined) at = writeU128(view, at, record.debitLimit);
+    if (record.creditLimit !== undefined) at = writeU128(view, at, record.creditLimit);
+    at = writeString(buf, view, at, record.id);
   } else {
-    at = writeU128(buf, at, record.id);
-    at = writeU128(buf, at, record.amount);
-    if (record.type === RECORD_TYPE.posted) {
-      buf.writeUInt32BE(Math.floor(record.timeoutMs / TWO_POW_32), at);
-      buf.writeUInt32BE(record.timeoutMs >>> 0, at + 4);
+    const { timeoutMs } = record;
+    buf[at++] = timeoutMs === 0 ? RECORD_TYPE.transfer : RECORD_TYPE.posted;
+    at = writeU128(view, at, record.id);
+    at = writeU128(view, at, record.amount);
+    if (timeoutMs !== 0) {
+      view.setUint32(at, Math.floor(timeoutMs / TWO_POW_32));
+      view.setUint32(at + 4, timeoutMs >>> 0);
       at += 8;
     }
-    at = writeString(buf, at, record.debitAccount);
-    at = writeString(buf, at, record.creditAccount);
+    at = writeString(buf, view, at, record.debitAccount);
+    at = writeString(buf, view, at, record.creditAccount);
   }
-  const payloadLength = at - start - FRAME_HEADER_BYTES;
-  buf.writeUInt32BE(payloadLength, start);
-  buf.writeUInt32BE(crc32(buf.subarray(start + FRAME_HEADER_BYTES, at)), start + 4);
+  view.setUint32(start, at - start - FRAME_HEADER_BYTES);
+  view.setUint32(start + 4, crc32Range(buf, start + FRAME_HEADER_BYTES, at));
   return at - start;
 }
 
-function writeU128(buf: Buffer, at: number, value: bigint): number {
-  buf.writeBigUInt64BE(value >> 64n, at);
-  buf.writeBigUInt64BE(value & MASK_64, at + 8);
+function isAccountRecord(record: EncodableRecord): record is AccountRecord {
+  return (record as Partial<AccountRecord>).type === RECORD_TYPE.account;
+}
+
+/** `setBigUint64` stores its argument modulo 2^64: the low half needs no mask (a third of the time). */
+function writeU128(view: DataView, at: number, value: bigint): number {
+  view.setBigUint64(at, value >> 64n);
+  view.setBigUint64(at + 8, value);
   return at + 16;
 }
 
-function writeString(buf: Buffer, at: number, value: string): number {
-  const length = buf.write(value, at + 2, MAX_ACCOUNT_ID_BYTES, 'utf8');
-  buf.writeUInt16BE(length, at);
+/** ASCII ids (the usual `peer:<name>`) are copied by hand: `buf.write` costs a native call. */
+function writeString(buf: Buffer, view: DataView, at: number, value: string): number {
+  const n = value.length;
+  let i = 0;
+  for (; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 0x80) break;
+    buf[at + 2 + i] = c;
+  }
+  const length = i === n ? n : buf.write(value, at + 2, MAX_ACCOUNT_ID_BYTES, 'utf8');
+  view.setUint16(at, length);
   return at + 2 + length;
 }
 

@@ -8,7 +8,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { ConnectorError } from '../utils/errors.js';
-import { type AccountRecord, RECORD_TYPE } from './journal-codec.js';
+import { type AccountRecord, type PostingFields, RECORD_TYPE } from './journal-codec.js';
 import { type JournalPaths, journalPaths } from './journal-files.js';
 import {
   type JournalDurability,
@@ -16,8 +16,7 @@ import {
   type ResolvedJournalOptions,
   resolveJournalOptions,
 } from './journal-options.js';
-import { checkNewAccountId, isOpening, OPENING_BALANCES } from './journal-restore.js';
-import { PostedState, Posting } from './journal-state.js';
+import { checkNewAccountId } from './journal-state.js';
 import { JournalStore } from './journal-store.js';
 import {
   type AccountBalance,
@@ -44,21 +43,14 @@ export class JournalLedger implements Ledger, SyncTransfers {
   readonly durability: JournalDurability;
   readonly #options: ResolvedJournalOptions;
   readonly #paths: JournalPaths;
-  readonly #now: () => number;
+  /** The state: every change to its posted state is journaled in the same tick. */
   readonly #inner: MemoryLedger;
-  /** Undefined with durability 'off': nothing to make durable, every call goes to the memory ledger. */
-  readonly #state: PostedState | undefined;
-  /** Pending holds, so that a post can journal what it posted; bounded like the memory ledger's. */
-  readonly #holds = new Map<bigint, Posting>();
+  /** False with durability 'off': nothing to make durable, every call goes to the memory ledger. */
+  readonly #durable: boolean;
   #store: JournalStore | undefined;
   #phase: 'new' | 'opening' | 'open' | 'closed' = 'new';
   #opening: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
-  #frozenNowMs: number | undefined;
-  #hidesOpening = false;
-  #pruneTimer: NodeJS.Timeout | undefined;
-  /** transfer() calls between the memory ledger's answer and their record. */
-  readonly #transfers = new Set<Promise<unknown>>();
   #lastDone: Promise<void> | undefined;
   #lastOk: Promise<TransferResult> = RESOLVED[R.ok];
 
@@ -66,12 +58,13 @@ export class JournalLedger implements Ledger, SyncTransfers {
     this.#options = resolveJournalOptions(options);
     this.durability = this.#options.durability;
     this.#paths = journalPaths(this.#options.snapshotPath);
-    this.#now = options.now ?? Date.now;
-    const clock = () => this.#frozenNowMs ?? this.#now();
     const { maxRememberedTransfers, sweepIntervalMs } = this.#options;
-    this.#inner = new MemoryLedger({ now: clock, maxRememberedTransfers, sweepIntervalMs });
-    this.#state =
-      this.durability === 'off' ? undefined : new PostedState(this.#options.maxRememberedTransfers);
+    this.#inner = new MemoryLedger({
+      ...(options.now === undefined ? {} : { now: options.now }),
+      maxRememberedTransfers,
+      sweepIntervalMs,
+    });
+    this.#durable = this.durability !== 'off';
   }
 
   open(): Promise<void> {
@@ -94,17 +87,9 @@ export class JournalLedger implements Ledger, SyncTransfers {
 
   async #open(): Promise<void> {
     await this.#inner.open();
-    if (this.#state === undefined) return;
+    if (!this.#durable) return;
     await mkdir(this.#paths.dir, { recursive: true });
-    this.#store = await JournalStore.open(this.#paths, this.#options, this.#state);
-    this.#frozenNowMs = this.#now();
-    try {
-      this.#hidesOpening = await this.#store.restore(this.#inner);
-    } finally {
-      this.#frozenNowMs = undefined;
-    }
-    const prune = () => this.#prune(this.#now());
-    this.#pruneTimer = setInterval(prune, this.#options.sweepIntervalMs).unref();
+    this.#store = await JournalStore.open(this.#paths, this.#options, this.#inner);
   }
 
   /** Flushes, snapshots, releases the lock; idempotent. Rejects if the final snapshot failed. */
@@ -124,7 +109,6 @@ export class JournalLedger implements Ledger, SyncTransfers {
       return; // a failed open released everything already
     }
     try {
-      await Promise.allSettled(this.#transfers);
       await this.#store?.close();
     } finally {
       await this.#release();
@@ -132,8 +116,6 @@ export class JournalLedger implements Ledger, SyncTransfers {
   }
 
   async #release(): Promise<void> {
-    clearInterval(this.#pruneTimer);
-    this.#holds.clear();
     await this.#inner.close();
     await this.#store?.release();
   }
@@ -148,7 +130,7 @@ export class JournalLedger implements Ledger, SyncTransfers {
   setLimits(id: string, options: AccountOptions): Promise<void> {
     const error = this.#unusable() ?? checkAccountOptions(options);
     if (error !== undefined) return Promise.reject(error);
-    if (id === OPENING_BALANCES || !this.#inner.hasAccount(id)) {
+    if (!this.#inner.hasAccount(id)) {
       return Promise.reject(new ConnectorError('ERR_INVALID_ARGUMENT', `no ledger account ${id}`));
     }
     return this.#setAccount(this.#inner.setLimits(id, options), id, options);
@@ -156,10 +138,8 @@ export class JournalLedger implements Ledger, SyncTransfers {
 
   /** The memory ledger applied the change synchronously; journal it in the same tick. */
   #setAccount(applied: Promise<void>, id: string, options: AccountOptions | undefined): Promise<void> {
-    const state = this.#state;
-    if (state === undefined) return applied;
+    if (!this.#durable) return applied;
     const { debitLimit, creditLimit } = options ?? {};
-    state.setAccount(id, debitLimit, creditLimit);
     const record: AccountRecord = { type: RECORD_TYPE.account, id, debitLimit, creditLimit };
     const durable = this.#store?.append(record) ?? RESOLVED_VOID;
     return applied.then(() => durable);
@@ -168,7 +148,7 @@ export class JournalLedger implements Ledger, SyncTransfers {
   hasAccount(id: string): boolean {
     const error = this.#unusable();
     if (error !== undefined) throw error;
-    return this.#inner.hasAccount(id) && !(this.#hidesOpening && id === OPENING_BALANCES);
+    return this.#inner.hasAccount(id);
   }
 
   hold(t: PendingTransfer): Promise<TransferResult> {
@@ -183,14 +163,7 @@ export class JournalLedger implements Ledger, SyncTransfers {
   holdNow(t: PendingTransfer): TransferResult {
     const error = this.#unusable();
     if (error !== undefined) throw error;
-    if (this.#hidesOpening && isOpening(t)) return R.accountNotFound;
-    const result = this.#inner.holdNow(t);
-    if (result === R.ok && this.#state !== undefined) {
-      // Read the clock after the memory ledger did, so this hold never expires here first.
-      const expiresAtMs = this.#now() + t.timeoutMs;
-      this.#holds.set(t.id, Posting.ofHold(t, expiresAtMs));
-    }
-    return result;
+    return this.#inner.holdNow(t);
   }
 
   post(id: bigint): Promise<TransferResult> {
@@ -209,15 +182,9 @@ export class JournalLedger implements Ledger, SyncTransfers {
   postNow(id: bigint): TransferResult | Promise<TransferResult> {
     const error = this.#unusable();
     if (error !== undefined) throw error;
-    const result = this.#inner.postNow(id);
-    if (this.#state === undefined) return result;
-    const hold = this.#holds.get(id);
-    // Whatever the answer, the hold is no longer pending in the memory ledger.
-    if (hold !== undefined) this.#holds.delete(id);
-    if (result === R.ok) {
-      if (hold === undefined) throw new Error(`journal ledger invariant: posted hold ${id} was not tracked`);
-      return this.#record(hold);
-    }
+    if (!this.#durable) return this.#inner.postNow(id);
+    const result = this.#inner.postNowRecord(id);
+    if (typeof result !== 'string') return this.#record(result);
     // The earlier post may still be on its way to the disk.
     return result === R.pendingAlreadyPosted ? this.#afterBarrier(result) : result;
   }
@@ -233,33 +200,31 @@ export class JournalLedger implements Ledger, SyncTransfers {
   voidNow(id: bigint): TransferResult {
     const error = this.#unusable();
     if (error !== undefined) throw error;
-    this.#holds.delete(id);
     return this.#inner.voidNow(id);
   }
 
   transfer(t: Transfer): Promise<TransferResult> {
     const error = this.#unusable();
     if (error !== undefined) return Promise.reject(error);
-    if (this.#hidesOpening && isOpening(t)) return RESOLVED[R.accountNotFound];
-    const applied = this.#inner.transfer(t);
-    if (this.#state === undefined) return applied;
-    const posting = Posting.ofTransfer(t);
-    // The memory ledger answers only through a promise; ordering is kept since its promise is
-    // already settled: the reaction runs before any other I/O callback. README.md, "Journal".
-    const done = applied.then((result) => {
-      if (result === R.ok) return this.#record(posting);
-      return result === R.exists ? this.#afterBarrier(result) : result;
-    });
-    this.#transfers.add(done);
-    const forget = () => this.#transfers.delete(done);
-    done.then(forget, forget);
-    return done;
+    let result: TransferResult;
+    try {
+      result = this.#inner.transferNow(t);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (!this.#durable) return RESOLVED[result];
+    let done: TransferResult | Promise<TransferResult> = result;
+    if (result === R.ok) {
+      // A copy: the caller may reuse its object before the record is encoded (back-pressure).
+      const { id, debitAccount, creditAccount, amount } = t;
+      done = this.#record({ id, debitAccount, creditAccount, amount, timeoutMs: 0 });
+    } else if (result === R.exists) {
+      done = this.#afterBarrier(result);
+    }
+    return typeof done === 'string' ? RESOLVED[done] : done;
   }
 
   getBalance(id: string): Promise<AccountBalance | undefined> {
-    if (this.#hidesOpening && id === OPENING_BALANCES && this.#unusable() === undefined) {
-      return Promise.resolve(undefined);
-    }
     const error = this.#unusable();
     return error === undefined ? this.#inner.getBalance(id) : Promise.reject(error);
   }
@@ -267,23 +232,18 @@ export class JournalLedger implements Ledger, SyncTransfers {
   listAccounts(): Promise<string[]> {
     const error = this.#unusable();
     if (error !== undefined) return Promise.reject(error);
-    const all = this.#inner.listAccounts();
-    return this.#hidesOpening ? all.then((ids) => ids.filter((id) => id !== OPENING_BALANCES)) : all;
+    return this.#inner.listAccounts();
   }
 
   voidExpired(nowMs?: number): Promise<number> {
     const error = this.#unusable() ?? checkNowMs(nowMs);
     if (error !== undefined) return Promise.reject(error);
-    const voided = this.#inner.voidExpired(nowMs);
-    this.#prune(nowMs ?? this.#now());
-    return voided;
+    return this.#inner.voidExpired(nowMs);
   }
 
-  /** Applies a posting to the durable state and journals it, in one tick. */
-  #record(p: Posting): TransferResult | Promise<TransferResult> {
-    this.#state!.post(p);
-    const store = this.#store!;
-    const done = store.append(p);
+  /** Journals a posting in the tick the memory ledger applied it. */
+  #record(p: PostingFields): TransferResult | Promise<TransferResult> {
+    const done = this.#store!.append(p);
     if (done === undefined) return R.ok;
     // One derived promise per batch, not per posting: every posting of a batch shares it.
     if (done !== this.#lastDone) {
@@ -296,11 +256,6 @@ export class JournalLedger implements Ledger, SyncTransfers {
   #afterBarrier(result: TransferResult): TransferResult | Promise<TransferResult> {
     const barrier = this.#store?.barrier();
     return barrier === undefined ? result : barrier.then(() => result);
-  }
-
-  /** Forgets holds the memory ledger has voided as expired (it does not tell us). */
-  #prune(nowMs: number): void {
-    for (const [id, hold] of this.#holds) if (hold.expiresAtMs <= nowMs) this.#holds.delete(id);
   }
 
   #unusable(): ConnectorError | undefined {

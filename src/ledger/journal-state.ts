@@ -1,16 +1,18 @@
 /**
- * What the journal backend makes durable: every account with its limits and posted counters, and
- * the most recent postings (single-phase transfers and posted holds) so that their ids stay
- * idempotent across a restart. It is the fold of the snapshot and the journal's records; at run
- * time it changes in the same tick as each record is appended, so a copy of it taken at a
- * generation switch matches that journal position exactly. Pending holds are not part of it:
- * a crash voids them.
+ * What the journal backend loads at open: the fold of the snapshot and the journal's records
+ * (every account with its limits and posted counters, and the most recent postings so that their
+ * ids stay idempotent across a restart), checked, then handed to the memory ledger (`restore`).
+ * At run time the memory ledger's own state is the durable state: each change to it is appended
+ * in the same tick, so its export at a generation switch matches that journal position exactly.
+ * Pending holds are not part of it: a crash voids them.
  */
-import { type JournalRecord, type PostingRecord, RECORD_TYPE } from './journal-codec.js';
-import { type PendingTransfer, type Transfer, U128_MAX } from './ledger.js';
+import { ConnectorError } from '../utils/errors.js';
+import { type JournalRecord, type PostingFields, type PostingRecord, RECORD_TYPE } from './journal-codec.js';
+import { U128_MAX } from './ledger.js';
+import type { PostedAccount, PostedLedgerState, PostedTransfer } from './memory-state.js';
 import { checkAccountId, checkAccountOptions, checkTimeoutMs, checkTransferId } from './validate.js';
 
-export class PostedAccount {
+class LoadedAccount {
   debitLimit: bigint | undefined;
   creditLimit: bigint | undefined;
   debitsPosted = 0n;
@@ -22,36 +24,12 @@ export class PostedAccount {
   }
 }
 
-/** A hold while pending (`expiresAtMs` set), then the posting it became; or a transfer. */
-export class Posting implements PostingRecord {
-  constructor(
-    readonly type: typeof RECORD_TYPE.transfer | typeof RECORD_TYPE.posted,
-    readonly id: bigint,
-    readonly debitAccount: string,
-    readonly creditAccount: string,
-    readonly amount: bigint,
-    readonly timeoutMs: number,
-    readonly expiresAtMs: number,
-  ) {}
-
-  static ofHold(t: PendingTransfer, expiresAtMs: number): Posting {
-    const { id, debitAccount, creditAccount, amount, timeoutMs } = t;
-    return new Posting(RECORD_TYPE.posted, id, debitAccount, creditAccount, amount, timeoutMs, expiresAtMs);
-  }
-
-  /** A copy: the caller may reuse its object before the memory ledger has answered. */
-  static ofTransfer(t: Transfer): Posting {
-    const { id, debitAccount, creditAccount, amount } = t;
-    return new Posting(RECORD_TYPE.transfer, id, debitAccount, creditAccount, amount, 0, 0);
-  }
-}
-
-export class PostedState {
-  readonly accounts = new Map<string, PostedAccount>();
+export class LoadedState {
+  readonly accounts = new Map<string, LoadedAccount>();
   /** How many recent postings are kept: the memory ledger's idempotency window. */
   readonly capacity: number;
   /** A ring of the last `capacity` postings; `#oldest` is where the next one overwrites. */
-  readonly #recent: PostingRecord[] = [];
+  readonly #recent: PostingFields[] = [];
   #oldest = 0;
 
   constructor(capacity: number) {
@@ -60,38 +38,28 @@ export class PostedState {
 
   setAccount(id: string, debitLimit: bigint | undefined, creditLimit: bigint | undefined): void {
     const account = this.accounts.get(id);
-    if (account === undefined) this.accounts.set(id, new PostedAccount(debitLimit, creditLimit));
+    if (account === undefined) this.accounts.set(id, new LoadedAccount(debitLimit, creditLimit));
     else {
       account.debitLimit = debitLimit;
       account.creditLimit = creditLimit;
     }
   }
 
-  /** A posting the memory ledger accepted: both accounts exist (the ledger checked). */
-  post(p: PostingRecord): void {
-    const debit = this.accounts.get(p.debitAccount);
-    const credit = this.accounts.get(p.creditAccount);
-    if (debit === undefined || credit === undefined) {
-      throw new Error(`journal ledger invariant: posting ${p.id} names an account it does not hold`);
-    }
-    debit.debitsPosted += p.amount;
-    credit.creditsPosted += p.amount;
-    this.remember(p);
+  /** Sets an account's posted counters (a snapshot's account). */
+  setPosted(id: string, debitsPosted: bigint, creditsPosted: bigint): void {
+    const account = this.accounts.get(id)!;
+    account.debitsPosted = debitsPosted;
+    account.creditsPosted = creditsPosted;
   }
 
   /** Adds to the idempotency window only (a snapshot's recent list: already in the counters). */
-  remember(p: PostingRecord): void {
+  remember(p: PostingFields): void {
     if (this.#recent.length < this.capacity) {
       this.#recent.push(p);
       return;
     }
     this.#recent[this.#oldest] = p;
     this.#oldest = this.#oldest + 1 === this.capacity ? 0 : this.#oldest + 1;
-  }
-
-  /** The remembered postings, oldest first. */
-  recent(): PostingRecord[] {
-    return [...this.#recent.slice(this.#oldest), ...this.#recent.slice(0, this.#oldest)];
   }
 
   /** Replay: applies a record read back, or says why it cannot have been written by this ledger. */
@@ -102,12 +70,16 @@ export class PostedState {
       return refused;
     }
     const refused = this.checkPosting(record);
-    if (refused === undefined) this.post(record);
-    return refused;
+    if (refused !== undefined) return refused;
+    this.accounts.get(record.debitAccount)!.debitsPosted += record.amount;
+    this.accounts.get(record.creditAccount)!.creditsPosted += record.amount;
+    this.remember(record);
+    return undefined;
   }
 
   /** The checks the memory ledger made before accepting the posting, except limits and ids in use. */
   checkPosting(p: PostingRecord): string | undefined {
+    // A transfer's timeoutMs is 0 (the codec writes none); a posted hold's must be valid.
     const error =
       checkTransferId(p.id) ?? (p.type === RECORD_TYPE.posted ? checkTimeoutMs(p.timeoutMs) : undefined);
     if (error !== undefined) return error.message;
@@ -120,49 +92,46 @@ export class PostedState {
   }
 
   /**
-   * How to rebuild a memory ledger from this state: the remembered postings to replay (the latest
-   * of each id: an id can recur once the memory ledger forgot it) and, per account, the posted
-   * amounts not covered by them (opening balances). Says why when the state is inconsistent.
+   * The state for the memory ledger: the remembered postings (the latest of each id: an id can
+   * recur once the memory ledger forgot it) and the accounts. Says why when it is inconsistent:
+   * an account that posted less than its remembered postings, or debits that differ from credits.
    */
-  plan(): RestorePlan | string {
+  plan(): PostedLedgerState | string {
     const seen = new Set<bigint>();
-    const replay: PostingRecord[] = [];
-    const recent = this.recent();
-    for (let i = recent.length - 1; i >= 0; i--) {
-      const p = recent[i]!;
+    const recent: PostedTransfer[] = [];
+    const ring = [...this.#recent.slice(this.#oldest), ...this.#recent.slice(0, this.#oldest)];
+    for (let i = ring.length - 1; i >= 0; i--) {
+      const p = ring[i]!;
       if (seen.has(p.id)) continue;
       seen.add(p.id);
-      replay.push(p);
+      recent.push(p);
     }
-    replay.reverse();
-    const opening = new Map<string, { debits: bigint; credits: bigint }>();
-    for (const [id, a] of this.accounts)
-      opening.set(id, { debits: a.debitsPosted, credits: a.creditsPosted });
-    for (const p of replay) {
-      const debit = opening.get(p.debitAccount);
-      const credit = opening.get(p.creditAccount);
+    recent.reverse();
+    const older = new Map<string, { debits: bigint; credits: bigint }>();
+    for (const [id, a] of this.accounts) older.set(id, { debits: a.debitsPosted, credits: a.creditsPosted });
+    for (const p of recent) {
+      const debit = older.get(p.debitAccount);
+      const credit = older.get(p.creditAccount);
       if (debit === undefined || credit === undefined) return `transfer ${p.id} names an unknown account`;
       debit.debits -= p.amount;
       credit.credits -= p.amount;
     }
     let debits = 0n;
     let credits = 0n;
-    for (const [id, o] of opening) {
+    for (const [id, o] of older) {
       if (o.debits < 0n || o.credits < 0n)
         return `account ${JSON.stringify(id)} posted less than its recent transfers`;
       debits += o.debits;
       credits += o.credits;
     }
     if (debits !== credits) return `posted debits (${debits}) differ from posted credits (${credits})`;
-    return { replay, opening, ids: seen };
+    const accounts: PostedAccount[] = [];
+    for (const [id, a] of this.accounts) {
+      const { debitLimit, creditLimit, debitsPosted, creditsPosted } = a;
+      accounts.push({ id, debitLimit, creditLimit, debitsPosted, creditsPosted });
+    }
+    return { accounts, recent };
   }
-}
-
-export interface RestorePlan {
-  readonly replay: readonly PostingRecord[];
-  readonly opening: ReadonlyMap<string, { readonly debits: bigint; readonly credits: bigint }>;
-  /** Ids of the replayed postings: opening-balance transfers must not use them. */
-  readonly ids: ReadonlySet<bigint>;
 }
 
 /** The memory ledger's checks on createAccount, as a reason or undefined. */
@@ -176,4 +145,17 @@ export function checkAccount(
     ...(creditLimit === undefined ? {} : { creditLimit }),
   };
   return (checkAccountId(id) ?? checkAccountOptions(options))?.message;
+}
+
+/**
+ * An earlier version booked opening balances against a hidden account of this name; it stays
+ * reserved so that the name never means two things.
+ */
+const RESERVED_ACCOUNT_ID = '\u0000opening-balances';
+
+/** The reserved id, or one the journal could not store: UTF-8 cannot carry a lone surrogate. */
+export function checkNewAccountId(id: string): ConnectorError | undefined {
+  if (id !== RESERVED_ACCOUNT_ID && !/\p{Cs}/u.test(id)) return undefined;
+  const shown = JSON.stringify(id);
+  return new ConnectorError('ERR_INVALID_ARGUMENT', `account id ${shown} is reserved or not well-formed`);
 }

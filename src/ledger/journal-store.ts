@@ -9,7 +9,7 @@
 
 import { ConnectorError } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
-import type { JournalRecord } from './journal-codec.js';
+import type { EncodableRecord } from './journal-codec.js';
 import {
   acquireLock,
   createGeneration,
@@ -19,15 +19,15 @@ import {
 } from './journal-files.js';
 import type { ResolvedJournalOptions } from './journal-options.js';
 import { replayGeneration } from './journal-reader.js';
-import { restoreLedger } from './journal-restore.js';
-import type { PostedState } from './journal-state.js';
+import { LoadedState } from './journal-state.js';
 import { JournalWriter } from './journal-writer.js';
 import type { MemoryLedger } from './memory-ledger.js';
 import { encodeSnapshot, readSnapshot, writeSnapshot } from './snapshot.js';
 
 export class JournalStore {
   readonly #paths: JournalPaths;
-  readonly #state: PostedState;
+  /** The durable state at run time: every change to it is appended in the same tick. */
+  readonly #inner: MemoryLedger;
   readonly #logger: Logger;
   readonly #releaseLock: () => Promise<void>;
   #released = false;
@@ -46,14 +46,14 @@ export class JournalStore {
   private constructor(
     paths: JournalPaths,
     options: ResolvedJournalOptions,
-    state: PostedState,
+    inner: MemoryLedger,
     releaseLock: () => Promise<void>,
     writer: JournalWriter | undefined,
     generations: number[],
     replayed: number,
   ) {
     this.#paths = paths;
-    this.#state = state;
+    this.#inner = inner;
     this.#logger = options.logger;
     this.#releaseLock = releaseLock;
     this.#writer = writer;
@@ -63,17 +63,23 @@ export class JournalStore {
     this.#timer = setInterval(() => this.#periodicSnapshot(), options.snapshotIntervalMs).unref();
   }
 
-  /** Takes the lock and loads snapshot and journal into the empty `state`. */
+  /** Takes the lock and loads snapshot and journal into `inner`, open and empty. */
   static async open(
     paths: JournalPaths,
     options: ResolvedJournalOptions,
-    state: PostedState,
+    inner: MemoryLedger,
   ): Promise<JournalStore> {
     const releaseLock = await acquireLock(paths.lock);
     try {
       await removeFile(paths.tmp);
+      const state = new LoadedState(options.maxRememberedTransfers);
       const covered = (await readSnapshot(paths, state)) ?? 0;
       const replayed = await replayAfter(paths, covered, state, options.logger);
+      const plan = state.plan();
+      if (typeof plan === 'string') {
+        throw new ConnectorError('ERR_LEDGER', `journal ledger state is inconsistent: ${plan}`);
+      }
+      inner.restore(plan);
       const last = replayed.at(-1) ?? covered;
       let writer: JournalWriter | undefined;
       if (options.durability === 'fsync' || options.durability === 'write') {
@@ -84,16 +90,11 @@ export class JournalStore {
         });
         replayed.push(file.generation);
       }
-      return new JournalStore(paths, options, state, releaseLock, writer, replayed, last);
+      return new JournalStore(paths, options, inner, releaseLock, writer, replayed, last);
     } catch (err) {
       await releaseLock();
       throw err;
     }
-  }
-
-  /** Rebuilds the memory ledger from the loaded state; true if it needed the opening account. */
-  restore(inner: MemoryLedger): Promise<boolean> {
-    return restoreLedger(inner, this.#state);
   }
 
   get failure(): ConnectorError | undefined {
@@ -101,7 +102,7 @@ export class JournalStore {
   }
 
   /** The record's durability promise, or undefined when nothing is journaled ('snapshot'). */
-  append(record: JournalRecord): Promise<void> | undefined {
+  append(record: EncodableRecord): Promise<void> | undefined {
     this.#changes++;
     return this.#writer?.append(record);
   }
@@ -125,7 +126,7 @@ export class JournalStore {
         await writer.file.handle.close();
       }
     }
-    await writeSnapshot(this.#paths, encodeSnapshot(this.#state, covered));
+    await writeSnapshot(this.#paths, encodeSnapshot(this.#inner.exportState(), covered));
     await this.#dropCovered(covered);
   }
 
@@ -162,7 +163,7 @@ export class JournalStore {
     let changes: number;
     if (writer === undefined) {
       changes = this.#changes;
-      text = encodeSnapshot(this.#state, covered);
+      text = encodeSnapshot(this.#inner.exportState(), covered);
     } else {
       const old = writer.file;
       const next = await createGeneration(this.#paths, old.generation + 1, old.syncsOnWrite);
@@ -172,7 +173,7 @@ export class JournalStore {
       const oldDone = writer.switchTo(next);
       changes = this.#changes;
       covered = old.generation;
-      text = encodeSnapshot(this.#state, covered);
+      text = encodeSnapshot(this.#inner.exportState(), covered);
       try {
         await oldDone;
       } finally {
@@ -197,7 +198,7 @@ export class JournalStore {
 async function replayAfter(
   paths: JournalPaths,
   covered: number,
-  state: PostedState,
+  state: LoadedState,
   logger: Logger,
 ): Promise<number[]> {
   const later: number[] = [];

@@ -7,7 +7,7 @@
  * No synchronous I/O.
  */
 import { ConnectorError } from '../utils/errors.js';
-import { encodeRecord, type JournalRecord, MAX_FRAME_BYTES } from './journal-codec.js';
+import { type EncodableRecord, encodeRecordWith, MAX_FRAME_BYTES } from './journal-codec.js';
 import type { GenerationFile } from './journal-files.js';
 
 export interface JournalWriterOptions {
@@ -19,6 +19,7 @@ export interface JournalWriterOptions {
 interface Batch {
   readonly file: GenerationFile;
   readonly buf: Buffer;
+  readonly view: DataView;
   length: number;
   writing: boolean;
   readonly done: Promise<void>;
@@ -27,7 +28,7 @@ interface Batch {
 }
 
 interface Waiter {
-  readonly record: JournalRecord;
+  readonly record: EncodableRecord;
   readonly file: GenerationFile;
   resolve(): void;
   reject(err: Error): void;
@@ -41,7 +42,7 @@ export class JournalWriter {
   #file: GenerationFile;
   /** Oldest first; only the head is ever being written. */
   readonly #batches: Batch[] = [];
-  readonly #spareBuffers: Buffer[] = [];
+  readonly #spareBuffers: { buf: Buffer; view: DataView }[] = [];
   /** Records waiting for room, in append order; bounded by the callers waiting on them. */
   readonly #waiters: Waiter[] = [];
   #flushing = false;
@@ -65,7 +66,7 @@ export class JournalWriter {
   }
 
   /** Resolves once the record is durable (or written, without `sync`). Records keep their order. */
-  append(record: JournalRecord): Promise<void> {
+  append(record: EncodableRecord): Promise<void> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     const file = this.#file;
     const done =
@@ -105,7 +106,7 @@ export class JournalWriter {
     return this.#batches.length < MAX_BATCHES;
   }
 
-  #appendNow(record: JournalRecord, file: GenerationFile): Promise<void> {
+  #appendNow(record: EncodableRecord, file: GenerationFile): Promise<void> {
     let batch = this.#batches.at(-1);
     if (
       batch === undefined ||
@@ -116,7 +117,7 @@ export class JournalWriter {
       batch = this.#newBatch(file);
       this.#batches.push(batch);
     }
-    batch.length += encodeRecord(batch.buf, batch.length, record);
+    batch.length += encodeRecordWith(batch.buf, batch.view, batch.length, record);
     if (!this.#flushing) {
       this.#flushing = true;
       // Let the rest of this event-loop turn add its records to the same batch.
@@ -126,7 +127,7 @@ export class JournalWriter {
   }
 
   #newBatch(file: GenerationFile): Batch {
-    const buf = this.#spareBuffers.pop() ?? Buffer.allocUnsafe(this.#maxBatchBytes);
+    const { buf, view } = this.#spareBuffers.pop() ?? newBuffer(this.#maxBatchBytes);
     let resolve!: () => void;
     let reject!: (err: Error) => void;
     const done = new Promise<void>((res, rej) => {
@@ -136,7 +137,7 @@ export class JournalWriter {
     // Every caller gets `done` (or a promise chained to it); this keeps a failure that no caller
     // is waiting for from becoming an unhandled rejection.
     done.catch(() => {});
-    return { file, buf, length: 0, writing: false, done, resolve, reject };
+    return { file, buf, view, length: 0, writing: false, done, resolve, reject };
   }
 
   async #flush(): Promise<void> {
@@ -150,7 +151,7 @@ export class JournalWriter {
         return;
       }
       this.#batches.shift();
-      this.#spareBuffers.push(batch.buf);
+      this.#spareBuffers.push({ buf: batch.buf, view: batch.view });
       batch.resolve();
       this.#wakeWaiters();
     }
@@ -174,6 +175,11 @@ export class JournalWriter {
     for (const waiter of this.#waiters.splice(0)) waiter.reject(this.#failure);
     this.#flushing = false;
   }
+}
+
+function newBuffer(bytes: number): { buf: Buffer; view: DataView } {
+  const buf = Buffer.allocUnsafe(bytes);
+  return { buf, view: new DataView(buf.buffer, buf.byteOffset, buf.byteLength) };
 }
 
 async function writeAll(batch: Batch): Promise<void> {

@@ -27,6 +27,7 @@ import {
   TransferRecord,
   VOIDED,
 } from './memory-records.js';
+import { exportPosted, importPosted, type PostedLedgerState, type PostedTransfer } from './memory-state.js';
 import { RecentTransfers } from './recent-transfers.js';
 import {
   checkAccountId,
@@ -158,14 +159,12 @@ export class MemoryLedger implements Ledger, SyncTransfers {
   }
 
   transfer(t: Transfer): Promise<TransferResult> {
-    const error = this.#checkOpen() ?? checkTransferId(t.id);
-    if (error !== undefined) return Promise.reject(error);
-    const admitted = this.#admit(t, 0);
-    if (typeof admitted === 'string') return RESOLVED[admitted];
-    admitted.debit.debitsPosted += admitted.amount;
-    admitted.credit.creditsPosted += admitted.amount;
-    this.#transfers.add(admitted.id, admitted);
-    return RESOLVED.ok;
+    return settled(this.#transfer(t));
+  }
+
+  /** `transfer` without the promise; throws what it would reject with. */
+  transferNow(t: Transfer): TransferResult {
+    return orThrow(this.#transfer(t));
   }
 
   post(id: bigint): Promise<TransferResult> {
@@ -176,12 +175,36 @@ export class MemoryLedger implements Ledger, SyncTransfers {
     return orThrow(this.#finish(id, POSTED));
   }
 
+  /**
+   * `postNow`, answering the posted hold itself instead of 'ok', so a durable backend can record
+   * what was posted without keeping its own copy of every pending hold.
+   */
+  postNowRecord(id: bigint): PostedTransfer | TransferResult {
+    const result = this.#finish(id, POSTED);
+    if (result instanceof ConnectorError) throw result;
+    return result;
+  }
+
   void(id: bigint): Promise<TransferResult> {
     return settled(this.#finish(id, VOIDED));
   }
 
   voidNow(id: bigint): TransferResult {
     return orThrow(this.#finish(id, VOIDED));
+  }
+
+  /** Accounts and the postings of the idempotency window, for a snapshot (memory-state.ts). */
+  exportState(): PostedLedgerState {
+    const error = this.#checkOpen();
+    if (error !== undefined) throw error;
+    return exportPosted(this.#accounts, this.#transfers);
+  }
+
+  /** Loads an exported state into this open, empty ledger (a restart of a durable backend). */
+  restore(state: PostedLedgerState): void {
+    const error = this.#checkOpen();
+    if (error !== undefined) throw error;
+    importPosted(state, this.#accounts, this.#transfers);
   }
 
   getBalance(id: string): Promise<AccountBalance | undefined> {
@@ -252,6 +275,17 @@ export class MemoryLedger implements Ledger, SyncTransfers {
     return new TransferRecord(t.id, debit, credit, t.amount, timeoutMs, this.#now() + timeoutMs, PENDING);
   }
 
+  #transfer(t: Transfer): TransferResult | ConnectorError {
+    const error = this.#checkOpen() ?? checkTransferId(t.id);
+    if (error !== undefined) return error;
+    const admitted = this.#admit(t, 0);
+    if (typeof admitted === 'string') return admitted;
+    admitted.debit.debitsPosted += admitted.amount;
+    admitted.credit.creditsPosted += admitted.amount;
+    this.#transfers.add(admitted.id, admitted);
+    return TRANSFER_RESULT.ok;
+  }
+
   #hold(t: PendingTransfer): TransferResult | ConnectorError {
     const error = this.#checkOpen() ?? checkTransferId(t.id) ?? checkTimeoutMs(t.timeoutMs);
     if (error !== undefined) return error;
@@ -264,7 +298,11 @@ export class MemoryLedger implements Ledger, SyncTransfers {
     return TRANSFER_RESULT.ok;
   }
 
-  #finish(id: bigint, outcome: typeof POSTED | typeof VOIDED): TransferResult | ConnectorError {
+  /** The finished record when done, else a refusal or an error. */
+  #finish(
+    id: bigint,
+    outcome: typeof POSTED | typeof VOIDED,
+  ): TransferRecord | TransferResult | ConnectorError {
     const error = this.#checkOpen() ?? checkTransferId(id);
     if (error !== undefined) return error;
     const record = this.#transfers.get(id);
@@ -275,7 +313,7 @@ export class MemoryLedger implements Ledger, SyncTransfers {
       return TRANSFER_RESULT.pendingExpired;
     }
     this.#release(record, outcome);
-    return TRANSFER_RESULT.ok;
+    return record;
   }
 
   #release(record: TransferRecord, state: number): void {
@@ -299,11 +337,14 @@ export class MemoryLedger implements Ledger, SyncTransfers {
   }
 }
 
-function settled(result: TransferResult | ConnectorError): Promise<TransferResult> {
-  return typeof result === 'string' ? RESOLVED[result] : Promise.reject(result);
+/** A finished record means 'ok'. */
+function settled(result: TransferRecord | TransferResult | ConnectorError): Promise<TransferResult> {
+  if (typeof result === 'string') return RESOLVED[result];
+  return result instanceof TransferRecord ? RESOLVED.ok : Promise.reject(result);
 }
 
-function orThrow(result: TransferResult | ConnectorError): TransferResult {
-  if (typeof result !== 'string') throw result;
-  return result;
+function orThrow(result: TransferRecord | TransferResult | ConnectorError): TransferResult {
+  if (typeof result === 'string') return result;
+  if (result instanceof TransferRecord) return TRANSFER_RESULT.ok;
+  throw result;
 }

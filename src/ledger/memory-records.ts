@@ -42,6 +42,15 @@ export class TransferRecord {
     readonly expiresAtMs: number,
     public state: number,
   ) {}
+
+  /** The `Transfer` field names, so a record can be read (and journaled) as a transfer. */
+  get debitAccount(): string {
+    return this.debit.id;
+  }
+
+  get creditAccount(): string {
+    return this.credit.id;
+  }
 }
 
 /**

@@ -42,6 +42,17 @@ export class RecentTransfers<V> {
     this.#remember(id);
   }
 
+  /** The finished entries, oldest first. */
+  finished(): V[] {
+    const out: V[] = [];
+    const n = this.#ring.length;
+    for (let i = 0; i < n; i++) {
+      const at = this.#oldest + i;
+      out.push(this.#byId.get(this.#ring[at < n ? at : at - n]!)!);
+    }
+    return out;
+  }
+
   clear(): void {
     this.#byId.clear();
     this.#ring.length = 0;

@@ -14,29 +14,30 @@ import { open, readFile, rename, stat } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { z } from 'zod';
 import { ConnectorError } from '../utils/errors.js';
-import { RECORD_TYPE } from './journal-codec.js';
+import { type PostingRecord, RECORD_TYPE } from './journal-codec.js';
 import { isCode, type JournalPaths, syncDirectory } from './journal-files.js';
-import { checkAccount, type PostedState, Posting } from './journal-state.js';
+import { checkAccount, type LoadedState } from './journal-state.js';
+import type { PostedLedgerState } from './memory-state.js';
 
 const FORMAT = 'ilp-ledger-snapshot';
 const VERSION = 1;
 /** Far above any real ledger (a million accounts and the default window take ~150 MB). */
 const MAX_SNAPSHOT_BYTES = 1 << 30;
 
-export function encodeSnapshot(state: PostedState, journalGeneration: number): string {
-  const accounts = [...state.accounts].map(([id, a]) => ({
-    id,
+export function encodeSnapshot(state: PostedLedgerState, journalGeneration: number): string {
+  const accounts = state.accounts.map((a) => ({
+    id: a.id,
     ...(a.debitLimit === undefined ? {} : { debitLimit: a.debitLimit.toString() }),
     ...(a.creditLimit === undefined ? {} : { creditLimit: a.creditLimit.toString() }),
     debitsPosted: a.debitsPosted.toString(),
     creditsPosted: a.creditsPosted.toString(),
   }));
-  const recent = state.recent().map((p) => ({
+  const recent = state.recent.map((p) => ({
     id: p.id.toString(),
     debitAccount: p.debitAccount,
     creditAccount: p.creditAccount,
     amount: p.amount.toString(),
-    ...(p.type === RECORD_TYPE.posted ? { timeoutMs: p.timeoutMs } : {}),
+    ...(p.timeoutMs === 0 ? {} : { timeoutMs: p.timeoutMs }),
   }));
   const body = JSON.stringify({ journalGeneration, accounts, recent });
   return `{"format":"${FORMAT}","version":${VERSION},"crc32":${crc32(body)},"body":${body}}\n`;
@@ -58,7 +59,7 @@ export async function writeSnapshot(paths: JournalPaths, text: string): Promise<
  * Loads the snapshot at `paths.snapshot` into the empty `state`; returns the journal generation it
  * covers, or undefined when there is no snapshot. Throws if it is corrupt.
  */
-export async function readSnapshot(paths: JournalPaths, state: PostedState): Promise<number | undefined> {
+export async function readSnapshot(paths: JournalPaths, state: LoadedState): Promise<number | undefined> {
   let text: string;
   try {
     const { size } = await stat(paths.snapshot);
@@ -106,7 +107,7 @@ const bodySchema = z.strictObject({
   recent: z.array(postingSchema),
 });
 
-function decodeSnapshot(paths: JournalPaths, text: string, state: PostedState): number {
+function decodeSnapshot(paths: JournalPaths, text: string, state: LoadedState): number {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -126,14 +127,15 @@ function decodeSnapshot(paths: JournalPaths, text: string, state: PostedState): 
     const refused = checkAccount(a.id, a.debitLimit, a.creditLimit);
     if (refused !== undefined) throw corrupt(paths, refused);
     state.setAccount(a.id, a.debitLimit, a.creditLimit);
-    const account = state.accounts.get(a.id)!;
-    account.debitsPosted = a.debitsPosted;
-    account.creditsPosted = a.creditsPosted;
+    state.setPosted(a.id, a.debitsPosted, a.creditsPosted);
   }
   // A smaller window than the one that wrote the snapshot keeps only the latest postings.
   for (const r of body.data.recent.slice(-state.capacity)) {
-    const type = r.timeoutMs === undefined ? RECORD_TYPE.transfer : RECORD_TYPE.posted;
-    const p = new Posting(type, r.id, r.debitAccount, r.creditAccount, r.amount, r.timeoutMs ?? 0, 0);
+    const { id, debitAccount, creditAccount, amount } = r;
+    const p: PostingRecord =
+      r.timeoutMs === undefined
+        ? { type: RECORD_TYPE.transfer, id, debitAccount, creditAccount, amount, timeoutMs: 0 }
+        : { type: RECORD_TYPE.posted, id, debitAccount, creditAccount, amount, timeoutMs: r.timeoutMs };
     const refused = state.checkPosting(p);
     if (refused !== undefined) throw corrupt(paths, refused);
     state.remember(p);

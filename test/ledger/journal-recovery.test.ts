@@ -99,7 +99,7 @@ describe('JournalLedger recovery', () => {
     await second.close();
   });
 
-  it('books balances older than the idempotency window as hidden opening balances', async () => {
+  it('keeps balances older than the idempotency window, with no hidden account', async () => {
     const dir = await tempDir();
     const options = { maxRememberedTransfers: 2 };
     const first = await openJournal(dir, options);

@@ -131,4 +131,72 @@ describe('MemoryLedger', () => {
     assert.equal(timers(), before);
     await ledger.close();
   });
+
+  it('postNowRecord answers the posted hold itself, and refusals as results', async () => {
+    const ledger = await openLedger();
+    assert.equal(ledger.holdNow({ ...t(1n), amount: 7n, timeoutMs: 60_000 }), R.ok);
+    const posted = ledger.postNowRecord(1n);
+    assert.equal(typeof posted, 'object');
+    const { id, debitAccount, creditAccount, amount, timeoutMs } = posted as Exclude<typeof posted, string>;
+    assert.deepEqual(
+      { id, debitAccount, creditAccount, amount, timeoutMs },
+      { id: 1n, debitAccount: 'peer:p', creditAccount: 'peer:n', amount: 7n, timeoutMs: 60_000 },
+    );
+    assert.equal(ledger.postNowRecord(1n), R.pendingAlreadyPosted);
+    assert.equal(ledger.postNowRecord(2n), R.pendingNotFound);
+    assert.equal(ledger.transferNow(t(3n)), R.ok);
+    assert.equal(ledger.transferNow(t(3n)), R.exists);
+    assert.throws(() => ledger.transferNow(t(0n)), ConnectorError);
+    await ledger.close();
+    assert.throws(() => ledger.postNowRecord(1n), ConnectorError);
+  });
+
+  it('exports its posted state and restores it into an empty ledger', async () => {
+    const ledger = await openLedger({ maxRememberedTransfers: 3 });
+    await ledger.setLimits('peer:p', { debitLimit: 100n });
+    assert.equal(await ledger.transfer(t(1n)), R.ok);
+    for (const id of [2n, 3n, 4n])
+      assert.equal(ledger.holdNow({ ...t(id), amount: 5n, timeoutMs: 60_000 }), R.ok);
+    assert.equal(ledger.postNow(2n), R.ok);
+    assert.equal(ledger.voidNow(3n), R.ok);
+    const state = ledger.exportState();
+    // Hold 4 is pending (not posted state); void 3 is in the window but posted nothing.
+    assert.deepEqual(
+      state.accounts.map((a) => ({ ...a })),
+      [
+        { id: 'peer:p', debitLimit: 100n, creditLimit: undefined, debitsPosted: 6n, creditsPosted: 0n },
+        { id: 'peer:n', debitLimit: undefined, creditLimit: undefined, debitsPosted: 0n, creditsPosted: 6n },
+      ],
+    );
+    assert.deepEqual(
+      state.recent.map((p) => [p.id, p.amount, p.timeoutMs]),
+      [
+        [1n, 1n, 0],
+        [2n, 5n, 60_000],
+      ],
+    );
+    const copy = new MemoryLedger({ maxRememberedTransfers: 3 });
+    await copy.open();
+    copy.restore(state);
+    assert.deepEqual(await copy.getBalance('peer:p'), {
+      debitsPending: 0n,
+      debitsPosted: 6n,
+      creditsPending: 0n,
+      creditsPosted: 0n,
+    });
+    assert.equal(await copy.transfer(t(1n)), R.exists);
+    assert.equal(await copy.hold({ ...t(2n), amount: 5n, timeoutMs: 60_000 }), R.exists);
+    assert.equal(await copy.post(2n), R.pendingAlreadyPosted);
+    assert.equal(
+      await copy.hold({ ...t(5n), amount: 95n, timeoutMs: 60_000 }),
+      R.exceedsDebitLimit,
+      'limits kept',
+    );
+    const invalid = (e: unknown) => e instanceof ConnectorError && e.code === 'ERR_INVALID_ARGUMENT';
+    assert.throws(() => copy.restore(state), invalid, 'not empty');
+    const other = new MemoryLedger();
+    await other.open();
+    assert.throws(() => other.restore({ accounts: [], recent: state.recent }), invalid, 'unknown account');
+    await Promise.all([ledger.close(), copy.close(), other.close()]);
+  });
 });
