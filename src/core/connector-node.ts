@@ -93,6 +93,7 @@ export class ConnectorNode extends EventEmitter {
   private readonly bls: BlsClient | undefined;
   private readonly metrics: ConnectorMetrics;
   private starting: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
   private transferSeq = 0;
   private readonly transferBase = BigInt(Date.now()) << 32n;
 
@@ -206,10 +207,17 @@ export class ConnectorNode extends EventEmitter {
   }
 
   /** Graceful: packets in flight are answered, then links, servers and timers are closed. */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    // Every caller gets the same stop: a second call (a signal during an admin stop) must not
+    // return before the ledger is closed.
+    this.stopping ??= this.stopOnce();
+    return this.stopping;
+  }
+
+  private async stopOnce(): Promise<void> {
     // A stop during start waits for the start to finish (or fail), then stops what it started.
     if (this.state === 'starting') await this.starting?.catch(() => undefined);
-    if (this.state === 'stopped' || this.state === 'stopping' || this.state === 'new') {
+    if (this.state === 'stopped' || this.state === 'new') {
       this.state = 'stopped';
       return;
     }

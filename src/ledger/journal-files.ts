@@ -75,6 +75,8 @@ export async function createGeneration(
     await syncDirectory(paths.dir);
   } catch (err) {
     await handle.close();
+    // Left behind, the half-made file would make every later attempt at this number fail (EXCL).
+    await unlink(path).catch(() => undefined);
     throw err;
   }
   return { generation: n, path, handle, syncsOnWrite: dsync };

@@ -142,6 +142,8 @@ export class JournalLedger implements Ledger, SyncTransfers {
     const { debitLimit, creditLimit } = options ?? {};
     const record: AccountRecord = { type: RECORD_TYPE.account, id, debitLimit, creditLimit };
     const durable = this.#store?.append(record) ?? RESOLVED_VOID;
+    // If `applied` rejects nobody awaits `durable`: its failure must not go unhandled.
+    durable.catch(() => undefined);
     return applied.then(() => durable);
   }
 
