@@ -6,8 +6,10 @@
  *   <snapshot>.lock        the pid of the process that has the ledger open
  *   <snapshot>.journal-N   journal generation N (N = 1, 2, ...; records after snapshot N - 1)
  */
+
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { type FileHandle, link, open, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { type FileHandle, link, open, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 import { ConnectorError } from '../utils/errors.js';
@@ -118,8 +120,9 @@ const heldLocks = new Set<string>();
  * Takes the lock file, which holds `pid host`. It is written aside and hard-linked into place, so
  * it never exists without its content. A lock left by a dead process on this host is taken over,
  * and so is one naming our own pid that this process does not hold (a container restarted with the
- * same pid); a live (or unverifiable: other host) owner makes open fail. Best effort against two
- * processes taking over the same stale lock at the same instant. Returns the release function.
+ * same pid); a live (or unverifiable: other host) owner makes open fail. Two processes taking over
+ * the same stale lock at once: the takeover renames before it deletes (discardStaleLock), so the
+ * loser never removes the winner's fresh lock. Returns the release function.
  */
 export async function acquireLock(lockPath: string): Promise<() => Promise<void>> {
   const key = resolve(lockPath);
@@ -141,7 +144,7 @@ export async function acquireLock(lockPath: string): Promise<() => Promise<void>
       }
       const owner = await readLockOwner(lockPath);
       if (owner !== undefined && isLiveOwner(owner)) throw locked(lockPath, owner);
-      await removeFile(lockPath);
+      if (owner !== undefined) await discardStaleLock(lockPath, owner);
     }
     throw new ConnectorError('ERR_LEDGER', `ledger ${lockPath}: could not take the lock`);
   } catch (err) {
@@ -150,6 +153,34 @@ export async function acquireLock(lockPath: string): Promise<() => Promise<void>
   } finally {
     await removeFile(aside);
   }
+}
+
+/**
+ * Takes a stale lock out of the way without ever deleting a live one: the file is renamed aside
+ * (only one process can rename it), and only if the renamed file is still the stale owner's is it
+ * deleted. If another process took the stale lock over in between, the lock we moved is theirs:
+ * it is put back and we report the path as locked.
+ */
+export async function discardStaleLock(lockPath: string, stale: LockOwner): Promise<void> {
+  const moved = `${lockPath}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
+  try {
+    await rename(lockPath, moved);
+  } catch (err) {
+    if (isCode(err, 'ENOENT')) return; // someone else moved it first; try to link again
+    throw err;
+  }
+  const owner = await readLockOwner(moved).catch(() => undefined);
+  if (owner !== undefined && owner.pid === stale.pid && owner.host === stale.host) {
+    await removeFile(moved);
+    return;
+  }
+  // Not the stale lock any more: a live process's. Put it back (never over another one).
+  try {
+    await link(moved, lockPath);
+  } finally {
+    await removeFile(moved);
+  }
+  throw locked(lockPath, owner ?? stale);
 }
 
 function locked(lockPath: string, owner: LockOwner): ConnectorError {

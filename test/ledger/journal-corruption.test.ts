@@ -1,13 +1,14 @@
 /** The journal backend's recovery rules: torn tails are cut, any other damage stops startup. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFile, readFile, rename, stat, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, readdir, readFile, rename, stat, truncate, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { crc32 } from 'node:zlib';
 import { JournalLedger, TRANSFER_RESULT as R } from '../../src/ledger/index.js';
 import { encodeRecord, MAX_FRAME_BYTES, RECORD_TYPE } from '../../src/ledger/journal-codec.js';
+import { discardStaleLock } from '../../src/ledger/journal-files.js';
 import { ConnectorError } from '../../src/utils/errors.js';
 import {
   catchingLogger,
@@ -207,6 +208,26 @@ describe('JournalLedger snapshot and lock', () => {
     await (await openJournal(dir)).close();
     await writeFile(lock, `${dead} elsewhere.example\n`);
     await assert.rejects(openJournal(dir), /locked by process/);
+  });
+
+  it('taking over a stale lock never deletes a live one that replaced it (two takers at once)', async () => {
+    const dir = await tempDir();
+    const lock = join(dir, 'x.lock');
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    // The loser read the dead owner, but the winner's fresh lock is there by the time it acts.
+    const winner = `${process.ppid} ${hostname()}\n`;
+    await writeFile(lock, winner);
+    await assert.rejects(discardStaleLock(lock, { pid: dead, host: hostname() }), /locked by process/);
+    assert.equal(await readFile(lock, 'utf8'), winner, "the winner's lock is back in place");
+    assert.deepEqual(
+      (await readdir(dir)).filter((f) => f.includes('.stale.')),
+      [],
+      'nothing left aside',
+    );
+    // The stale owner's own lock is discarded.
+    await writeFile(lock, `${dead} ${hostname()}\n`);
+    await discardStaleLock(lock, { pid: dead, host: hostname() });
+    await assert.rejects(readFile(lock, 'utf8'), { code: 'ENOENT' });
   });
 
   it('journal files are named after the snapshot, so two ledgers can share a directory', async () => {
