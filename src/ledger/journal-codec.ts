@@ -3,7 +3,8 @@
  *
  *   u32 payload length | u32 CRC-32 of the payload | payload
  *
- * all big-endian. A payload is a type byte and fields: ids and amounts u128, timeouts u64,
+ * all big-endian. A payload is never empty (so a length of 0 is the reader's end marker: the zeros
+ * of a preallocated file): it is a type byte and fields: ids and amounts u128, timeouts u64,
  * account ids u16-length-prefixed UTF-8. Decoding is strict: known type, known flags, well-formed
  * UTF-8, no trailing bytes.
  */

@@ -47,41 +47,97 @@ export async function listGenerations(paths: JournalPaths): Promise<number[]> {
   return found.sort((a, b) => a - b);
 }
 
-/** An open generation file that appends go to. */
+/** An open generation file that records are written to, each batch at an explicit offset. */
 export interface GenerationFile {
   readonly generation: number;
   readonly path: string;
   readonly handle: FileHandle;
   /** Opened O_DSYNC: every write returns once its data is on disk, so no separate fdatasync. */
   readonly syncsOnWrite: boolean;
+  /** Where the next batch goes: the end of the records written so far. */
+  end: number;
+  /** Bytes written as zeros ahead of the records (the file's size); 0 without preallocation. */
+  allocated: number;
+  /** How much is preallocated at creation and added at each extension; 0: none (the file grows). */
+  readonly preallocateBytes: number;
 }
 
-const APPEND_NEW = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_EXCL;
+const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
+/** Zeros are written this much at a time. */
+const ZERO_CHUNK_BYTES = 1 << 20;
+let zeroChunk: Buffer | undefined;
 
 /**
- * Creates generation `n` with its header, durably (file and directory entry), ready to append.
- * With `syncOnWrite` the file is opened O_DSYNC: one write per batch instead of write + fdatasync,
- * one trip through the thread pool instead of two.
+ * Creates generation `n` with its header, durably (file and directory entry), ready for records.
+ * With `preallocateBytes` the file is first filled with zeros up to that size and fdatasync'd: a
+ * record written later inside it changes no file size, so its synced write commits no metadata
+ * (about a third cheaper on ext4). With `syncOnWrite` the records' handle is opened O_DSYNC: one
+ * write per batch instead of write + fdatasync, one trip through the thread pool instead of two.
+ * No O_APPEND: every write names its offset (Linux ignores the offset of a pwrite with O_APPEND).
  */
 export async function createGeneration(
   paths: JournalPaths,
   n: number,
   syncOnWrite = false,
+  preallocateBytes = 0,
 ): Promise<GenerationFile> {
   const path = paths.generation(n);
   const dsync = syncOnWrite && constants.O_DSYNC !== undefined;
-  const handle = await open(path, dsync ? APPEND_NEW | constants.O_DSYNC : APPEND_NEW);
+  const size = Math.max(preallocateBytes, JOURNAL_MAGIC.length);
+  let handle = await open(path, CREATE_NEW);
   try {
-    await handle.write(JOURNAL_MAGIC);
+    await writeFully(handle, JOURNAL_MAGIC, 0);
+    // Zeros are written without O_DSYNC (one fdatasync for all of them), then the file reopened.
+    await writeZeros(handle, JOURNAL_MAGIC.length, size);
     await handle.datasync();
+    if (dsync) {
+      const first = handle;
+      handle = await open(path, constants.O_WRONLY | constants.O_DSYNC);
+      await first.close();
+    }
     await syncDirectory(paths.dir);
   } catch (err) {
-    await handle.close();
+    await handle.close().catch(() => undefined);
     // Left behind, the half-made file would make every later attempt at this number fail (EXCL).
     await unlink(path).catch(() => undefined);
     throw err;
   }
-  return { generation: n, path, handle, syncsOnWrite: dsync };
+  return {
+    generation: n,
+    path,
+    handle,
+    syncsOnWrite: dsync,
+    end: JOURNAL_MAGIC.length,
+    allocated: preallocateBytes > 0 ? size : 0,
+    preallocateBytes,
+  };
+}
+
+/**
+ * Grows a preallocated generation with zeros until `minEnd` fits (at least `preallocateBytes`
+ * more). Only when a batch would run past the preallocated end: that write waits for it. On an
+ * O_DSYNC handle the zeros are on disk when this returns; otherwise the caller's fdatasync after
+ * its records covers them (and the new size).
+ */
+export async function extendGeneration(file: GenerationFile, minEnd: number): Promise<void> {
+  const target = Math.max(minEnd, file.allocated + file.preallocateBytes);
+  await writeZeros(file.handle, file.allocated, target);
+  file.allocated = target;
+}
+
+async function writeZeros(handle: FileHandle, from: number, to: number): Promise<void> {
+  zeroChunk ??= Buffer.alloc(ZERO_CHUNK_BYTES);
+  for (let at = from; at < to; at += ZERO_CHUNK_BYTES) {
+    await writeFully(handle, zeroChunk.subarray(0, Math.min(ZERO_CHUNK_BYTES, to - at)), at);
+  }
+}
+
+/** Writes all of `buf` at `position`. */
+export async function writeFully(handle: FileHandle, buf: Buffer, position: number): Promise<void> {
+  for (let done = 0; done < buf.length; ) {
+    const { bytesWritten } = await handle.write(buf, done, buf.length - done, position + done);
+    done += bytesWritten;
+  }
 }
 
 /** fsync of a directory makes a create, rename or unlink in it durable (POSIX). */

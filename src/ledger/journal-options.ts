@@ -25,6 +25,12 @@ export interface JournalLedgerOptions extends MemoryLedgerOptions {
   snapshotIntervalMs?: number;
   /** Largest journal write (one batch), 4 KiB..64 MiB. Default 256 KiB. Two batches at most exist. */
   maxBatchBytes?: number;
+  /**
+   * Journal generation files are filled with this many zero bytes when created (at open and at
+   * each snapshot), and grown by as much when full, so a record's synced write never changes the
+   * file size (no metadata commit). 0 or 4 KiB..1 GiB; 0: no preallocation. Default 64 MiB.
+   */
+  preallocateBytes?: number;
   /** Warnings (a torn journal tail discarded) and background snapshot errors. Default: silent. */
   logger?: Logger;
 }
@@ -39,6 +45,7 @@ export interface ResolvedJournalOptions {
   readonly durability: JournalDurability;
   readonly snapshotIntervalMs: number;
   readonly maxBatchBytes: number;
+  readonly preallocateBytes: number;
   readonly logger: Logger;
   readonly maxRememberedTransfers: number;
   readonly sweepIntervalMs: number;
@@ -64,11 +71,17 @@ export function resolveJournalOptions(options: JournalLedgerOptions): ResolvedJo
       MAX_BATCH_BYTES_MIN,
       MAX_BATCH_BYTES_MAX,
     ),
+    preallocateBytes: preallocateBytes(options.preallocateBytes),
     logger: options.logger ?? silentLogger(),
     // The memory ledger checks these two; the journal needs their values too.
     maxRememberedTransfers: options.maxRememberedTransfers ?? 10_000,
     sweepIntervalMs: options.sweepIntervalMs ?? 1_000,
   };
+}
+
+function preallocateBytes(value: number | undefined): number {
+  if (value === 0) return 0;
+  return integerIn('preallocateBytes', value, 64 << 20, 4096, 1 << 30);
 }
 
 function integerIn(name: string, value: number | undefined, fallback: number, min: number, max: number) {

@@ -1,10 +1,16 @@
 /**
  * Replays one generation file at open. Recovery rules (README.md, "Journal"):
+ * - the records end at the end of the file, or at a frame header whose length is 0 (the end
+ *   marker: a preallocated file is zeros after its last record); every byte after the end marker
+ *   must be zero;
  * - a torn last record (header cut short, length running past the end of the file, a checksum
- *   mismatch on the final record, or a zero-filled tail) is what a crash mid-write leaves: it was
- *   never acknowledged, so it is cut off (the file is truncated there) and a warning is logged;
- * - anything else that does not read (a bad checksum or length with data after it, an unknown
- *   type, a record that does not apply) stops startup with the file and byte offset.
+ *   mismatch on a record followed by nothing or only by zeros) is what a crash mid-write leaves:
+ *   it was never acknowledged, so it is ignored with a warning. A file that ends inside it (no
+ *   preallocation) is truncated there; a preallocated one is left as it is (never written again:
+ *   the store opens a new generation);
+ * - anything else that does not read (a bad checksum or length with a non-zero byte after it, a
+ *   non-zero byte after the end marker, an unknown type, a record that does not apply) stops
+ *   startup with the file and byte offset.
  * Reads in chunks, so memory stays bounded whatever the file size.
  */
 import type { FileHandle } from 'node:fs/promises';
@@ -22,6 +28,7 @@ import {
 } from './journal-codec.js';
 
 const CHUNK_BYTES = 1 << 20;
+let zeros: Buffer | undefined;
 
 /** Applies a decoded record; returns why it does not apply, or undefined. */
 export type ApplyRecord = (record: JournalRecord) => string | undefined;
@@ -46,7 +53,7 @@ export async function replayGeneration(path: string, apply: ApplyRecord, logger:
       const step = await scan.next(apply);
       if (step === 'end') return records;
       if (typeof step === 'string') {
-        await discardTail(handle, path, scan.offset, size, step, logger);
+        await discardTail(handle, path, scan.offset, scan.endsInside ? size : undefined, step, logger);
         return records;
       }
       records++;
@@ -60,14 +67,16 @@ async function discardTail(
   handle: FileHandle,
   file: string,
   offset: number,
-  size: number,
+  size: number | undefined,
   reason: string,
   logger: Logger,
 ): Promise<void> {
   logger.warn(
-    { file, offset, bytesDiscarded: size - offset, reason },
+    size === undefined ? { file, offset, reason } : { file, offset, bytesDiscarded: size - offset, reason },
     'ledger journal: discarding a torn last record left by a crash',
   );
+  // Followed by zeros (preallocated): left as it is, it reads the same way next time.
+  if (size === undefined) return;
   await handle.truncate(offset);
   await handle.datasync();
 }
@@ -83,6 +92,8 @@ class Scan {
   #bufLength = 0;
   /** File offset of the next record. */
   offset = JOURNAL_MAGIC.length;
+  /** After a torn record: true when the file ends inside it (nothing follows it). */
+  endsInside = true;
 
   constructor(handle: FileHandle, path: string, size: number) {
     this.#handle = handle;
@@ -110,8 +121,17 @@ class Scan {
     await this.#ensure(at, Math.min(rest, MAX_FRAME_BYTES));
     const local = at - this.#bufStart;
     const length = this.#buf.readUInt32BE(local);
-    if (length === 0 || length > MAX_PAYLOAD_BYTES) {
-      if (await this.#zeroFrom(at)) return 'zero-filled tail';
+    if (length === 0) {
+      // The end marker: the zeros of a preallocated file, or zeros a crash left past the end.
+      const nonZero = await this.#nonZeroFrom(at);
+      if (nonZero === undefined) return 'end';
+      throw journalCorrupt(
+        this.#path,
+        at,
+        `non-zero byte at ${nonZero} after the end marker (record length 0)`,
+      );
+    }
+    if (length > MAX_PAYLOAD_BYTES) {
       throw journalCorrupt(this.#path, at, `record length ${length} is out of range`);
     }
     const end = at + FRAME_HEADER_BYTES + length;
@@ -119,8 +139,16 @@ class Scan {
     const payload = this.#buf.subarray(local + FRAME_HEADER_BYTES, local + FRAME_HEADER_BYTES + length);
     if (crc32(payload) !== this.#buf.readUInt32BE(local + 4)) {
       if (end === this.#size) return 'checksum mismatch on the last record';
-      if (await this.#zeroFrom(at + FRAME_HEADER_BYTES)) return 'zero-filled tail';
-      throw journalCorrupt(this.#path, at, `checksum mismatch (${this.#size - end} bytes follow)`);
+      const nonZero = await this.#nonZeroFrom(end);
+      if (nonZero === undefined) {
+        this.endsInside = false;
+        return 'checksum mismatch on a record followed only by zeros';
+      }
+      throw journalCorrupt(
+        this.#path,
+        at,
+        `checksum mismatch (${this.#size - end} bytes follow, a non-zero one at ${nonZero})`,
+      );
     }
     let record: JournalRecord;
     try {
@@ -151,12 +179,16 @@ class Scan {
     this.#bufLength = n;
   }
 
-  /** True when every byte from `at` to the end of the file is zero. */
-  async #zeroFrom(at: number): Promise<boolean> {
+  /** The offset of the first non-zero byte from `at` to the end of the file, if any. */
+  async #nonZeroFrom(at: number): Promise<number | undefined> {
+    zeros ??= Buffer.alloc(CHUNK_BYTES);
     for (let from = at; from < this.#size; from += CHUNK_BYTES) {
-      await this.#load(from, Math.min(CHUNK_BYTES, this.#size - from));
-      for (let i = 0; i < this.#bufLength; i++) if (this.#buf[i] !== 0) return false;
+      const n = Math.min(CHUNK_BYTES, this.#size - from);
+      await this.#load(from, n);
+      // memcmp against zeros; the byte loop only runs on the chunk that is not all zero.
+      if (this.#buf.subarray(0, n).equals(zeros.subarray(0, n))) continue;
+      for (let i = 0; i < n; i++) if (this.#buf[i] !== 0) return from + i;
     }
-    return true;
+    return undefined;
   }
 }

@@ -83,7 +83,12 @@ export class JournalStore {
       const last = replayed.at(-1) ?? covered;
       let writer: JournalWriter | undefined;
       if (options.durability === 'fsync' || options.durability === 'write') {
-        const file = await createGeneration(paths, last + 1, options.durability === 'fsync');
+        const file = await createGeneration(
+          paths,
+          last + 1,
+          options.durability === 'fsync',
+          options.preallocateBytes,
+        );
         writer = new JournalWriter(file, {
           sync: options.durability === 'fsync',
           maxBatchBytes: options.maxBatchBytes,
@@ -119,7 +124,7 @@ export class JournalStore {
     const writer = this.#writer;
     if (writer !== undefined) {
       try {
-        await writer.barrier();
+        await writer.idle();
         covered = writer.file.generation;
       } finally {
         this.#fileClosed = true;
@@ -166,7 +171,12 @@ export class JournalStore {
       text = encodeSnapshot(this.#inner.exportState(), covered);
     } else {
       const old = writer.file;
-      const next = await createGeneration(this.#paths, old.generation + 1, old.syncsOnWrite);
+      const next = await createGeneration(
+        this.#paths,
+        old.generation + 1,
+        old.syncsOnWrite,
+        old.preallocateBytes,
+      );
       this.#generations.push(next.generation);
       // The switch and the copy of the state happen in one tick: the snapshot covers exactly the
       // records of the old generations.

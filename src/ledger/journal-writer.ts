@@ -4,11 +4,20 @@
  * its promise. Records that arrive during a flush fill the next batch. At most two batches exist
  * (one being written, one filling), each at most `maxBatchBytes`; beyond that a record waits, in
  * order, until a flush frees a batch, and so does its caller's promise (back-pressure).
+ * Each batch is written at its file's `end` offset. In a preallocated file, once less than half a
+ * preallocation of zeros is left, the next extension starts in the background (zeros beyond the
+ * preallocated end, so never where records go); a batch that would leave less than a frame header
+ * of zeros after it (the end marker) waits for an extension.
  * No synchronous I/O.
  */
 import { ConnectorError } from '../utils/errors.js';
-import { type EncodableRecord, encodeRecordWith, MAX_FRAME_BYTES } from './journal-codec.js';
-import type { GenerationFile } from './journal-files.js';
+import {
+  type EncodableRecord,
+  encodeRecordWith,
+  FRAME_HEADER_BYTES,
+  MAX_FRAME_BYTES,
+} from './journal-codec.js';
+import { extendGeneration, type GenerationFile } from './journal-files.js';
 
 export interface JournalWriterOptions {
   /** fdatasync after each write: durable across power loss, not only across a process crash. */
@@ -48,6 +57,10 @@ export class JournalWriter {
   #flushing = false;
   #last: Promise<void> = Promise.resolve();
   #failure: ConnectorError | undefined;
+  /** The extension in flight (one at a time); `settled` never rejects. */
+  #extending: { file: GenerationFile; promise: Promise<void>; settled: Promise<void> } | undefined;
+  /** A background extension that failed: the next flush fails the writer with it. */
+  #extendError: unknown;
 
   constructor(file: GenerationFile, options: JournalWriterOptions) {
     this.#file = file;
@@ -84,13 +97,20 @@ export class JournalWriter {
     return this.#last;
   }
 
+  /** `barrier()`, and the extension in flight (if any) done: the file's handle may be closed. */
+  idle(): Promise<void> {
+    const extending = this.#extending?.settled;
+    return extending === undefined ? this.#last : this.#last.then(() => extending);
+  }
+
   /**
    * Later records go to `next`; records already appended or waiting stay in the current file.
-   * Returns the promise of the last record of the current file.
+   * Returns the promise of the last record of the current file (and of its extension in flight).
    */
   switchTo(next: GenerationFile): Promise<void> {
+    const done = this.idle();
     this.#file = next;
-    return this.#last;
+    return done;
   }
 
   #hasRoom(file: GenerationFile): boolean {
@@ -144,7 +164,12 @@ export class JournalWriter {
     for (let batch = this.#batches[0]; batch !== undefined; batch = this.#batches[0]) {
       batch.writing = true;
       try {
-        await writeAll(batch);
+        const file = batch.file;
+        const at = file.end;
+        const after = at + batch.length;
+        if (file.preallocateBytes > 0) await this.#roomFor(file, after + FRAME_HEADER_BYTES);
+        await writeAll(batch, at);
+        file.end = after;
         if (this.#sync && !batch.file.syncsOnWrite) await batch.file.handle.datasync();
       } catch (err) {
         this.#fail(batch.file, err);
@@ -156,6 +181,34 @@ export class JournalWriter {
       this.#wakeWaiters();
     }
     this.#flushing = false;
+  }
+
+  /** Waits until `needed` bytes are preallocated; starts the next extension early. */
+  async #roomFor(file: GenerationFile, needed: number): Promise<void> {
+    if (this.#extendError !== undefined) throw this.#extendError;
+    while (needed > file.allocated) await this.#extend(file, needed).promise;
+    // Only the current file: an older one's handle is closed once its last record is written.
+    const low = file.allocated - needed < file.preallocateBytes / 2;
+    if (low && file === this.#file && this.#extending === undefined) {
+      this.#extend(file, file.allocated + 1);
+    }
+  }
+
+  #extend(file: GenerationFile, minEnd: number): { promise: Promise<void> } {
+    if (this.#extending !== undefined && this.#extending.file === file) return this.#extending;
+    const promise = extendGeneration(file, minEnd);
+    const settled = promise.then(
+      () => undefined,
+      (err: unknown) => {
+        this.#extendError ??= err;
+      },
+    );
+    const extending = { file, promise, settled };
+    this.#extending = extending;
+    void settled.then(() => {
+      if (this.#extending === extending) this.#extending = undefined;
+    });
+    return extending;
   }
 
   #wakeWaiters(): void {
@@ -182,9 +235,9 @@ function newBuffer(bytes: number): { buf: Buffer; view: DataView } {
   return { buf, view: new DataView(buf.buffer, buf.byteOffset, buf.byteLength) };
 }
 
-async function writeAll(batch: Batch): Promise<void> {
+async function writeAll(batch: Batch, position: number): Promise<void> {
   for (let at = 0; at < batch.length; ) {
-    const { bytesWritten } = await batch.file.handle.write(batch.buf, at, batch.length - at);
+    const { bytesWritten } = await batch.file.handle.write(batch.buf, at, batch.length - at, position + at);
     at += bytesWritten;
   }
 }

@@ -17,7 +17,9 @@ import {
   hold,
   journalFiles,
   openJournal,
+  recordsEnd,
   snapshotIn,
+  TEST_PREALLOCATE_BYTES,
   tempDir,
 } from './journal-helpers.js';
 
@@ -25,10 +27,14 @@ const GENERATION = 'ledger-snapshot.json.journal-1';
 /** Frame of one posted hold of `hold(id)`: 8 + 1 + 16 + 16 + 8 + 2 + 6 + 2 + 6. */
 const POSTED_FRAME_BYTES = 65;
 
-/** A crash copy of a ledger that made 10 postings of 1, each in its own batch. Returns its dir. */
-async function tenPostings(): Promise<string> {
+/**
+ * A crash copy of a ledger that made 10 postings of 1, each in its own batch. Returns its dir.
+ * Without preallocation (the default here) the generation file ends with its last record, as
+ * journals written before preallocation do.
+ */
+async function tenPostings(preallocateBytes = 0): Promise<string> {
   const dir = await tempDir();
-  const ledger = await openJournal(dir);
+  const ledger = await openJournal(dir, { preallocateBytes });
   await createAccounts(ledger);
   for (let id = 1n; id <= 10n; id++) {
     ledger.holdNow(hold(id));
@@ -62,7 +68,6 @@ describe('JournalLedger journal recovery rules', () => {
     ['cut inside the last record', (file, size) => truncate(file, size - 5)],
     ['cut inside the last frame header', (file, size) => truncate(file, size - POSTED_FRAME_BYTES + 3)],
     ['a checksum mismatch on the last record', (file, size) => flipByte(file, size - 2)],
-    ['a zero-filled tail', async (file) => appendFile(file, Buffer.alloc(100))],
   ];
   for (const [what, damage] of torn) {
     it(`a torn last record (${what}) is cut off with a warning; earlier records survive`, async () => {
@@ -72,9 +77,8 @@ describe('JournalLedger journal recovery rules', () => {
       await damage(file, size);
       const { logger, lines } = catchingLogger();
       const ledger = await openJournal(dir, { logger });
-      const lost = what === 'a zero-filled tail' ? 0n : 1n;
-      assert.equal((await ledger.getBalance('peer:a'))?.debitsPosted, 10n - lost);
-      const offset = what === 'a zero-filled tail' ? size : size - POSTED_FRAME_BYTES;
+      assert.equal((await ledger.getBalance('peer:a'))?.debitsPosted, 9n);
+      const offset = size - POSTED_FRAME_BYTES;
       assert.equal((await stat(file)).size, offset, 'truncated there');
       await ledger.close();
       assert.equal(lines.length, 1);
@@ -83,6 +87,16 @@ describe('JournalLedger journal recovery rules', () => {
       assert.equal(lines[0]!.offset, offset);
     });
   }
+
+  it('a zero-filled tail (a crash while extending) is a clean end: no warning, nothing lost', async () => {
+    const dir = await tenPostings();
+    await appendFile(join(dir, GENERATION), Buffer.alloc(100));
+    const { logger, lines } = catchingLogger();
+    const ledger = await openJournal(dir, { logger });
+    assert.equal((await ledger.getBalance('peer:a'))?.debitsPosted, 10n);
+    await ledger.close();
+    assert.equal(lines.length, 0);
+  });
 
   it('a flipped byte mid-file refuses to start, naming the file and the byte offset', async () => {
     const dir = await tenPostings();
@@ -145,6 +159,136 @@ describe('JournalLedger journal recovery rules', () => {
       assert.match(e.message, /ledger-snapshot\.json\.journal-1 is missing/);
       return true;
     });
+  });
+});
+
+describe('JournalLedger preallocated journal files', () => {
+  /** Zeros `n` bytes of `path` at `offset`. */
+  async function zero(path: string, offset: number, n: number): Promise<void> {
+    const bytes = await readFile(path);
+    bytes.fill(0, offset, offset + n);
+    await writeFile(path, bytes);
+  }
+
+  async function preallocated(): Promise<{ dir: string; file: string; end: number }> {
+    const dir = await tenPostings(TEST_PREALLOCATE_BYTES);
+    const file = join(dir, GENERATION);
+    assert.equal((await stat(file)).size, TEST_PREALLOCATE_BYTES, 'zeros up to the preallocated size');
+    return { dir, file, end: await recordsEnd(file) };
+  }
+
+  it('reads the records up to the end marker (zeros to the end of the file), no warning', async () => {
+    const { dir, file, end } = await preallocated();
+    assert.ok(end > 8 + 10 * POSTED_FRAME_BYTES && end < TEST_PREALLOCATE_BYTES, `records end at ${end}`);
+    const { logger, lines } = catchingLogger();
+    const ledger = await openJournal(dir, { logger });
+    assert.equal((await ledger.getBalance('peer:a'))?.debitsPosted, 10n);
+    assert.equal((await stat(file)).size, TEST_PREALLOCATE_BYTES, 'the file is not touched');
+    await ledger.close();
+    assert.equal(lines.length, 0);
+  });
+
+  const torn: [string, (file: string, end: number) => Promise<void>][] = [
+    ['its last bytes never written', (file, end) => zero(file, end - 5, 5)],
+    [
+      'its payload never written',
+      (file, end) => zero(file, end - POSTED_FRAME_BYTES + 8, POSTED_FRAME_BYTES - 8),
+    ],
+    ['a checksum mismatch', (file, end) => flipByte(file, end - 2)],
+  ];
+  for (const [what, damage] of torn) {
+    it(`a torn last record (${what}) followed by zeros is ignored with a warning, file kept`, async () => {
+      const { dir, file, end } = await preallocated();
+      await damage(file, end);
+      const { logger, lines } = catchingLogger();
+      const ledger = await openJournal(dir, { logger });
+      assert.equal((await ledger.getBalance('peer:a'))?.debitsPosted, 9n);
+      assert.equal((await stat(file)).size, TEST_PREALLOCATE_BYTES, 'not truncated');
+      await ledger.close();
+      assert.equal(lines.length, 1);
+      assert.equal(lines[0]!.level, 40);
+      assert.equal(lines[0]!.file, file);
+      assert.equal(lines[0]!.offset, end - POSTED_FRAME_BYTES);
+    });
+  }
+
+  it('a last record whose header is cut (zeros from its third byte) reads as the end marker', async () => {
+    const { dir, file, end } = await preallocated();
+    await zero(file, end - POSTED_FRAME_BYTES + 3, POSTED_FRAME_BYTES - 3);
+    const { logger, lines } = catchingLogger();
+    const ledger = await openJournal(dir, { logger });
+    assert.equal((await ledger.getBalance('peer:a'))?.debitsPosted, 9n);
+    await ledger.close();
+    assert.equal(lines.length, 0);
+  });
+
+  it('a last record whose length runs past the end of the file is torn (the file ends inside it)', async () => {
+    const { dir, file, end } = await preallocated();
+    const last = end - POSTED_FRAME_BYTES;
+    const bytes = await readFile(file);
+    bytes.writeUInt32BE(1000, last);
+    await writeFile(file, bytes.subarray(0, end + 100));
+    const { logger, lines } = catchingLogger();
+    const ledger = await openJournal(dir, { logger });
+    assert.equal((await ledger.getBalance('peer:a'))?.debitsPosted, 9n);
+    await ledger.close();
+    assert.equal(lines.length, 1);
+    assert.equal(lines[0]!.offset, last);
+  });
+
+  it('a non-zero byte after the end marker refuses to start', async () => {
+    const { dir, file, end } = await preallocated();
+    const bytes = await readFile(file);
+    bytes[end + 1000] = 1;
+    await writeFile(file, bytes);
+    await assert.rejects(
+      openJournal(dir),
+      corruptAt(file, end, new RegExp(`non-zero byte at ${end + 1000}`)),
+    );
+  });
+
+  it('a torn record followed by a non-zero byte refuses to start', async () => {
+    const { dir, file, end } = await preallocated();
+    await flipByte(file, end - 2);
+    const bytes = await readFile(file);
+    bytes[TEST_PREALLOCATE_BYTES - 1] = 1;
+    await writeFile(file, bytes);
+    await assert.rejects(openJournal(dir), corruptAt(file, end - POSTED_FRAME_BYTES, /checksum mismatch/));
+  });
+
+  it('a generation that outgrows its preallocated size is extended with zeros, records intact', async () => {
+    const dir = await tempDir();
+    const ledger = await openJournal(dir, { preallocateBytes: 4096 });
+    await createAccounts(ledger);
+    // 200 postings of 65 bytes, mostly one per batch, some batches of 20.
+    for (let id = 1n; id <= 100n; id++) {
+      ledger.holdNow(hold(id));
+      assert.equal(await ledger.postNow(id), R.ok);
+    }
+    const batch: Promise<unknown>[] = [];
+    for (let id = 101n; id <= 200n; id++) {
+      ledger.holdNow(hold(id));
+      batch.push(Promise.resolve(ledger.postNow(id)));
+      if (batch.length === 20) await Promise.all(batch.splice(0));
+    }
+    const copy = await crashCopy(dir);
+    await ledger.close();
+    const file = join(copy, GENERATION);
+    const { size } = await stat(file);
+    const end = await recordsEnd(file);
+    assert.ok(end > 8 + 200 * POSTED_FRAME_BYTES, `records end at ${end}`);
+    assert.ok(size > 4096 && size % 4096 === 0 && size >= end + 8, `size ${size}, records end at ${end}`);
+    const { logger, lines } = catchingLogger();
+    const reopened = await openJournal(copy, { logger });
+    assert.equal((await reopened.getBalance('peer:a'))?.debitsPosted, 200n);
+    await reopened.close();
+    assert.equal(lines.length, 0);
+  });
+
+  it('refuses a preallocateBytes out of range', () => {
+    for (const preallocateBytes of [100, 2 ** 31, 1.5]) {
+      assert.throws(() => new JournalLedger({ preallocateBytes }), /preallocateBytes/);
+    }
   });
 });
 

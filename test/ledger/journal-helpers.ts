@@ -1,6 +1,6 @@
 /** Helpers for the journal backend's tests: temp dirs, "crash" copies of its files, a log catcher. */
 import { mkdtempSync } from 'node:fs';
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
@@ -32,10 +32,32 @@ export async function journalFiles(dir: string): Promise<string[]> {
   return (await readdir(dir)).filter((name) => name.includes('.journal-')).sort();
 }
 
+/** Generation files are preallocated to 64 KiB here unless `options` says otherwise. */
+export const TEST_PREALLOCATE_BYTES = 64 << 10;
+
 export async function openJournal(dir: string, options: JournalLedgerOptions = {}): Promise<JournalLedger> {
-  const ledger = new JournalLedger({ snapshotPath: snapshotIn(dir), ...options });
+  const ledger = new JournalLedger({
+    snapshotPath: snapshotIn(dir),
+    preallocateBytes: TEST_PREALLOCATE_BYTES,
+    ...options,
+  });
   await ledger.open();
   return ledger;
+}
+
+/**
+ * The end of a generation file's records: the end of the file, or its end marker (a frame header
+ * of length 0, where a preallocated file's zeros begin). Does not check checksums.
+ */
+export async function recordsEnd(file: string): Promise<number> {
+  const bytes = await readFile(file);
+  let at = 8;
+  while (at + 8 <= bytes.length) {
+    const length = bytes.readUInt32BE(at);
+    if (length === 0) return at;
+    at += 8 + length;
+  }
+  return Math.min(at, bytes.length);
 }
 
 /** A logger whose warn and error lines are kept, parsed. */

@@ -1,6 +1,6 @@
 /** The journal backend across restarts: clean close, "crash" copies of its files, compaction. */
 import assert from 'node:assert/strict';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,6 +13,7 @@ import {
   journalFiles,
   openJournal,
   postedOnly,
+  recordsEnd,
   tempDir,
   transfer,
 } from './journal-helpers.js';
@@ -132,14 +133,8 @@ describe('JournalLedger recovery', () => {
     // Once idle, the last snapshot covers everything: one empty generation (its header) remains.
     const emptyGeneration = async () => {
       const files = await journalFiles(dir);
-      const size =
-        files.length === 1
-          ? await stat(join(dir, files[0]!)).then(
-              (s) => s.size,
-              () => 0,
-            )
-          : 0;
-      return size === 8;
+      const end = files.length === 1 ? await recordsEnd(join(dir, files[0]!)).catch(() => 0) : 0;
+      return end === 8;
     };
     await waitFor(emptyGeneration);
     assert.ok(!(await journalFiles(dir)).includes('ledger-snapshot.json.journal-1'), 'generation 1 is gone');
@@ -176,11 +171,7 @@ describe('JournalLedger recovery', () => {
 async function compacted(dir: string): Promise<boolean> {
   const files = await journalFiles(dir);
   if (files.length !== 1) return false;
-  const size = await stat(join(dir, files[0]!)).then(
-    (s) => s.size,
-    () => 0,
-  );
-  return size === 8;
+  return (await recordsEnd(join(dir, files[0]!)).catch(() => 0)) === 8;
 }
 
 async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {

@@ -13,6 +13,9 @@ class FakeFile implements GenerationFile {
   readonly generation: number;
   readonly path: string;
   readonly syncsOnWrite = false;
+  end = 0;
+  allocated = 0;
+  readonly preallocateBytes = 0;
   readonly writes: number[] = [];
   readonly syncs: number[] = [];
   bytes = Buffer.alloc(0);
@@ -28,7 +31,9 @@ class FakeFile implements GenerationFile {
   }
 
   get handle(): FileHandle {
-    const write = async (buf: Buffer, offset: number, length: number) => {
+    const write = async (buf: Buffer, offset: number, length: number, position: number) => {
+      // Every batch names its offset: right after the previous one.
+      assert.equal(position, this.bytes.length);
       this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
       if (this.gated) await new Promise<void>((resolve) => this.#gate.push(resolve));
       this.inFlight--;
