@@ -113,6 +113,20 @@ export async function createGeneration(
   };
 }
 
+const MIB = 1 << 20;
+
+/**
+ * How much to preallocate for a new generation: 1.5x what the previous one used (0 at open),
+ * at least 1 MiB, at most the configured size. A fixed large size would write that many zeros
+ * every snapshot interval even for a node that books one packet in it; growth beyond the estimate
+ * is handled by extending in the background.
+ */
+export function nextPreallocation(previousUsedBytes: number, configuredBytes: number): number {
+  if (configuredBytes === 0) return 0;
+  const wanted = Math.ceil((previousUsedBytes * 1.5) / MIB) * MIB;
+  return Math.min(configuredBytes, Math.max(MIB, wanted));
+}
+
 /**
  * Grows a preallocated generation with zeros until `minEnd` fits (at least `preallocateBytes`
  * more). Only when a batch would run past the preallocated end: that write waits for it. On an

@@ -15,6 +15,7 @@ import {
   createGeneration,
   type JournalPaths,
   listGenerations,
+  nextPreallocation,
   removeFile,
 } from './journal-files.js';
 import type { ResolvedJournalOptions } from './journal-options.js';
@@ -29,6 +30,8 @@ export class JournalStore {
   /** The durable state at run time: every change to it is appended in the same tick. */
   readonly #inner: MemoryLedger;
   readonly #logger: Logger;
+  /** The configured ceiling; each generation preallocates what the last one needed. */
+  readonly #preallocateBytes: number;
   readonly #releaseLock: () => Promise<void>;
   #released = false;
   #fileClosed = false;
@@ -55,6 +58,7 @@ export class JournalStore {
     this.#paths = paths;
     this.#inner = inner;
     this.#logger = options.logger;
+    this.#preallocateBytes = options.preallocateBytes;
     this.#releaseLock = releaseLock;
     this.#writer = writer;
     this.#generations = generations;
@@ -87,7 +91,7 @@ export class JournalStore {
           paths,
           last + 1,
           options.durability === 'fsync',
-          options.preallocateBytes,
+          nextPreallocation(0, options.preallocateBytes),
         );
         writer = new JournalWriter(file, {
           sync: options.durability === 'fsync',
@@ -175,7 +179,7 @@ export class JournalStore {
         this.#paths,
         old.generation + 1,
         old.syncsOnWrite,
-        old.preallocateBytes,
+        nextPreallocation(old.end, this.#preallocateBytes),
       );
       this.#generations.push(next.generation);
       // The switch and the copy of the state happen in one tick: the snapshot covers exactly the

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { crc32 } from 'node:zlib';
 import { JournalLedger, TRANSFER_RESULT as R } from '../../src/ledger/index.js';
 import { encodeRecord, MAX_FRAME_BYTES, RECORD_TYPE } from '../../src/ledger/journal-codec.js';
-import { discardStaleLock } from '../../src/ledger/journal-files.js';
+import { discardStaleLock, nextPreallocation } from '../../src/ledger/journal-files.js';
 import { ConnectorError } from '../../src/utils/errors.js';
 import {
   catchingLogger,
@@ -352,6 +352,17 @@ describe('JournalLedger snapshot and lock', () => {
     await (await openJournal(dir)).close();
     await writeFile(lock, `${dead} elsewhere.example\n`);
     await assert.rejects(openJournal(dir), /locked by process/);
+  });
+
+  it('each generation preallocates 1.5x what the last one used, 1 MiB at least, the configured size at most', () => {
+    const MIB = 1 << 20;
+    const max = 64 * MIB;
+    assert.equal(nextPreallocation(0, max), MIB, 'at open, and after an almost idle interval');
+    assert.equal(nextPreallocation(100, max), MIB);
+    assert.equal(nextPreallocation(10 * MIB, max), 15 * MIB);
+    assert.equal(nextPreallocation(500 * MIB, max), max);
+    assert.equal(nextPreallocation(0, 64 * 1024), 64 * 1024, 'a configured size below 1 MiB wins');
+    assert.equal(nextPreallocation(10 * MIB, 0), 0, 'no preallocation');
   });
 
   it('taking over a stale lock never deletes a live one that replaced it (two takers at once)', async () => {
