@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import type { ConnectorNode } from '../../src/index.js';
 import { CliNode } from '../helpers/cli-node.js';
-import { baseConfig, btpUrl, dataLock, makeNode, waitConnected } from '../helpers/nodes.js';
+import { baseConfig, btpUrl, makeNode, sendData, waitConnected } from '../helpers/nodes.js';
 import { freePort } from '../helpers/ports.js';
 
 const KILLS = 20;
@@ -132,15 +132,8 @@ it('B killed with SIGKILL 20 times under load loses no booked money and keeps no
       }
       const id = ++seq;
       const amount = BigInt(1 + Math.floor(random() * 1000));
-      const data = Buffer.from(`packet ${id}`);
       outstanding.set(id, amount);
-      const reply = await a.sendPacket({
-        destination: 'g.c.shop',
-        amount,
-        executionCondition: dataLock(data),
-        expiresAt: new Date(Date.now() + 5000),
-        data,
-      });
+      const reply = await sendData(a, 'g.c.shop', amount, `packet ${id}`, 5000);
       outstanding.delete(id);
       if (outstanding.size === 0) onIdle?.();
       if (reply.type === 13) {

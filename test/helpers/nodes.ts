@@ -59,6 +59,24 @@ export function dataLock(data: Buffer): Buffer {
   return createHash('sha256').update(createHash('sha256').update(data).digest()).digest();
 }
 
+/** Sends `text` as the data of a Prepare locked by the data-derived scheme (dataLock). */
+export function sendData(
+  node: ConnectorNode,
+  destination: string,
+  amount: bigint,
+  text: string,
+  timeoutMs = 10_000,
+): ReturnType<ConnectorNode['sendPacket']> {
+  const data = Buffer.from(text);
+  return node.sendPacket({
+    destination,
+    amount,
+    executionCondition: dataLock(data),
+    expiresAt: new Date(Date.now() + timeoutMs),
+    data,
+  });
+}
+
 export function btpUrl(node: ConnectorNode): string {
   return `ws://127.0.0.1:${node.btpPort}`;
 }

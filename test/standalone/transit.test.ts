@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ConnectorNode } from '../../src/index.js';
-import { baseConfig, btpUrl, dataLock, makeNode, waitConnected } from '../helpers/nodes.js';
+import { baseConfig, btpUrl, makeNode, sendData, waitConnected } from '../helpers/nodes.js';
 import { TestBls } from '../helpers/test-bls.js';
 
 describe('per-hop notifications to a BLS', () => {
@@ -51,14 +51,7 @@ describe('per-hop notifications to a BLS', () => {
   });
 
   it('forwards without waiting for the notification, which the BLS receives marked isTransit', async () => {
-    const data = Buffer.from('transit-1');
-    const reply = await a.sendPacket({
-      destination: 'g.c.shop',
-      amount: 42n,
-      executionCondition: dataLock(data),
-      expiresAt: new Date(Date.now() + 10_000),
-      data,
-    });
+    const reply = await sendData(a, 'g.c.shop', 42n, 'transit-1');
     assert.equal(reply.type, 13, 'fulfilled while the notification is unanswered');
     const copy = await bls.waitFor((r) => r.body.isTransit === true);
     assert.equal(copy.body.destination, 'g.c.shop');
@@ -68,14 +61,7 @@ describe('per-hop notifications to a BLS', () => {
   });
 
   it('delivers packets for the middle node itself to the BLS and waits for its answer', async () => {
-    const data = Buffer.from('accept: for b');
-    const reply = await a.sendPacket({
-      destination: 'g.b.desk',
-      amount: 5n,
-      executionCondition: dataLock(data),
-      expiresAt: new Date(Date.now() + 10_000),
-      data,
-    });
+    const reply = await sendData(a, 'g.b.desk', 5n, 'accept: for b');
     assert.equal(reply.type, 13);
     const seen = await bls.waitFor((r) => r.body.destination === 'g.b.desk');
     assert.equal(seen.body.isTransit, undefined);
