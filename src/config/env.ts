@@ -40,6 +40,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { name: 'SETTLEMENT_ENABLED', path: ['settlement', 'enabled'], kind: 'bool' },
   { name: 'SETTLEMENT_THRESHOLD', path: ['settlement', 'threshold'], kind: 'amount' },
   { name: 'SETTLEMENT_POLLING_INTERVAL', path: ['settlement', 'pollingIntervalMs'], kind: 'int' },
+  { name: 'SETTLEMENT_STATE_PATH', path: ['settlement', 'statePath'], kind: 'string' },
   { name: 'BASE_L2_RPC_URL', path: ['settlementInfra', 'rpcUrl'], kind: 'string' },
   { name: 'EVM_PRIVATE_KEY', path: ['settlementInfra', 'privateKey'], kind: 'string' },
   { name: 'M2M_TOKEN_ADDRESS', path: ['settlementInfra', 'tokenAddress'], kind: 'string' },

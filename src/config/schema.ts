@@ -90,6 +90,8 @@ export const peerSchema = z.strictObject({
   url: urlField(peerUrlProtocols).optional(),
   authToken: z.string().default(''),
   evmAddress: evmAddressField().optional(),
+  /** The `blockchain` entry (chain name) this peer settles on; default `settlementInfra.chain`. */
+  settlementChain: segmentField().optional(),
   relation: z.enum(PEER_RELATIONS).default('peer'),
   routes: z.array(peerRouteSchema).max(CONFIG_LIMITS.maxRoutesPerPeer).optional(),
   maxPacketAmount: u64Field().optional(),
@@ -176,6 +178,8 @@ const settlementSchema = z.looseObject({
   tigerBeetleClusterId: u128Field().optional(),
   tigerBeetleReplicas: z.array(z.string().min(1)).max(CONFIG_LIMITS.maxTigerBeetleReplicas).optional(),
   tigerBeetleConnectTimeoutMs: positiveIntField(600_000).optional(),
+  /** Channels and claims (settlement/channel-store.ts); default beside the ledger snapshot. */
+  statePath: z.string().min(1).optional(),
 });
 
 const settlementInfraSchema = z.looseObject({
@@ -185,12 +189,31 @@ const settlementInfraSchema = z.looseObject({
   tokenAddress: evmAddressField().optional(),
   registryAddress: evmAddressField().optional(),
   networkMode: z.enum(NETWORK_MODES).optional(),
+  mnemonic: z.string().min(1).optional(),
+  derivationPath: z.string().min(1).optional(),
+  mnemonicPassphrase: z.string().optional(),
+  /** The chain (a `blockchain` name) peers settle on unless they name another; default `base`. */
+  chain: segmentField().optional(),
+  /** Challenge period of the channels this node opens, within the registry's bounds. */
+  challengePeriodSeconds: positiveIntField(MAX_INT).optional(),
+  /** Token base units deposited when a channel is opened automatically (at least what is owed). */
+  initialDeposit: u128Field().optional(),
+  /** Redeem a peer's claim once this many token base units are unredeemed (default 1: at once). */
+  redeemMinimum: u128Field().optional(),
+  /** How often channels on chain are checked (closes to challenge, settles to finish). */
+  watchIntervalMs: positiveIntField(DAY_MS).optional(),
+  /** Receipt and block polling of the chain clients. */
+  chainPollingIntervalMs: positiveIntField(600_000).optional(),
 });
 
 const chainSchema = z.strictObject({
   enabled: boolField().default(true),
   rpcUrl: urlField(rpcProtocols),
   chainId: positiveIntField(MAX_INT),
+  /** The ERC-20 settled in on this chain; `base` defaults to `settlementInfra.tokenAddress`. */
+  tokenAddress: evmAddressField().optional(),
+  /** The TokenNetworkRegistry on this chain; `base` defaults to `settlementInfra.registryAddress`. */
+  registryAddress: evmAddressField().optional(),
 });
 
 /** `base` and `arbitrum` are the spec's presets; any other key is a chain of the same shape. */

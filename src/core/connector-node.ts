@@ -3,7 +3,8 @@
  * ledger, the BTP links, the packet pipeline and the health server, and exposes the spec's API.
  */
 import { EventEmitter } from 'node:events';
-import { LinkManager } from '../btp/index.js';
+import { dirname, join } from 'node:path';
+import { BtpRemoteError, LinkManager } from '../btp/index.js';
 import {
   type BtpMessage,
   type BtpTransfer,
@@ -29,28 +30,39 @@ import {
   newPacketCounts,
   type PacketCounts,
 } from '../http/index.js';
+import { createSigner } from '../keys/index.js';
 import type { Ledger } from '../ledger/index.js';
 import { RoutingTable } from '../routing/index.js';
+import {
+  ChannelStore,
+  type ChannelView,
+  CLAIM_SUB_PROTOCOL,
+  SettlementEngine,
+  type SettlementEvent,
+  settlementSpec,
+} from '../settlement/index.js';
 import { ConnectorError, ConnectorNotStartedError } from '../utils/errors.js';
 import { createLogger, type Logger } from '../utils/logger.js';
 import { VERSION } from '../utils/version.js';
 import { BlsClient } from './bls-client.js';
 import type { Next, PipelineServices } from './context.js';
 import { fetchIldcp } from './ildcp-client.js';
-import { defaultLedger, openLedger } from './ledger-choice.js';
+import { DEFAULT_SNAPSHOT_PATH, defaultLedger, openLedger } from './ledger-choice.js';
 import { LocalDelivery } from './local-delivery.js';
 import { PacketHandler } from './packet-handler.js';
 import { createPaymentHandlerAdapter } from './payment-handler.js';
 import { PeerManager } from './peer-manager.js';
-import { PeerRegistry, SELF_ACCOUNT } from './peers.js';
+import { PeerRegistry, peerAccount, SELF_ACCOUNT } from './peers.js';
 import { composePipeline } from './pipeline.js';
 import type {
+  ChannelMetadata,
   DeploymentMode,
   ILPFulfillPacket,
   ILPRejectPacket,
   LocalDeliveryHandler,
   PaymentHandler,
   PeerAccountBalance,
+  PeerChannelState,
   PeerInfo,
   PeerRegistrationRequest,
   RemovePeerResult,
@@ -69,7 +81,10 @@ export interface ConnectorNodeOptions {
 
 type State = NodeHealth['state'];
 
-/** Events: 'peer:connected' (peerId), 'peer:disconnected' (peerId), 'address' (ilpAddress). */
+/**
+ * Events: 'peer:connected' (peerId), 'peer:disconnected' (peerId), 'address' (ilpAddress),
+ * 'settlement' (a SettlementEvent: claims sent, received, refused, redeemed, channels).
+ */
 export class ConnectorNode extends EventEmitter {
   readonly config: ResolvedConfig;
   private readonly logger: Logger;
@@ -87,11 +102,13 @@ export class ConnectorNode extends EventEmitter {
   private readonly links: LinkManager;
   private readonly packets: PacketHandler;
   private readonly peerManager: PeerManager;
-  private readonly services: PipelineServices;
+  private services: PipelineServices;
   private health: HealthServer | undefined;
   private admin: AdminServer | undefined;
   private readonly bls: BlsClient | undefined;
   private readonly metrics: ConnectorMetrics;
+  /** On-chain settlement, when configured (settlement/chain-setup.ts decides). */
+  private readonly settlement: SettlementEngine | undefined;
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private transferSeq = 0;
@@ -136,6 +153,11 @@ export class ConnectorNode extends EventEmitter {
       nextTransferId: () => this.transferBase + BigInt(++this.transferSeq),
       logger: this.logger,
     };
+    this.settlement = this.createSettlement();
+    if (this.settlement !== undefined) {
+      const engine = this.settlement;
+      this.services = { ...this.services, fulfilledTo: (peerId) => engine.fulfilled(peerId) };
+    }
     this.links.on('link-up', (peerId: string) => this.onLinkUp(peerId));
     this.links.on('link-down', (peerId: string) => this.emit('peer:disconnected', peerId));
     const own = newPacketCounts();
@@ -174,6 +196,8 @@ export class ConnectorNode extends EventEmitter {
         : await openLedger(this.config, this.logger, this.ledger);
       this.pipeline = composePipeline({ ...this.services, ledger: this.ledger });
       await this.ledger.createAccount(SELF_ACCOUNT);
+      // Before the links: claims that arrive need it, and its saved claims are booked again.
+      await this.settlement?.start();
       this.routes.addRoute(this.ilpAddress, this.config.nodeId);
       for (const route of this.config.routes)
         this.routes.addRoute(route.prefix, route.nextHop, route.priority);
@@ -236,6 +260,9 @@ export class ConnectorNode extends EventEmitter {
   private async release(): Promise<void> {
     const results = await Promise.allSettled([this.links.stop(), this.health?.close(), this.admin?.close()]);
     this.bls?.close();
+    await this.settlement
+      ?.stop()
+      .catch((err: unknown) => this.logger.error({ err }, 'settlement stop failed'));
     await this.ledger.close().catch((err: unknown) => this.logger.error({ err }, 'ledger close failed'));
     for (const r of results)
       if (r.status === 'rejected') this.logger.error({ err: r.reason }, 'shutdown step failed');
@@ -250,9 +277,15 @@ export class ConnectorNode extends EventEmitter {
   ): Promise<ProtocolData[]> | ProtocolData[] {
     const source = this.peers.get(peerId);
     for (const entry of packet.protocolData) {
-      if (entry.protocolName !== 'ilp') continue;
-      if (source === undefined) throw new ConnectorError('ERR_PEER_UNKNOWN', `unknown peer ${peerId}`);
-      return this.packets.handleBytes(source, entry.data).then(ilpReply);
+      if (entry.protocolName === 'ilp') {
+        if (source === undefined) throw new ConnectorError('ERR_PEER_UNKNOWN', `unknown peer ${peerId}`);
+        return this.packets.handleBytes(source, entry.data).then(ilpReply);
+      }
+      if (entry.protocolName === CLAIM_SUB_PROTOCOL) {
+        if (this.settlement === undefined)
+          throw new BtpRemoteError('F00', 'NotAcceptedError', 'settlement is not enabled on this node');
+        return this.settlement.receiveClaim(peerId, entry.data);
+      }
     }
     return [];
   }
@@ -351,18 +384,117 @@ export class ConnectorNode extends EventEmitter {
     };
   }
 
-  async openChannel(peerId: string, _amount: bigint): Promise<void> {
-    throw new ConnectorError(
-      'ERR_SETTLEMENT_UNAVAILABLE',
-      `cannot open a channel with ${peerId}: settlement is not available`,
-    );
+  /**
+   * Opens a payment channel to the peer's `evmAddress` with `amount` token base units, or adds
+   * them to the open one. Settlement opens channels by itself when it needs one; this is for
+   * operators who want to deposit ahead.
+   */
+  async openChannel(peerId: string, amount: bigint): Promise<void> {
+    await this.openChannelView(peerId, amount);
   }
 
-  async getChannelState(peerId: string): Promise<never> {
-    throw new ConnectorError(
-      'ERR_SETTLEMENT_UNAVAILABLE',
-      `no channel state for ${peerId}: settlement is not available`,
-    );
+  /** The peer's current channels in each direction (undefined where there is none). */
+  async getChannelState(peerId: string): Promise<PeerChannelState> {
+    this.assertStarted('read channel state');
+    const engine = this.requireSettlement(`no channel state for ${peerId}`);
+    if (!this.peers.has(peerId)) throw new ConnectorError('ERR_PEER_UNKNOWN', `no peer ${peerId}`);
+    const { outgoing, incoming } = engine.channelsOf(peerId);
+    const state: PeerChannelState = { peerId };
+    if (outgoing !== undefined) state.outgoing = channelMetadata(outgoing);
+    if (incoming !== undefined) state.incoming = channelMetadata(incoming);
+    return state;
+  }
+
+  /** Every channel this node has had, settled ones included. */
+  listChannels(): ChannelMetadata[] {
+    const engine = this.requireSettlement('cannot list payment channels');
+    return engine.listChannels().map(channelMetadata);
+  }
+
+  /** Settles what we owe the peer now, whatever the threshold; resolves once the claim is sent. */
+  async settleNow(peerId: string): Promise<void> {
+    this.assertStarted('settle');
+    await this.requireSettlement(`cannot settle with ${peerId}`).settle(peerId, 'manual');
+  }
+
+  /**
+   * Closes the channel with the peer. `outgoing` (ours): starts the challenge period; the node
+   * settles it once the period is over. `incoming` (the peer's): redeems its latest claim and
+   * settles at once.
+   */
+  async closeChannel(peerId: string, direction: 'outgoing' | 'incoming' = 'outgoing'): Promise<void> {
+    this.assertStarted('close a channel');
+    await this.requireSettlement(`cannot close a channel with ${peerId}`).closeChannel(peerId, direction);
+  }
+
+  /** Chain ready, for callers that must wait before acting (tests, scripts). */
+  async settlementReady(chain?: string): Promise<void> {
+    await this.requireSettlement('settlement is not enabled').chainReady(chain);
+  }
+
+  /** One pass of the channel watcher now (it also runs every `watchIntervalMs`). */
+  async watchChannels(): Promise<void> {
+    await this.requireSettlement('settlement is not enabled').watch();
+  }
+
+  private async openChannelView(peerId: string, amount: bigint): Promise<ChannelMetadata> {
+    this.assertStarted('open a channel');
+    const engine = this.requireSettlement(`cannot open a channel with ${peerId}`);
+    return channelMetadata(await engine.openChannel(peerId, amount));
+  }
+
+  private requireSettlement(what: string): SettlementEngine {
+    if (this.settlement === undefined) {
+      throw new ConnectorError(
+        'ERR_SETTLEMENT_UNAVAILABLE',
+        `${what}: settlement is not configured on this node (settlementInfra, EVM_PRIVATE_KEY)`,
+      );
+    }
+    return this.settlement;
+  }
+
+  private createSettlement(): SettlementEngine | undefined {
+    const spec = settlementSpec(this.config);
+    if (spec === undefined) return undefined;
+    const signer = createSigner(this.config);
+    const s = this.config.settlement;
+    const statePath =
+      s?.statePath ?? join(dirname(s?.ledgerSnapshotPath ?? DEFAULT_SNAPSHOT_PATH), 'settlement-state.json');
+    return new SettlementEngine({
+      spec,
+      signer,
+      store: new ChannelStore(statePath),
+      ledger: () => this.ledger,
+      links: this.links,
+      peer: (peerId) => this.settlementPeer(peerId),
+      peers: () => this.peers.all().map((p) => this.settlementPeer(p.id)!),
+      peerAccount,
+      logger: this.logger,
+      claimTimeoutMs: this.config.btp.requestTimeoutMs,
+      onEvent: (event) => this.onSettlementEvent(event),
+    });
+  }
+
+  private settlementPeer(peerId: string) {
+    const peer = this.peers.get(peerId);
+    if (peer === undefined) return undefined;
+    const s = peer.settings;
+    return {
+      id: peerId,
+      evmAddress: s.evmAddress,
+      settlementChain: s.settlementChain,
+      assetScale: s.assetScale,
+      settleThreshold: s.settleThreshold,
+      settleTo: s.settleTo,
+    };
+  }
+
+  private onSettlementEvent(event: SettlementEvent): void {
+    try {
+      this.emit('settlement', event);
+    } catch (err) {
+      this.logger.error({ err }, "a 'settlement' listener threw");
+    }
   }
 
   // ── standalone mode: BLS, admin API, metrics ─────────────────────────────
@@ -403,13 +535,6 @@ export class ConnectorNode extends EventEmitter {
   }
 
   private adminNode(): AdminNode {
-    const unavailable = (what: string) =>
-      Promise.reject(
-        new ConnectorError(
-          'ERR_SETTLEMENT_UNAVAILABLE',
-          `${what}: settlement is not configured on this node`,
-        ),
-      );
     return {
       isReady: () => this.state === 'started',
       listPeers: () => this.listPeers(),
@@ -420,8 +545,8 @@ export class ConnectorNode extends EventEmitter {
       removeRoute: (prefix) => this.removeRoute(prefix),
       sendPacket: (params) => this.sendPacket(params),
       getBalance: (peerId) => this.getBalance(peerId),
-      listChannels: () => unavailable('cannot list payment channels'),
-      openChannel: (o) => unavailable(`cannot open a channel with ${o.peerId}`),
+      listChannels: async () => this.listChannels(),
+      openChannel: (o) => this.openChannelView(o.peerId, o.amount),
     };
   }
 
@@ -499,6 +624,7 @@ export class ConnectorNode extends EventEmitter {
   /** IL-DCP from the parent when no address was configured (RFC 31). */
   private onLinkUp(peerId: string): void {
     this.emit('peer:connected', peerId);
+    this.settlement?.linkUp(peerId);
     const peer = this.peers.get(peerId);
     if (peer?.settings.relation !== 'parent' || this.config.ilpAddress !== undefined) return;
     fetchIldcp(this.links, peerId, this.config.btp.requestTimeoutMs)
@@ -525,6 +651,26 @@ export class ConnectorNode extends EventEmitter {
 
 function ilpReply(data: Uint8Array): ProtocolData[] {
   return [{ protocolName: 'ilp', contentType: CONTENT_TYPE.octetStream, data }];
+}
+
+function channelMetadata(c: ChannelView): ChannelMetadata {
+  const meta: ChannelMetadata = {
+    channelId: c.channelId,
+    peerId: c.peerId,
+    chain: c.chain,
+    chainId: c.chainId,
+    direction: c.direction,
+    counterparty: c.counterparty,
+    tokenNetwork: c.tokenNetwork,
+    status: c.status,
+    deposit: c.deposit.toString(),
+    transferred: c.transferred.toString(),
+    nonce: c.nonce.toString(),
+    settleableAt: c.settleableAt.toString(),
+  };
+  if (c.redeemed !== undefined) meta.redeemed = c.redeemed.toString();
+  if (c.acknowledgedNonce !== undefined) meta.acknowledgedNonce = c.acknowledgedNonce.toString();
+  return meta;
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {

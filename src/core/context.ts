@@ -47,5 +47,7 @@ export interface PipelineServices {
   readonly local: LocalDelivery;
   readonly perHopNotification: boolean;
   nextTransferId(): bigint;
+  /** Told after a Fulfill to this peer was booked (settlement's threshold check); must not block. */
+  readonly fulfilledTo?: ((peerId: string) => void) | undefined;
   readonly logger: Logger;
 }

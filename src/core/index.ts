@@ -23,6 +23,7 @@ export type {
   PaymentRequest,
   PaymentResponse,
   PeerAccountBalance,
+  PeerChannelState,
   PeerInfo,
   PeerRegistrationRequest,
   RemovePeerResult,

@@ -8,6 +8,7 @@ export function toPeerSettings(peer: ResolvedPeerConfig, config: ResolvedConfig)
     url: peer.url,
     authToken: peer.authToken,
     evmAddress: peer.evmAddress,
+    settlementChain: peer.settlementChain,
     relation: peer.relation,
     maxPacketAmount: peer.maxPacketAmount,
     rateLimit: peer.rateLimit,

@@ -9,6 +9,7 @@ export interface PeerSettings {
   url?: string | undefined;
   authToken: string;
   evmAddress?: string | undefined;
+  settlementChain?: string | undefined;
   relation: PeerRelation;
   maxPacketAmount?: bigint | undefined;
   rateLimit?: { packetsPerSecond: number; burst: number } | undefined;

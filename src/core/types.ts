@@ -1,7 +1,10 @@
 /** Public types of the ConnectorNode API (names and shapes follow the spec's README). */
 import type { IlpFulfill, IlpPrepare, IlpReject } from '../codec/index.js';
+import type { ChannelMetadata } from '../http/node-api.js';
 
 export type {
+  ChannelMetadata,
+  ChannelOpenOptions,
   PeerAccountBalance,
   PeerInfo,
   PeerRegistrationRequest,
@@ -57,3 +60,12 @@ export interface PaymentResponse {
 export type PaymentHandler = (request: PaymentRequest) => Promise<PaymentResponse> | PaymentResponse;
 
 export type DeploymentMode = 'embedded' | 'standalone';
+
+/** `getChannelState(peerId)`: the peer's current (not settled) channel in each direction. */
+export interface PeerChannelState {
+  peerId: string;
+  /** We pay into it: our signed claims. */
+  outgoing?: ChannelMetadata;
+  /** The peer pays into it: its claims we hold and redeem. */
+  incoming?: ChannelMetadata;
+}

@@ -28,6 +28,7 @@ export const addPeerBody = {
     url: { type: 'string', maxLength: 2048 },
     authToken: { type: 'string', maxLength: 4096 },
     evmAddress: { type: 'string', maxLength: 64 },
+    settlementChain: { type: 'string', minLength: 1, maxLength: 64 },
     relation: { type: 'string', enum: ['peer', 'child', 'parent'] },
     routes: {
       type: 'array',
@@ -89,5 +90,5 @@ export const openChannelBody = {
   type: 'object',
   required: ['peerId', 'amount'],
   additionalProperties: false,
-  properties: { peerId: PEER_ID, amount: AMOUNT, chain: { type: 'string', maxLength: 64 } },
+  properties: { peerId: PEER_ID, amount: AMOUNT },
 } as const;

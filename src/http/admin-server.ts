@@ -36,6 +36,12 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   ERR_CONFIG_INVALID: 400,
   ERR_NOT_STARTED: 503,
   ERR_SETTLEMENT_UNAVAILABLE: 503,
+  ERR_CHANNEL: 409,
+  ERR_CHAIN_REVERT: 409,
+  ERR_CHAIN_NOT_FOUND: 404,
+  ERR_CHAIN_RPC: 502,
+  ERR_CHAIN_WRONG_CHAIN: 502,
+  ERR_CHAIN_TIMEOUT: 504,
 };
 
 const STATUS_TEXT: Record<number, string> = {
@@ -47,7 +53,9 @@ const STATUS_TEXT: Record<number, string> = {
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
   500: 'Internal Server Error',
+  502: 'Bad Gateway',
   503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
 
 export class AdminServer {
@@ -134,11 +142,8 @@ export class AdminServer {
 
     app.get('/admin/channels', async () => ({ channels: await node.listChannels() }));
     app.post('/admin/channels', { schema: { body: openChannelBody } }, async (req, reply) => {
-      const body = req.body as { peerId: string; amount: string; chain?: string };
-      const options = { peerId: body.peerId, amount: BigInt(body.amount) };
-      const channel = await node.openChannel(
-        body.chain === undefined ? options : { ...options, chain: body.chain },
-      );
+      const body = req.body as { peerId: string; amount: string };
+      const channel = await node.openChannel({ peerId: body.peerId, amount: BigInt(body.amount) });
       return reply.code(201).send(channel);
     });
   }
@@ -178,6 +183,7 @@ interface PeerBody {
   url?: string;
   authToken?: string;
   evmAddress?: string;
+  settlementChain?: string;
   relation?: 'peer' | 'child' | 'parent';
   routes?: { prefix: string; priority?: number }[];
   maxPacketAmount?: string;

@@ -24,6 +24,8 @@ export interface PeerRegistrationRequest {
   url?: string;
   authToken?: string;
   evmAddress?: string;
+  /** The `blockchain` entry this peer settles on (default `settlementInfra.chain`). */
+  settlementChain?: string;
   relation?: 'peer' | 'child' | 'parent';
   routes?: PeerRouteInput[];
   maxPacketAmount?: bigint;
@@ -68,19 +70,36 @@ export interface PeerAccountBalance {
   pendingCredit: bigint;
 }
 
-/** Payment channel state, as the settlement layer reports it. */
+/**
+ * A payment channel as the settlement layer reports it. Amounts are token base units, as
+ * decimal strings (JSON has no bigint). `outgoing`: we pay into it and sign its claims;
+ * `incoming`: the peer pays, we hold its latest claim and redeem it.
+ */
 export interface ChannelMetadata {
   channelId: string;
   peerId: string;
   chain: string;
-  status: string;
+  chainId: number;
+  direction: 'outgoing' | 'incoming';
+  counterparty: string;
+  tokenNetwork: string;
+  status: 'open' | 'closing' | 'settled';
   deposit: string;
+  /** Cumulative amount of the latest claim, and its nonce. */
+  transferred: string;
+  nonce: string;
+  /** Incoming only: redeemed on chain so far. */
+  redeemed?: string;
+  /** Outgoing only: the newest nonce the peer acknowledged. */
+  acknowledgedNonce?: string;
+  /** Seconds since the epoch when a closing channel may be settled; 0 while open. */
+  settleableAt: string;
 }
 
+/** `amount`: token base units to deposit (a new channel, or more into the open one). */
 export interface ChannelOpenOptions {
   peerId: string;
   amount: bigint;
-  chain?: string;
 }
 
 /** What the admin API and the ILP send handler need of a node (ConnectorNode implements it). */

@@ -10,9 +10,17 @@ import {
   WaitForTransactionReceiptTimeoutError,
 } from 'viem';
 import { redactKeys, redactUrlIn } from '../keys/redact.js';
-import { ConnectorError } from '../utils/errors.js';
+import { ConnectorError, type ErrorCode } from '../utils/errors.js';
 
 export type ChainErrorKind = 'revert' | 'rpc' | 'timeout' | 'wrong-chain' | 'not-found';
+
+const CODE_BY_KIND: Readonly<Record<ChainErrorKind, ErrorCode>> = {
+  revert: 'ERR_CHAIN_REVERT',
+  rpc: 'ERR_CHAIN_RPC',
+  timeout: 'ERR_CHAIN_TIMEOUT',
+  'wrong-chain': 'ERR_CHAIN_WRONG_CHAIN',
+  'not-found': 'ERR_CHAIN_NOT_FOUND',
+};
 
 export interface ChainErrorDetails {
   /** The decoded custom error of a revert, e.g. `StaleProof`. */
@@ -32,13 +40,18 @@ export class ChainError extends ConnectorError {
   readonly detail: string | undefined;
 
   constructor(kind: ChainErrorKind, operation: string, message: string, details: ChainErrorDetails = {}) {
-    super('ERR_SETTLEMENT_UNAVAILABLE', `${operation}: ${message}`);
+    super(CODE_BY_KIND[kind], `${operation}: ${message}`);
     this.kind = kind;
     this.operation = operation;
     this.errorName = details.errorName;
     this.errorArgs = details.errorArgs;
     this.txHash = details.txHash;
     this.detail = details.detail;
+  }
+
+  /** Whether trying the same call again may succeed: the RPC failed or timed out, nothing was refused. */
+  get transient(): boolean {
+    return this.kind === 'rpc' || this.kind === 'timeout';
   }
 }
 

@@ -3,6 +3,10 @@ export type { ContractName } from './artifacts.js';
 export { contractBytecode } from './artifacts.js';
 export type { ChainClientOptions, TxResult } from './chain-client.js';
 export { ChainClient } from './chain-client.js';
+export type { ChainRuntime, ChainSpec, SettlementSpec } from './chain-setup.js';
+export { connectChain, SETTLEMENT_DEFAULTS, settlementSpec } from './chain-setup.js';
+export type { ChannelStatus, IncomingChannel, OutgoingChannel, SettlementState } from './channel-store.js';
+export { ChannelStore, emptySettlementState } from './channel-store.js';
 export type { Claim, ClaimExpectation, ClaimRefusal, ClaimVerdict } from './claim.js';
 export { CLAIM_REFUSALS, signClaim, signCooperativeSettle, verifyClaim } from './claim.js';
 export {
@@ -14,10 +18,21 @@ export {
 } from './claim-codec.js';
 export type { DeployedContracts, DeployOptions, TestTokenSpec } from './deploy.js';
 export { DEFAULT_CHALLENGE_PERIOD_BOUNDS, DEFAULT_TEST_TOKEN, deployContracts } from './deploy.js';
+export type {
+  ChannelView,
+  ClaimLink,
+  SettlementEngineOptions,
+  SettlementEvent,
+  SettlementPeer,
+  SettlementStats,
+} from './engine.js';
+export { SETTLEMENT_ACCOUNT, SettlementEngine } from './engine.js';
 export type { ChainErrorDetails, ChainErrorKind } from './errors.js';
 export { ChainError } from './errors.js';
 export type { NetworkConfig, NetworkMode, SettlementChain } from './networks.js';
 export { chainById, NETWORK_PRESETS, resolveChains } from './networks.js';
+export type { RetryOptions } from './retry.js';
+export { DEFAULT_CHAIN_RETRY, retryChain } from './retry.js';
 export type { ChallengePeriodBounds, ChannelState } from './token-network.js';
 export { TokenNetworkClient } from './token-network.js';
 export type { ChannelRef } from './typed-data.js';
@@ -33,3 +48,4 @@ export {
   MAX_UINT64,
   MAX_UINT128,
 } from './typed-data.js';
+export { AssetUnits } from './units.js';

@@ -23,6 +23,13 @@ export const ERROR_CODES = {
   ERR_LEDGER: 'a ledger operation failed',
   ERR_INVALID_ARGUMENT: 'an argument is invalid',
   ERR_SETTLEMENT_UNAVAILABLE: 'settlement is not configured or not available on this node',
+  ERR_CHAIN_REVERT: 'a chain call or transaction reverted',
+  ERR_CHAIN_RPC: 'the chain RPC failed or could not be reached',
+  ERR_CHAIN_TIMEOUT: 'a chain request or transaction timed out',
+  ERR_CHAIN_WRONG_CHAIN: 'the RPC serves another chain than the one configured',
+  ERR_CHAIN_NOT_FOUND: 'an expected on-chain contract, channel or event was not found',
+  ERR_CLAIM_REFUSED: 'a payment-channel claim was refused',
+  ERR_CHANNEL: 'no usable payment channel with the peer',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

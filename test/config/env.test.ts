@@ -114,6 +114,7 @@ describe('env overrides', () => {
       SETTLEMENT_ENABLED: 'false',
       SETTLEMENT_THRESHOLD: '18446744073709551615',
       SETTLEMENT_POLLING_INTERVAL: '15000',
+      SETTLEMENT_STATE_PATH: '/data/settlement.json',
       BASE_L2_RPC_URL: 'https://sepolia.base.org',
       EVM_PRIVATE_KEY: `0x${'ab'.repeat(32)}`,
       M2M_TOKEN_ADDRESS: `0x${'11'.repeat(20)}`,
@@ -143,6 +144,7 @@ describe('env overrides', () => {
       ledgerDurability: 'write',
       tigerBeetleClusterId: 0n,
       tigerBeetleReplicas: ['3000', '3001'],
+      statePath: '/data/settlement.json',
     });
     assert.deepEqual(c.settlementInfra, {
       rpcUrl: 'https://sepolia.base.org',

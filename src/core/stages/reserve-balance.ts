@@ -46,9 +46,11 @@ function reserveNow(s: PipelineServices, ledger: SyncTransfers): Stage {
       ledger.voidNow(id);
       throw err;
     }
-    if (!isThenable(reply)) return settleNow(s, ledger, id, reply);
+    // The peer we now owe (settlement checks its balance after the Fulfill is booked).
+    const owedTo = s.fulfilledTo === undefined || ctx.local ? undefined : ctx.nextHop?.id;
+    if (!isThenable(reply)) return settleNow(s, ledger, id, reply, owedTo);
     return Promise.resolve(reply).then(
-      (r) => settleNow(s, ledger, id, r),
+      (r) => settleNow(s, ledger, id, r, owedTo),
       (err: unknown) => {
         ledger.voidNow(id);
         throw err;
@@ -67,19 +69,28 @@ function settleNow(
   ledger: SyncTransfers,
   id: bigint,
   reply: Reply,
+  owedTo: string | undefined,
 ): Promise<Reply> | Reply {
   if (reply.type !== 13) {
     ledger.voidNow(id);
     return reply;
   }
   const posted = ledger.postNow(id);
-  if (typeof posted === 'string') return booked(s, posted, id, reply);
+  if (typeof posted === 'string') return booked(s, posted, id, reply, owedTo);
   // A durable backend answers once the posting is on disk: the Fulfill waits for it.
-  return posted.then((result) => booked(s, result, id, reply));
+  return posted.then((result) => booked(s, result, id, reply, owedTo));
 }
 
-function booked(s: PipelineServices, posted: TransferResult, id: bigint, reply: Reply): Reply {
-  return posted === TRANSFER_RESULT.ok ? reply : notBooked(s, posted, id);
+function booked(
+  s: PipelineServices,
+  posted: TransferResult,
+  id: bigint,
+  reply: Reply,
+  owedTo: string | undefined,
+): Reply {
+  if (posted !== TRANSFER_RESULT.ok) return notBooked(s, posted, id);
+  if (owedTo !== undefined) s.fulfilledTo?.(owedTo);
+  return reply;
 }
 
 function reserveAsync(s: PipelineServices, ledger: Ledger): Stage {
@@ -100,7 +111,8 @@ function reserveAsync(s: PipelineServices, ledger: Ledger): Stage {
       await ledger.void(id);
       return reply;
     }
-    return booked(s, await ledger.post(id), id, reply);
+    const owedTo = ctx.local ? undefined : ctx.nextHop?.id;
+    return booked(s, await ledger.post(id), id, reply, owedTo);
   };
 }
 

@@ -1,0 +1,161 @@
+/**
+ * Which chains a node settles on and with what (DESIGN §7, Chains): the resolved chains
+ * (networks.ts) with their token and registry, a signer, and the connected clients.
+ * `settlementSpec` decides from config alone whether settlement is on; `connectChain` makes the
+ * RPC calls (chain id, the registry's TokenNetwork for the token, the token's decimals).
+ */
+import type { Address } from 'viem';
+import type { ResolvedConfig } from '../config/index.js';
+import type { Signer } from '../keys/index.js';
+import { type ConfigIssue, ConfigurationError } from '../utils/errors.js';
+import { testTokenAbi } from './abi.js';
+import { ChainClient } from './chain-client.js';
+import { resolveChains } from './networks.js';
+import { TokenNetworkClient } from './token-network.js';
+
+export interface ChainSpec {
+  readonly name: string;
+  /** Undefined: whatever the RPC serves (only `settlementInfra.rpcUrl` without a preset). */
+  readonly chainId: number | undefined;
+  readonly rpcUrl: string;
+  readonly tokenAddress: Address;
+  readonly registryAddress: Address;
+}
+
+export interface SettlementSpec {
+  readonly chains: readonly ChainSpec[];
+  /** The chain peers settle on unless they name another. */
+  readonly defaultChain: string;
+  readonly thresholdIlp: bigint | undefined;
+  readonly pollingIntervalMs: number;
+  readonly challengePeriodSeconds: number;
+  readonly initialDeposit: bigint;
+  readonly redeemMinimum: bigint;
+  readonly watchIntervalMs: number;
+  readonly chainPollingIntervalMs: number;
+}
+
+export interface ChainRuntime {
+  readonly name: string;
+  readonly chainId: number;
+  readonly client: ChainClient;
+  readonly network: TokenNetworkClient;
+  readonly token: Address;
+  readonly decimals: number;
+}
+
+export const SETTLEMENT_DEFAULTS = Object.freeze({
+  pollingIntervalMs: 30_000,
+  challengePeriodSeconds: 86_400,
+  watchIntervalMs: 15_000,
+  chainPollingIntervalMs: 1_000,
+});
+
+/**
+ * Undefined when settlement is off: disabled (`SETTLEMENT_ENABLED=false`,
+ * `settlementInfra.enabled: false`) or nothing about chains or keys configured. A config that
+ * asks for settlement but lacks a part of it is an error listing every missing part.
+ */
+export function settlementSpec(config: ResolvedConfig): SettlementSpec | undefined {
+  const infra = config.settlementInfra;
+  if (config.settlement?.enabled === false || infra?.enabled === false) return undefined;
+  const hasKey = infra?.privateKey !== undefined || infra?.mnemonic !== undefined;
+  const kms = config.security?.keyBackend !== undefined && config.security.keyBackend !== 'env';
+  const hasChain =
+    infra?.rpcUrl !== undefined || infra?.networkMode !== undefined || config.blockchain !== undefined;
+  const hasContracts = infra?.tokenAddress !== undefined || infra?.registryAddress !== undefined;
+  if (!hasKey && !kms && !hasChain && !hasContracts) return undefined;
+
+  const issues: ConfigIssue[] = [];
+  if (!hasKey && !kms) {
+    issues.push({
+      path: 'settlementInfra.privateKey',
+      message:
+        'settlement needs a key: set EVM_PRIVATE_KEY or settlementInfra.mnemonic (or SETTLEMENT_ENABLED=false)',
+    });
+  }
+  const chains: ChainSpec[] = [];
+  const resolved = resolveChains(config);
+  const named = resolved.map((c) => ({
+    name: c.name,
+    chainId: c.chainId as number | undefined,
+    rpcUrl: c.rpcUrl,
+  }));
+  if (named.length === 0 && infra?.rpcUrl !== undefined)
+    named.push({ name: 'base', chainId: undefined, rpcUrl: infra.rpcUrl });
+  if (named.length === 0) {
+    issues.push({
+      path: 'settlementInfra.rpcUrl',
+      message: 'settlement needs a chain: set BASE_L2_RPC_URL, NETWORK_MODE or a blockchain entry',
+    });
+  }
+  for (const chain of named) {
+    const entry = config.blockchain?.[chain.name];
+    const fallback = chain.name === 'base' || named.length === 1;
+    const tokenAddress = entry?.tokenAddress ?? (fallback ? infra?.tokenAddress : undefined);
+    const registryAddress = entry?.registryAddress ?? (fallback ? infra?.registryAddress : undefined);
+    const at = entry === undefined ? 'settlementInfra' : `blockchain.${chain.name}`;
+    if (tokenAddress === undefined)
+      issues.push({
+        path: `${at}.tokenAddress`,
+        message: `chain ${chain.name} needs a token (M2M_TOKEN_ADDRESS)`,
+      });
+    if (registryAddress === undefined) {
+      issues.push({
+        path: `${at}.registryAddress`,
+        message: `chain ${chain.name} needs a TokenNetworkRegistry (TOKEN_NETWORK_REGISTRY)`,
+      });
+    }
+    if (tokenAddress !== undefined && registryAddress !== undefined)
+      chains.push({
+        ...chain,
+        tokenAddress: tokenAddress as Address,
+        registryAddress: registryAddress as Address,
+      });
+  }
+  const defaultChain =
+    infra?.chain ?? (named.some((c) => c.name === 'base') ? 'base' : named[0]?.name) ?? 'base';
+  if (named.length > 0 && !named.some((c) => c.name === defaultChain))
+    issues.push({ path: 'settlementInfra.chain', message: `no configured chain is named "${defaultChain}"` });
+  config.peers.forEach((peer, i) => {
+    const chain = peer.settlementChain;
+    if (chain !== undefined && !named.some((c) => c.name === chain))
+      issues.push({ path: `peers.${i}.settlementChain`, message: `no configured chain is named "${chain}"` });
+  });
+  if (issues.length > 0) throw new ConfigurationError(issues);
+  return {
+    chains,
+    defaultChain,
+    thresholdIlp: config.settlement?.threshold,
+    pollingIntervalMs: config.settlement?.pollingIntervalMs ?? SETTLEMENT_DEFAULTS.pollingIntervalMs,
+    challengePeriodSeconds: infra?.challengePeriodSeconds ?? SETTLEMENT_DEFAULTS.challengePeriodSeconds,
+    initialDeposit: infra?.initialDeposit ?? 0n,
+    redeemMinimum: infra?.redeemMinimum ?? 1n,
+    watchIntervalMs: infra?.watchIntervalMs ?? SETTLEMENT_DEFAULTS.watchIntervalMs,
+    chainPollingIntervalMs: infra?.chainPollingIntervalMs ?? SETTLEMENT_DEFAULTS.chainPollingIntervalMs,
+  };
+}
+
+/** Connects to one chain: its id, the registry's TokenNetwork for the token, the decimals. */
+export async function connectChain(
+  spec: ChainSpec,
+  signer: Signer,
+  pollingIntervalMs: number,
+): Promise<ChainRuntime> {
+  const client = await ChainClient.connect({
+    rpcUrl: spec.rpcUrl,
+    chainId: spec.chainId,
+    name: spec.name,
+    signer,
+    pollingIntervalMs,
+  });
+  const network = await TokenNetworkClient.fromRegistry(client, spec.registryAddress, spec.tokenAddress);
+  const decimals = await client.read('decimals', () =>
+    client.publicClient.readContract({
+      address: spec.tokenAddress,
+      abi: testTokenAbi,
+      functionName: 'decimals',
+    }),
+  );
+  return { name: spec.name, chainId: client.chainId, client, network, token: spec.tokenAddress, decimals };
+}

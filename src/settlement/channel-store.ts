@@ -1,0 +1,157 @@
+/**
+ * The node's channels and claims on disk, so a restart (or kill -9) loses no claim and no
+ * redeemable value. One JSON file, replaced atomically on every change: written to a temporary
+ * file, fsynced, renamed over the old one, and the directory fsynced. Settlement changes are
+ * rare (a claim per threshold crossing, not per packet), so a whole-file write is cheap enough
+ * and keeps recovery trivial: the file is the last state that was saved, whole.
+ *
+ * The engine saves before it acts outside the process: a claim is saved before it is sent (so a
+ * restart never signs a second claim with the same nonce), and a received claim before it is
+ * acknowledged.
+ */
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Address, Hex } from 'viem';
+import { ConnectorError } from '../utils/errors.js';
+
+export type ChannelStatus = 'open' | 'closing' | 'settled';
+
+interface ChannelBase {
+  readonly peerId: string;
+  readonly chainId: number;
+  readonly tokenNetwork: Address;
+  readonly channelId: Hex;
+  /** Token base units deposited, as last seen. */
+  deposit: bigint;
+  /** The latest claim (nonce 0n: none yet). */
+  nonce: bigint;
+  /** Cumulative token base units of the latest claim. */
+  transferred: bigint;
+  /** Cumulative amount of the claim before the latest: the ledger moved the difference. */
+  transferredBefore: bigint;
+  /** ILP units the ledger moved for the latest claim (re-applied, idempotently, at start). */
+  ledgerDelta: bigint;
+  signature: Hex | undefined;
+  status: ChannelStatus;
+  /** Seconds; when a closing channel may be settled. */
+  settleableAt: bigint;
+}
+
+/** A channel this node pays into: it signs the claims. */
+export interface OutgoingChannel extends ChannelBase {
+  readonly receiver: Address;
+  /** The newest claim the peer acknowledged. */
+  acknowledgedNonce: bigint;
+}
+
+/** A channel a peer pays into: this node holds its claims and redeems them. */
+export interface IncomingChannel extends ChannelBase {
+  readonly sender: Address;
+  /** Token base units redeemed on chain so far. */
+  redeemed: bigint;
+}
+
+export interface SettlementState {
+  outgoing: OutgoingChannel[];
+  incoming: IncomingChannel[];
+}
+
+const VERSION = 1;
+const BIGINT_FIELDS = new Set([
+  'deposit',
+  'nonce',
+  'transferred',
+  'transferredBefore',
+  'ledgerDelta',
+  'settleableAt',
+  'acknowledgedNonce',
+  'redeemed',
+]);
+
+export function emptySettlementState(): SettlementState {
+  return { outgoing: [], incoming: [] };
+}
+
+export class ChannelStore {
+  readonly path: string;
+  #tail: Promise<void> = Promise.resolve();
+  #seq = 0;
+
+  constructor(path: string) {
+    this.path = path;
+  }
+
+  /** The saved state; an empty one when there is no file. A file that does not read stops startup. */
+  async load(): Promise<SettlementState> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptySettlementState();
+      throw new ConnectorError('ERR_SETTLEMENT_UNAVAILABLE', `cannot read settlement state ${this.path}`, {
+        cause: err,
+      });
+    }
+    try {
+      return parseState(text);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new ConnectorError(
+        'ERR_SETTLEMENT_UNAVAILABLE',
+        `settlement state ${this.path} is corrupt (${why}); it holds signed claims: restore it from a backup rather than deleting it`,
+      );
+    }
+  }
+
+  /** Saves `state` as it is now; resolves once it is durable. Saves are applied in call order. */
+  save(state: SettlementState): Promise<void> {
+    const text = serializeState(state);
+    const next = this.#tail.then(() => this.#write(text));
+    this.#tail = next.catch(() => undefined);
+    return next;
+  }
+
+  async #write(text: string): Promise<void> {
+    const dir = dirname(this.path);
+    await mkdir(dir, { recursive: true });
+    const tmp = `${this.path}.${process.pid}.${++this.#seq}.tmp`;
+    const file = await open(tmp, 'w', 0o600);
+    try {
+      await file.writeFile(text, 'utf8');
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(tmp, this.path);
+    const d = await open(dir, 'r');
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
+  }
+}
+
+export function serializeState(state: SettlementState): string {
+  return JSON.stringify({ version: VERSION, ...state }, (_key, value: unknown) =>
+    typeof value === 'bigint' ? value.toString() : value,
+  );
+}
+
+export function parseState(text: string): SettlementState {
+  const raw = JSON.parse(text, (key, value: unknown) => {
+    if (BIGINT_FIELDS.has(key)) {
+      if (typeof value !== 'string' || !/^\d+$/.test(value)) throw new Error(`${key} is not an amount`);
+      return BigInt(value);
+    }
+    return value;
+  }) as { version?: unknown; outgoing?: unknown; incoming?: unknown };
+  if (raw.version !== VERSION) throw new Error(`unknown version ${String(raw.version)}`);
+  if (!Array.isArray(raw.outgoing) || !Array.isArray(raw.incoming)) throw new Error('no channel lists');
+  for (const c of [...raw.outgoing, ...raw.incoming] as Record<string, unknown>[]) {
+    for (const field of ['peerId', 'tokenNetwork', 'channelId', 'status'])
+      if (typeof c[field] !== 'string') throw new Error(`a channel has no ${field}`);
+    if (typeof c.chainId !== 'number') throw new Error('a channel has no chainId');
+  }
+  return { outgoing: raw.outgoing as OutgoingChannel[], incoming: raw.incoming as IncomingChannel[] };
+}

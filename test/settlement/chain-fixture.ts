@@ -1,0 +1,120 @@
+/**
+ * A settlement chain for node tests: anvil on a free port with the given chain id, the contracts
+ * deployed (registry, TestToken, its TokenNetwork), and tokens minted to the dev accounts that
+ * the nodes use. `settlementConfig` gives a node's settlement sections for it.
+ */
+import type { Address } from 'viem';
+import type { ConnectorConfig } from '../../src/index.js';
+import { EnvKeySigner } from '../../src/keys/index.js';
+import { ChainClient, deployContracts, testTokenAbi } from '../../src/settlement/index.js';
+import { ANVIL_KEYS, type Anvil, startAnvil } from './anvil.js';
+
+export const POLL_MS = 20;
+export const CHALLENGE_PERIOD_S = 60;
+
+export interface TestChain {
+  readonly anvil: Anvil;
+  readonly chainId: number;
+  readonly token: Address;
+  readonly registry: Address;
+  readonly tokenNetwork: Address;
+  balanceOf(owner: Address): Promise<bigint>;
+  /** Moves the chain's clock forward and mines a block. */
+  advance(seconds: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Node keys: ANVIL_KEYS[1..3] (index 0 deploys). Each gets `minted` tokens. */
+export async function startTestChain(chainId: number, minted = 10n ** 30n): Promise<TestChain> {
+  const anvil = await startAnvil(chainId);
+  try {
+    const deployer = EnvKeySigner.fromPrivateKey(ANVIL_KEYS[0]);
+    const deployed = await deployContracts({
+      rpcUrl: anvil.rpcUrl,
+      signer: deployer,
+      chainId,
+      bounds: { challengePeriodMinSeconds: CHALLENGE_PERIOD_S, challengePeriodMaxSeconds: 86_400 },
+      pollingIntervalMs: POLL_MS,
+    });
+    const client = await ChainClient.connect({
+      rpcUrl: anvil.rpcUrl,
+      chainId,
+      signer: deployer,
+      pollingIntervalMs: POLL_MS,
+    });
+    for (const key of ANVIL_KEYS.slice(1)) {
+      const to = EnvKeySigner.fromPrivateKey(key).address;
+      await client.submit('mint', () =>
+        client.walletClient.writeContract({
+          address: deployed.token,
+          abi: testTokenAbi,
+          functionName: 'mint',
+          args: [to, minted],
+        }),
+      );
+    }
+    return {
+      anvil,
+      chainId,
+      token: deployed.token,
+      registry: deployed.registry,
+      tokenNetwork: deployed.tokenNetwork,
+      balanceOf: (owner) =>
+        client.publicClient.readContract({
+          address: deployed.token,
+          abi: testTokenAbi,
+          functionName: 'balanceOf',
+          args: [owner],
+        }),
+      advance: async (seconds) => {
+        await anvil.rpc('evm_increaseTime', [seconds]);
+        await anvil.rpc('evm_mine', []);
+      },
+      stop: () => anvil.stop(),
+    };
+  } catch (err) {
+    await anvil.stop();
+    throw err;
+  }
+}
+
+export function addressOf(key: string): Address {
+  return EnvKeySigner.fromPrivateKey(key).address;
+}
+
+/** The settlement sections of a node that settles on `chain` with `key`. */
+export function settlementConfig(
+  chain: TestChain,
+  key: string,
+  statePath: string,
+  extra: {
+    threshold?: bigint;
+    redeemMinimum?: bigint;
+    pollingIntervalMs?: number;
+    watchIntervalMs?: number;
+  } = {},
+): Pick<ConnectorConfig, 'settlement' | 'settlementInfra' | 'blockchain'> {
+  return {
+    settlement: {
+      ledgerDurability: 'off',
+      statePath,
+      ...(extra.threshold === undefined ? {} : { threshold: extra.threshold }),
+      pollingIntervalMs: extra.pollingIntervalMs ?? 3_600_000,
+    },
+    settlementInfra: {
+      privateKey: key,
+      challengePeriodSeconds: CHALLENGE_PERIOD_S,
+      chainPollingIntervalMs: POLL_MS,
+      watchIntervalMs: extra.watchIntervalMs ?? 3_600_000,
+      ...(extra.redeemMinimum === undefined ? {} : { redeemMinimum: extra.redeemMinimum }),
+    },
+    blockchain: {
+      base: {
+        rpcUrl: chain.anvil.rpcUrl,
+        chainId: chain.chainId,
+        tokenAddress: chain.token,
+        registryAddress: chain.registry,
+      },
+    },
+  };
+}
