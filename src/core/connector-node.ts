@@ -560,6 +560,7 @@ export class ConnectorNode extends EventEmitter {
       balances: () => Promise.all(this.peers.all().map((p) => this.getBalance(p.id))),
       packetsInFlight: () => this.packets.packetsInFlight,
       transitNotificationsDropped: () => this.local.transitDropped,
+      settlement: () => this.settlement?.stats,
     };
   }
 

@@ -7,6 +7,7 @@
  * scrapes (prom-client `collect`).
  */
 import {
+import type { SettlementStats } from '../settlement/index.js';
   Counter,
   collectDefaultMetrics,
   Gauge,
@@ -56,6 +57,8 @@ export interface MetricsSource {
   balances(): Promise<BalanceSample[]>;
   packetsInFlight(): number;
   transitNotificationsDropped(): number;
+  /** Settlement counters; undefined (or absent) when settlement is off. */
+  settlement?: () => SettlementStats | undefined;
 }
 
 /** Latency buckets in seconds: 0.25 ms to 30 s (a packet may be held up to maxHoldTimeMs). */

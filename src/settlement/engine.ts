@@ -403,7 +403,7 @@ export class SettlementEngine {
         this.#o.claimTimeoutMs ?? 10_000,
       );
     } catch (err) {
-      if (err instanceof BtpRemoteError) {
+      if (err instanceof BtpRemoteError && !err.btpCode.startsWith('T')) {
         // The peer read it and said no: it is logged loudly; the claim stays valid on chain.
         channel.acknowledgedNonce = nonce;
         await this.#save();
@@ -456,8 +456,13 @@ export class SettlementEngine {
     if (peer.evmAddress === undefined)
       throw this.#refuse(peerId, 'wrong-signer', `peer ${peerId} has no evmAddress configured`);
     const chain = [...this.#chains.values()].find((c) => c.chainId === claim.chainId);
-    if (chain === undefined)
+    if (chain === undefined) {
+      if (this.#chains.size < this.#spec.chains.length) {
+        // A chain still connecting (just started, RPC down): not a verdict; the sender retries.
+        throw new BtpRemoteError('T00', 'InternalError', 'settlement chains are not all connected yet');
+      }
       throw this.#refuse(peerId, 'wrong-chain', `this node does not settle on chain ${claim.chainId}`);
+    }
     if (!sameAddress(claim.tokenNetwork, chain.network.address)) {
       throw this.#refuse(
         peerId,
