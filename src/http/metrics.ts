@@ -7,7 +7,6 @@
  * scrapes (prom-client `collect`).
  */
 import {
-import type { SettlementStats } from '../settlement/index.js';
   Counter,
   collectDefaultMetrics,
   Gauge,
@@ -15,6 +14,7 @@ import type { SettlementStats } from '../settlement/index.js';
   type PrometheusContentType,
   Registry,
 } from 'prom-client';
+import type { SettlementStats } from '../settlement/index.js';
 
 /** Packets exchanged with one peer. Incoming: Prepares from the peer and our replies to them. */
 export interface PacketCounts {
