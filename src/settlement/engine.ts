@@ -130,6 +130,8 @@ export interface SettlementEngineOptions {
 }
 
 const CLAIM_ACK: ProtocolData[] = [];
+const MIN_SETTLE_BACKOFF_MS = 1_000;
+const MAX_SETTLE_BACKOFF_MS = 60_000;
 
 export class SettlementEngine {
   readonly address: Address;
@@ -157,6 +159,8 @@ export class SettlementEngine {
   readonly #abort = new AbortController();
   #stopped = false;
   readonly #tasks = new Set<Promise<unknown>>();
+  /** Peers whose last settlement failed: threshold checks wait until `untilMs`. */
+  readonly #backoff = new Map<string, { delayMs: number; untilMs: number }>();
 
   constructor(options: SettlementEngineOptions) {
     this.#o = options;
@@ -232,11 +236,25 @@ export class SettlementEngine {
    * the claim sent, or undefined when nothing was due. Errors are reported, not thrown.
    */
   settle(peerId: string, reason: 'threshold' | 'poll' | 'manual'): Promise<OutgoingChannel | undefined> {
+    // After a failure, Fulfills do not trigger attempts until the backoff is over (a chain that
+    // is down would otherwise be asked once per check); polls and manual calls always try.
+    const backoff = this.#backoff.get(peerId);
+    if (reason === 'threshold' && backoff !== undefined && Date.now() < backoff.untilMs) {
+      return Promise.resolve(undefined);
+    }
     return this.#serial(peerId, () =>
-      this.#settleNow(peerId, reason).catch((err: unknown) => {
-        this.#report('settle', err, peerId);
-        return undefined;
-      }),
+      this.#settleNow(peerId, reason).then(
+        (channel) => {
+          this.#backoff.delete(peerId);
+          return channel;
+        },
+        (err: unknown) => {
+          const delayMs = Math.min(MAX_SETTLE_BACKOFF_MS, (backoff?.delayMs ?? MIN_SETTLE_BACKOFF_MS / 2) * 2);
+          this.#backoff.set(peerId, { delayMs, untilMs: Date.now() + delayMs });
+          this.#report('settle', err, peerId);
+          return undefined;
+        },
+      ),
     );
   }
 

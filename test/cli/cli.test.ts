@@ -151,6 +151,41 @@ describe('connector validate', () => {
     }
   });
 
+  it('lists every missing part of a settlement config', () => {
+    const file = join(dir, 'settle.yaml');
+    writeFileSync(
+      file,
+      [
+        'nodeId: a',
+        'btpServerPort: 0',
+        'environment: development',
+        'peers:',
+        '  - id: b',
+        '    settlementChain: optimism',
+        'routes: []',
+        'blockchain:',
+        '  base:',
+        '    rpcUrl: http://127.0.0.1:8545',
+        '    chainId: 8453',
+        '',
+      ].join('\n'),
+    );
+    const res = run(['validate', file]);
+    assert.equal(res.status, 1, res.stdout);
+    for (const path of [
+      'settlementInfra.privateKey',
+      'blockchain.base.tokenAddress',
+      'blockchain.base.registryAddress',
+      'peers.0.settlementChain',
+    ]) {
+      assert.match(
+        res.stderr,
+        new RegExp(`- ${path.replaceAll('.', '\\.')}:`),
+        `missing ${path} in:\n${res.stderr}`,
+      );
+    }
+  });
+
   it('names an unreadable file', () => {
     const res = run(['validate', join(dir, 'missing.yaml')]);
     assert.equal(res.status, 1);
