@@ -14,7 +14,7 @@ import {
   type PrometheusContentType,
   Registry,
 } from 'prom-client';
-import type { SettlementStats } from '../settlement/index.js';
+import { type ChainErrorKind, CLAIM_REFUSALS, type SettlementStats } from '../settlement/index.js';
 
 /** Packets exchanged with one peer. Incoming: Prepares from the peer and our replies to them. */
 export interface PacketCounts {
@@ -66,11 +66,26 @@ const LATENCY_BUCKETS_S = [
   0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 ];
 
+/** Reasons a received claim is refused; a fixed list, so the label is bounded. */
+const REFUSAL_REASONS: readonly string[] = [...CLAIM_REFUSALS, 'unknown-peer'];
+/** Every ChainErrorKind (the `satisfies` fails to compile when the type gains one). */
+const CHAIN_ERROR_KINDS: readonly string[] = Object.keys({
+  revert: 0,
+  rpc: 0,
+  timeout: 0,
+  'wrong-chain': 0,
+  'not-found': 0,
+} satisfies Record<ChainErrorKind, 0>);
+
 export class ConnectorMetrics {
   readonly registry = new Registry<PrometheusContentType>();
+  /** Merged into the exposition only while the source reports settlement stats. */
+  private readonly settlementRegistry = new Registry<PrometheusContentType>();
+  private readonly source: MetricsSource;
   private readonly latency: Histogram;
 
   constructor(source: MetricsSource) {
+    this.source = source;
     const registers = [this.registry];
     this.latency = new Histogram({
       name: 'connector_packet_duration_seconds',
@@ -148,6 +163,7 @@ export class ConnectorMetrics {
         this.inc(source.transitNotificationsDropped());
       },
     });
+    registerSettlementMetrics(this.settlementRegistry, () => source.settlement?.());
   }
 
   /** Hot path: one label-free observation. */
@@ -157,9 +173,116 @@ export class ConnectorMetrics {
 
   /** The exposition text: this node's metrics and the process's (CPU, memory, event loop, GC). */
   async scrape(): Promise<{ contentType: string; body: string }> {
-    const merged = Registry.merge([this.registry, processRegistry()]);
+    const settlementOn = this.source.settlement?.() !== undefined;
+    const merged = Registry.merge([
+      this.registry,
+      ...(settlementOn ? [this.settlementRegistry] : []),
+      processRegistry(),
+    ]);
     return { contentType: merged.contentType, body: await merged.metrics() };
   }
+}
+
+/**
+ * Settlement counters, filled from SettlementStats at scrape time. Sent claims are the ones this
+ * node signed (a resend of the same claim is not counted again); received claims are the ones it
+ * verified and booked. Refusal reasons and chain error kinds are fixed lists, every value
+ * reported from 0; anything else would count as "other".
+ */
+function registerSettlementMetrics(
+  registry: Registry<PrometheusContentType>,
+  stats: () => SettlementStats | undefined,
+): void {
+  const registers = [registry];
+  new Counter({
+    name: 'connector_settlement_claims_total',
+    help: 'Payment channel claims by direction (sent: signed for a peer; received: verified and booked)',
+    labelNames: ['direction'],
+    registers,
+    collect() {
+      this.reset();
+      const s = stats();
+      if (s === undefined) return;
+      this.inc({ direction: 'sent' }, s.claimsSent);
+      this.inc({ direction: 'received' }, s.claimsReceived);
+    },
+  });
+  new Counter({
+    name: 'connector_settlement_claims_acknowledged_total',
+    help: 'Sent claims the peer acknowledged',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(stats()?.claimsAcknowledged ?? 0);
+    },
+  });
+  new Counter({
+    name: 'connector_settlement_claims_rejected_by_peer_total',
+    help: 'Sent claims the peer answered with a refusal',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(stats()?.claimsRejectedByPeer ?? 0);
+    },
+  });
+  new Counter({
+    name: 'connector_settlement_claims_refused_total',
+    help: 'Claims received from peers and refused, by reason',
+    labelNames: ['reason'],
+    registers,
+    collect() {
+      this.reset();
+      const s = stats();
+      if (s !== undefined) incBounded(this, 'reason', REFUSAL_REASONS, s.claimsRefused);
+    },
+  });
+  new Counter({
+    name: 'connector_settlement_redemptions_total',
+    help: 'Incoming channel claims redeemed on chain',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(stats()?.redemptions ?? 0);
+    },
+  });
+  new Counter({
+    name: 'connector_settlement_tokens_total',
+    help: 'Token base units claimed (sent, received) and redeemed on chain; as floats, values above 2^53 lose precision',
+    labelNames: ['direction'],
+    registers,
+    collect() {
+      this.reset();
+      const s = stats();
+      if (s === undefined) return;
+      this.inc({ direction: 'sent' }, Number(s.tokensSent));
+      this.inc({ direction: 'received' }, Number(s.tokensReceived));
+      this.inc({ direction: 'redeemed' }, Number(s.tokensRedeemed));
+    },
+  });
+  new Counter({
+    name: 'connector_settlement_chain_errors_total',
+    help: 'Chain operations the settlement engine ran on its own (settle, redeem, watch, connect) that failed after retries, by kind',
+    labelNames: ['kind'],
+    registers,
+    collect() {
+      this.reset();
+      const s = stats();
+      if (s !== undefined) incBounded(this, 'kind', CHAIN_ERROR_KINDS, s.chainErrors);
+    },
+  });
+}
+
+/** Every known label value (from 0), and the rest summed as "other" so labels stay bounded. */
+function incBounded<L extends string>(
+  counter: Counter<L>,
+  label: L,
+  known: readonly string[],
+  counts: ReadonlyMap<string, number>,
+): void {
+  for (const value of known) counter.inc({ [label]: value } as Record<L, string>, counts.get(value) ?? 0);
+  let other = 0;
+  for (const [value, n] of counts) if (!known.includes(value)) other += n;
+  if (other > 0) counter.inc({ [label]: 'other' } as Record<L, string>, other);
 }
 
 let sharedProcessRegistry: Registry | undefined;

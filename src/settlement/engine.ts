@@ -84,6 +84,8 @@ export type SettlementEvent =
 export interface SettlementStats {
   claimsSent: number;
   claimsAcknowledged: number;
+  /** Our claims the peer answered with a refusal. */
+  claimsRejectedByPeer: number;
   claimsReceived: number;
   claimsRefused: Map<string, number>;
   redemptions: number;
@@ -138,6 +140,7 @@ export class SettlementEngine {
   readonly stats: SettlementStats = {
     claimsSent: 0,
     claimsAcknowledged: 0,
+    claimsRejectedByPeer: 0,
     claimsReceived: 0,
     claimsRefused: new Map(),
     redemptions: 0,
@@ -249,7 +252,10 @@ export class SettlementEngine {
           return channel;
         },
         (err: unknown) => {
-          const delayMs = Math.min(MAX_SETTLE_BACKOFF_MS, (backoff?.delayMs ?? MIN_SETTLE_BACKOFF_MS / 2) * 2);
+          const delayMs = Math.min(
+            MAX_SETTLE_BACKOFF_MS,
+            (backoff?.delayMs ?? MIN_SETTLE_BACKOFF_MS / 2) * 2,
+          );
           this.#backoff.set(peerId, { delayMs, untilMs: Date.now() + delayMs });
           this.#report('settle', err, peerId);
           return undefined;
@@ -425,6 +431,7 @@ export class SettlementEngine {
         // The peer read it and said no: it is logged loudly; the claim stays valid on chain.
         channel.acknowledgedNonce = nonce;
         await this.#save();
+        this.stats.claimsRejectedByPeer++;
         this.#emit({
           type: 'claim-rejected-by-peer',
           peerId: channel.peerId,
@@ -730,26 +737,28 @@ export class SettlementEngine {
 
   /** Opens a channel to the peer with `deposit` token base units, or adds them to the open one. */
   openChannel(peerId: string, deposit: bigint): Promise<ChannelView> {
-    return this.#serial(peerId, async () => {
-      const peer = this.#o.peer(peerId);
-      if (peer === undefined) throw new ConnectorError('ERR_PEER_UNKNOWN', `no peer ${peerId}`);
-      if (peer.evmAddress === undefined)
-        throw new ConnectorError('ERR_CHANNEL', `peer ${peerId} has no evmAddress: no channel can be opened`);
-      if (deposit <= 0n) throw new ConnectorError('ERR_INVALID_ARGUMENT', 'the deposit must be positive');
-      const chain = await this.#chainFor(peer);
-      const current = this.#currentOutgoing(peerId);
-      if (current === undefined || current.chainId !== chain.chainId) {
-        const channel = await this.#openOutgoing(peer, chain, deposit);
-        return this.#view(channel, 'outgoing');
-      }
-      if (current.status !== 'open')
-        throw new ConnectorError('ERR_CHANNEL', `channel ${current.channelId} to ${peerId} is closing`);
-      await chain.network.deposit(current.channelId, deposit);
-      current.deposit += deposit;
-      await this.#save();
-      this.#emit({ type: 'channel-deposit', peerId, channelId: current.channelId, deposit: current.deposit });
-      return this.#view(current, 'outgoing');
-    });
+    return this.#counted(this.#serial(peerId, () => this.#openChannel(peerId, deposit)));
+  }
+
+  async #openChannel(peerId: string, deposit: bigint): Promise<ChannelView> {
+    const peer = this.#o.peer(peerId);
+    if (peer === undefined) throw new ConnectorError('ERR_PEER_UNKNOWN', `no peer ${peerId}`);
+    if (peer.evmAddress === undefined)
+      throw new ConnectorError('ERR_CHANNEL', `peer ${peerId} has no evmAddress: no channel can be opened`);
+    if (deposit <= 0n) throw new ConnectorError('ERR_INVALID_ARGUMENT', 'the deposit must be positive');
+    const chain = await this.#chainFor(peer);
+    const current = this.#currentOutgoing(peerId);
+    if (current === undefined || current.chainId !== chain.chainId) {
+      const channel = await this.#openOutgoing(peer, chain, deposit);
+      return this.#view(channel, 'outgoing');
+    }
+    if (current.status !== 'open')
+      throw new ConnectorError('ERR_CHANNEL', `channel ${current.channelId} to ${peerId} is closing`);
+    await chain.network.deposit(current.channelId, deposit);
+    current.deposit += deposit;
+    await this.#save();
+    this.#emit({ type: 'channel-deposit', peerId, channelId: current.channelId, deposit: current.deposit });
+    return this.#view(current, 'outgoing');
   }
 
   /**
@@ -757,37 +766,40 @@ export class SettlementEngine {
    * watcher settles it once over). Incoming: redeems the latest claim and settles at once.
    */
   closeChannel(peerId: string, direction: 'outgoing' | 'incoming'): Promise<void> {
-    return this.#serial(direction === 'outgoing' ? peerId : `in:${peerId}`, async () => {
-      if (direction === 'outgoing') {
-        const channel = this.#currentOutgoing(peerId);
-        if (channel === undefined) throw new ConnectorError('ERR_CHANNEL', `no open channel to ${peerId}`);
-        const chain = this.#requireChain(channel.chainId);
-        await chain.network.closeChannel(channel.channelId);
-        const onChain = await this.#read(chain, () => chain.network.getChannel(channel.channelId));
-        channel.status = onChain === undefined ? 'settled' : 'closing';
-        channel.settleableAt = onChain?.settleableAt ?? 0n;
-        await this.#save();
-        return;
-      }
-      const channel = this.#currentIncoming(peerId);
-      if (channel === undefined) throw new ConnectorError('ERR_CHANNEL', `no open channel from ${peerId}`);
+    const key = direction === 'outgoing' ? peerId : `in:${peerId}`;
+    return this.#counted(this.#serial(key, () => this.#closeChannel(peerId, direction)));
+  }
+
+  async #closeChannel(peerId: string, direction: 'outgoing' | 'incoming'): Promise<void> {
+    if (direction === 'outgoing') {
+      const channel = this.#currentOutgoing(peerId);
+      if (channel === undefined) throw new ConnectorError('ERR_CHANNEL', `no open channel to ${peerId}`);
       const chain = this.#requireChain(channel.chainId);
-      if (channel.signature === undefined) await chain.network.closeChannel(channel.channelId);
-      else {
-        await chain.network.closeChannelWithProof({
-          chainId: channel.chainId,
-          tokenNetwork: channel.tokenNetwork,
-          channelId: channel.channelId,
-          nonce: channel.nonce,
-          transferredAmount: channel.transferred,
-          signature: channel.signature,
-        });
-        channel.redeemed = channel.transferred;
-      }
-      channel.status = 'settled';
+      await chain.network.closeChannel(channel.channelId);
+      const onChain = await this.#read(chain, () => chain.network.getChannel(channel.channelId));
+      channel.status = onChain === undefined ? 'settled' : 'closing';
+      channel.settleableAt = onChain?.settleableAt ?? 0n;
       await this.#save();
-      this.#emit({ type: 'channel-settled', peerId, channelId: channel.channelId, direction: 'incoming' });
-    });
+      return;
+    }
+    const channel = this.#currentIncoming(peerId);
+    if (channel === undefined) throw new ConnectorError('ERR_CHANNEL', `no open channel from ${peerId}`);
+    const chain = this.#requireChain(channel.chainId);
+    if (channel.signature === undefined) await chain.network.closeChannel(channel.channelId);
+    else {
+      await chain.network.closeChannelWithProof({
+        chainId: channel.chainId,
+        tokenNetwork: channel.tokenNetwork,
+        channelId: channel.channelId,
+        nonce: channel.nonce,
+        transferredAmount: channel.transferred,
+        signature: channel.signature,
+      });
+      channel.redeemed = channel.transferred;
+    }
+    channel.status = 'settled';
+    await this.#save();
+    this.#emit({ type: 'channel-settled', peerId, channelId: channel.channelId, direction: 'incoming' });
   }
 
   /** Every channel this node knows, newest last. */
@@ -968,11 +980,22 @@ export class SettlementEngine {
   #report(operation: string, err: unknown, peerId?: string): void {
     if (this.#stopped && isAbort(err)) return;
     const message = errorText(err);
-    if (err instanceof ChainError) {
-      this.stats.chainErrors.set(err.kind, (this.stats.chainErrors.get(err.kind) ?? 0) + 1);
-    }
+    this.#countChainError(err);
     this.#o.logger.error({ operation, peerId, err: message }, `settlement: ${operation} failed`);
     this.#emit({ type: 'error', operation, message, ...(peerId === undefined ? {} : { peerId }) });
+  }
+
+  #countChainError(err: unknown): void {
+    if (err instanceof ChainError)
+      this.stats.chainErrors.set(err.kind, (this.stats.chainErrors.get(err.kind) ?? 0) + 1);
+  }
+
+  /** Operator actions throw to their caller; their chain failures are counted all the same. */
+  #counted<T>(run: Promise<T>): Promise<T> {
+    return run.catch((err: unknown) => {
+      this.#countChainError(err);
+      throw err;
+    });
   }
 
   #emit(event: SettlementEvent): void {
