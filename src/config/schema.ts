@@ -198,6 +198,8 @@ const settlementInfraSchema = z.looseObject({
   challengePeriodSeconds: positiveIntField(MAX_INT).optional(),
   /** Token base units deposited when a channel is opened automatically (at least what is owed). */
   initialDeposit: u128Field().optional(),
+  /** Top a channel up (by max(this, initialDeposit)) once its unclaimed deposit falls below this. */
+  topUpWatermark: u128Field().optional(),
   /** Redeem a peer's claim once this many token base units are unredeemed (default 1: at once). */
   redeemMinimum: u128Field().optional(),
   /** How often channels on chain are checked (closes to challenge, settles to finish). */

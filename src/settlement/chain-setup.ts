@@ -30,6 +30,8 @@ export interface SettlementSpec {
   readonly pollingIntervalMs: number;
   readonly challengePeriodSeconds: number;
   readonly initialDeposit: bigint;
+  /** Top up once a channel's room falls below this (0: only when a claim needs it). */
+  readonly topUpWatermark: bigint;
   readonly redeemMinimum: bigint;
   readonly watchIntervalMs: number;
   readonly chainPollingIntervalMs: number;
@@ -130,6 +132,7 @@ export function settlementSpec(config: ResolvedConfig): SettlementSpec | undefin
     pollingIntervalMs: config.settlement?.pollingIntervalMs ?? SETTLEMENT_DEFAULTS.pollingIntervalMs,
     challengePeriodSeconds: infra?.challengePeriodSeconds ?? SETTLEMENT_DEFAULTS.challengePeriodSeconds,
     initialDeposit: infra?.initialDeposit ?? 0n,
+    topUpWatermark: infra?.topUpWatermark ?? 0n,
     redeemMinimum: infra?.redeemMinimum ?? 1n,
     watchIntervalMs: infra?.watchIntervalMs ?? SETTLEMENT_DEFAULTS.watchIntervalMs,
     chainPollingIntervalMs: infra?.chainPollingIntervalMs ?? SETTLEMENT_DEFAULTS.chainPollingIntervalMs,

@@ -315,7 +315,29 @@ export class SettlementEngine {
       ilpAmount: ledgerDelta,
     });
     await this.#sendClaim(channel);
+    await this.#topUpBelowWatermark(peer, chain, channel);
     return channel;
+  }
+
+  /** Tops the channel up ahead of need once its room falls below `topUpWatermark`. */
+  async #topUpBelowWatermark(
+    peer: SettlementPeer,
+    chain: ChainRuntime,
+    channel: OutgoingChannel,
+  ): Promise<void> {
+    const watermark = this.#spec.topUpWatermark;
+    if (watermark === 0n || channel.status !== 'open' || channel.deposit - channel.transferred >= watermark)
+      return;
+    const amount = max(watermark, this.#spec.initialDeposit);
+    await chain.network.deposit(channel.channelId, amount);
+    channel.deposit += amount;
+    await this.#save();
+    this.#emit({
+      type: 'channel-deposit',
+      peerId: peer.id,
+      channelId: channel.channelId,
+      deposit: channel.deposit,
+    });
   }
 
   /** The peer's open channel with `tokens` of room, opening or topping it up on chain. */
@@ -500,14 +522,24 @@ export class SettlementEngine {
     );
     if (channel !== undefined && channel.peerId !== peerId)
       throw this.#refuse(peerId, 'wrong-channel', `channel ${claim.channelId} belongs to another peer`);
+    if (channel?.status === 'settled')
+      throw this.#refuse(peerId, 'wrong-channel', `channel ${claim.channelId} is settled`);
+    if (
+      channel !== undefined &&
+      claim.nonce === channel.nonce &&
+      claim.signature.toLowerCase() === channel.signature?.toLowerCase()
+    )
+      return CLAIM_ACK; // the claim we hold, sent again after a lost answer
+    // The chain is read for every claim (claims are rare): a channel its sender is closing may
+    // no longer be redeemable, and the deposit may have grown.
+    const onChain = await this.#read(chain, () => chain.network.getChannel(claim.channelId));
+    if (onChain === undefined)
+      throw this.#refuse(
+        peerId,
+        'wrong-channel',
+        `channel ${claim.channelId} is not open on chain ${chain.chainId}`,
+      );
     if (channel === undefined) {
-      const onChain = await this.#read(chain, () => chain.network.getChannel(claim.channelId));
-      if (onChain === undefined || onChain.status !== 'open')
-        throw this.#refuse(
-          peerId,
-          'wrong-channel',
-          `channel ${claim.channelId} is not open on chain ${chain.chainId}`,
-        );
       if (!sameAddress(onChain.sender, peer.evmAddress) || !sameAddress(onChain.receiver, this.address)) {
         throw this.#refuse(
           peerId,
@@ -532,14 +564,7 @@ export class SettlementEngine {
         redeemed: onChain.redeemed,
       };
     }
-    if (channel.status === 'settled')
-      throw this.#refuse(peerId, 'wrong-channel', `channel ${claim.channelId} is settled`);
-    if (claim.nonce === channel.nonce && claim.signature.toLowerCase() === channel.signature?.toLowerCase())
-      return CLAIM_ACK; // the claim we hold, sent again after a lost answer
-    if (claim.transferredAmount > channel.deposit) {
-      const onChain = await this.#read(chain, () => chain.network.getChannel(claim.channelId));
-      if (onChain !== undefined) channel.deposit = onChain.deposit;
-    }
+    channel.deposit = onChain.deposit;
     const verdict = await verifyClaim(claim, {
       chainId: chain.chainId,
       tokenNetwork: chain.network.address,
@@ -550,6 +575,15 @@ export class SettlementEngine {
       lastAmount: channel.transferred,
     });
     if (!verdict.ok) throw this.#refuse(peerId, verdict.reason, verdict.message);
+    if (onChain.status === 'closing') {
+      // Its sender is closing it: the claim counts only once it is redeemed, inside the period.
+      const failed = await this.#redeemBeforeCrediting(chain, claim, onChain.settleableAt);
+      if (failed !== undefined)
+        throw this.#refuse(peerId, 'wrong-channel', `channel ${claim.channelId} is closing: ${failed}`);
+      channel.redeemed = claim.transferredAmount;
+      channel.status = 'closing';
+      channel.settleableAt = onChain.settleableAt;
+    }
 
     const units = new AssetUnits(peer.assetScale, chain.decimals);
     const before = channel.transferred;
@@ -578,6 +612,25 @@ export class SettlementEngine {
     });
     if (channel.transferred - channel.redeemed >= this.#spec.redeemMinimum) this.#track(this.redeem(channel));
     return CLAIM_ACK;
+  }
+
+  /** Redeems a claim on a closing channel before it is credited; why it could not, or undefined. */
+  async #redeemBeforeCrediting(
+    chain: ChainRuntime,
+    claim: Claim,
+    settleableAt: bigint,
+  ): Promise<string | undefined> {
+    const block = await this.#read(chain, () => chain.client.publicClient.getBlock());
+    if (block.timestamp >= settleableAt) return 'its challenge period is over';
+    try {
+      const result = await this.#serial(`redeem:${claim.channelId}`, () => chain.network.redeem(claim));
+      this.stats.redemptions++;
+      this.stats.tokensRedeemed += result.paid;
+      return undefined;
+    } catch (err) {
+      this.#countChainError(err);
+      return `redeeming it failed: ${errorText(err)}`;
+    }
   }
 
   #refuse(peerId: string, reason: ClaimRefusal | 'unknown-peer', message: string): BtpRemoteError {
@@ -785,8 +838,15 @@ export class SettlementEngine {
     const channel = this.#currentIncoming(peerId);
     if (channel === undefined) throw new ConnectorError('ERR_CHANNEL', `no open channel from ${peerId}`);
     const chain = this.#requireChain(channel.chainId);
-    if (channel.signature === undefined) await chain.network.closeChannel(channel.channelId);
-    else {
+    // After any redemption in flight, which would race us with the same proof.
+    await this.#serial(`redeem:${channel.channelId}`, async () => {
+      const onChain = await this.#read(chain, () => chain.network.getChannel(channel.channelId));
+      if (onChain === undefined) return; // its sender settled it already
+      if (channel.signature === undefined || channel.nonce <= onChain.nonce) {
+        // Nothing newer than what the chain holds: a proof would revert with StaleProof.
+        await chain.network.closeChannel(channel.channelId);
+        return;
+      }
       await chain.network.closeChannelWithProof({
         chainId: channel.chainId,
         tokenNetwork: channel.tokenNetwork,
@@ -796,7 +856,7 @@ export class SettlementEngine {
         signature: channel.signature,
       });
       channel.redeemed = channel.transferred;
-    }
+    });
     channel.status = 'settled';
     await this.#save();
     this.#emit({ type: 'channel-settled', peerId, channelId: channel.channelId, direction: 'incoming' });

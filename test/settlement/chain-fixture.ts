@@ -4,9 +4,14 @@
  * the nodes use. `settlementConfig` gives a node's settlement sections for it.
  */
 import type { Address } from 'viem';
-import type { ConnectorConfig } from '../../src/index.js';
+import type { ConnectorConfig, ConnectorNode, SettlementEvent } from '../../src/index.js';
 import { EnvKeySigner } from '../../src/keys/index.js';
-import { ChainClient, deployContracts, testTokenAbi } from '../../src/settlement/index.js';
+import {
+  ChainClient,
+  deployContracts,
+  TokenNetworkClient,
+  testTokenAbi,
+} from '../../src/settlement/index.js';
 import { ANVIL_KEYS, type Anvil, startAnvil } from './anvil.js';
 
 export const POLL_MS = 20;
@@ -117,4 +122,33 @@ export function settlementConfig(
       },
     },
   };
+}
+
+/** A TokenNetwork client of `chain` acting as `key`: to open channels by hand, or to read them. */
+export async function tokenNetworkAs(chain: TestChain, key: string): Promise<TokenNetworkClient> {
+  const client = await ChainClient.connect({
+    rpcUrl: chain.anvil.rpcUrl,
+    chainId: chain.chainId,
+    signer: EnvKeySigner.fromPrivateKey(key),
+    pollingIntervalMs: POLL_MS,
+  });
+  return new TokenNetworkClient(client, chain.tokenNetwork);
+}
+
+type EventOf<T extends SettlementEvent['type']> = Extract<SettlementEvent, { type: T }>;
+
+/** The node's next 'settlement' event of `type` that satisfies `match`. */
+export function nextSettlementEvent<T extends SettlementEvent['type']>(
+  node: ConnectorNode,
+  type: T,
+  match: (event: EventOf<T>) => boolean = () => true,
+): Promise<EventOf<T>> {
+  return new Promise((resolve) => {
+    const on = (event: SettlementEvent) => {
+      if (event.type !== type || !match(event as EventOf<T>)) return;
+      node.off('settlement', on);
+      resolve(event as EventOf<T>);
+    };
+    node.on('settlement', on);
+  });
 }
