@@ -37,6 +37,7 @@ import {
   ChannelStore,
   type ChannelView,
   CLAIM_SUB_PROTOCOL,
+  CLOSE_SUB_PROTOCOL,
   SettlementEngine,
   type SettlementEvent,
   settlementSpec,
@@ -281,10 +282,12 @@ export class ConnectorNode extends EventEmitter {
         if (source === undefined) throw new ConnectorError('ERR_PEER_UNKNOWN', `unknown peer ${peerId}`);
         return this.packets.handleBytes(source, entry.data).then(ilpReply);
       }
-      if (entry.protocolName === CLAIM_SUB_PROTOCOL) {
+      if (entry.protocolName === CLAIM_SUB_PROTOCOL || entry.protocolName === CLOSE_SUB_PROTOCOL) {
         if (this.settlement === undefined)
           throw new BtpRemoteError('F00', 'NotAcceptedError', 'settlement is not enabled on this node');
-        return this.settlement.receiveClaim(peerId, entry.data);
+        return entry.protocolName === CLAIM_SUB_PROTOCOL
+          ? this.settlement.receiveClaim(peerId, entry.data)
+          : this.settlement.receiveClose(peerId, entry.data);
       }
     }
     return [];
@@ -418,13 +421,19 @@ export class ConnectorNode extends EventEmitter {
   }
 
   /**
-   * Closes the channel with the peer. `outgoing` (ours): starts the challenge period; the node
-   * settles it once the period is over. `incoming` (the peer's): redeems its latest claim and
-   * settles at once.
+   * Closes the channel with the peer. `outgoing` (ours): first asks the peer to co-sign a
+   * cooperative settle (one transaction, the rest of the deposit back at once); if it does not,
+   * or `cooperative` is false, starts the challenge period and settles once it is over.
+   * `incoming` (the peer's): redeems its latest claim and settles at once.
    */
-  async closeChannel(peerId: string, direction: 'outgoing' | 'incoming' = 'outgoing'): Promise<void> {
+  async closeChannel(
+    peerId: string,
+    direction: 'outgoing' | 'incoming' = 'outgoing',
+    options: { cooperative?: boolean } = {},
+  ): Promise<void> {
     this.assertStarted('close a channel');
-    await this.requireSettlement(`cannot close a channel with ${peerId}`).closeChannel(peerId, direction);
+    const engine = this.requireSettlement(`cannot close a channel with ${peerId}`);
+    await engine.closeChannel(peerId, direction, options.cooperative ?? true);
   }
 
   /** Chain ready, for callers that must wait before acting (tests, scripts). */

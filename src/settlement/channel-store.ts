@@ -49,6 +49,17 @@ export interface IncomingChannel extends ChannelBase {
   readonly sender: Address;
   /** Token base units redeemed on chain so far. */
   redeemed: bigint;
+  /** A cooperative close we co-signed: no claim is taken after it. */
+  cooperative?: CooperativeClose | undefined;
+}
+
+export interface CooperativeClose {
+  readonly amount: bigint;
+  readonly senderSignature: Hex;
+  readonly receiverSignature: Hex;
+  /** ILP units credited for `amount` above the last accepted claim. */
+  readonly ledgerDelta: bigint;
+  readonly agreedAtMs: number;
 }
 
 export interface SettlementState {
@@ -66,6 +77,7 @@ const BIGINT_FIELDS = new Set([
   'settleableAt',
   'acknowledgedNonce',
   'redeemed',
+  'amount',
 ]);
 
 export function emptySettlementState(): SettlementState {

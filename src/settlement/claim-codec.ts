@@ -15,6 +15,12 @@ import type { Claim } from './claim.js';
 import { MAX_UINT128 } from './typed-data.js';
 
 export const CLAIM_SUB_PROTOCOL = 'payment-channel-claim';
+/**
+ * Cooperative close: the same 150-byte layout with nonce 0 and the sender's signature over
+ * `CooperativeSettle(channelId, amount)`; the Response's entry is the receiver's 65-byte
+ * co-signature.
+ */
+export const CLOSE_SUB_PROTOCOL = 'payment-channel-close';
 export const CLAIM_CODEC_VERSION = 1;
 const ADDRESS_LENGTH = 20;
 const CHANNEL_ID_LENGTH = 32;

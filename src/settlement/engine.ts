@@ -21,20 +21,21 @@
  * (idempotent ids), so a kill between saving a claim and booking it loses nothing.
  */
 import { createHash } from 'node:crypto';
-import type { Address, Hex } from 'viem';
+import { type Address, bytesToHex, type Hex, hexToBytes, recoverAddress } from 'viem';
 import { BtpRemoteError } from '../btp/index.js';
 import { CONTENT_TYPE, type ProtocolData } from '../codec/index.js';
-import type { Signer } from '../keys/index.js';
+import { type Signer, signatureProblem } from '../keys/index.js';
 import type { Ledger } from '../ledger/index.js';
 import { TRANSFER_RESULT } from '../ledger/index.js';
 import { ConnectorError } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
 import { type ChainRuntime, type ChainSpec, connectChain, type SettlementSpec } from './chain-setup.js';
 import type { ChannelStore, IncomingChannel, OutgoingChannel, SettlementState } from './channel-store.js';
-import { type Claim, type ClaimRefusal, signClaim, verifyClaim } from './claim.js';
-import { CLAIM_SUB_PROTOCOL, decodeClaim, encodeClaim } from './claim-codec.js';
+import { type Claim, type ClaimRefusal, signClaim, signCooperativeSettle, verifyClaim } from './claim.js';
+import { CLAIM_SUB_PROTOCOL, CLOSE_SUB_PROTOCOL, decodeClaim, encodeClaim } from './claim-codec.js';
 import { ChainError } from './errors.js';
 import { DEFAULT_CHAIN_RETRY, retryChain } from './retry.js';
+import { cooperativeSettleDigest } from './typed-data.js';
 import { AssetUnits } from './units.js';
 
 export const SETTLEMENT_ACCOUNT = 'own:settlement';
@@ -524,6 +525,8 @@ export class SettlementEngine {
       throw this.#refuse(peerId, 'wrong-channel', `channel ${claim.channelId} belongs to another peer`);
     if (channel?.status === 'settled')
       throw this.#refuse(peerId, 'wrong-channel', `channel ${claim.channelId} is settled`);
+    if (channel?.cooperative !== undefined)
+      throw this.#refuse(peerId, 'wrong-channel', `channel ${claim.channelId} is closing cooperatively`);
     if (
       channel !== undefined &&
       claim.nonce === channel.nonce &&
@@ -701,7 +704,32 @@ export class SettlementEngine {
     const chain = this.#chainById(channel.chainId);
     if (chain === undefined) return;
     const onChain = await this.#read(chain, () => chain.network.getChannel(channel.channelId));
+    const agreed = channel.cooperative;
+    if (
+      agreed !== undefined &&
+      onChain?.status === 'open' &&
+      Date.now() - agreed.agreedAtMs >= this.#spec.watchIntervalMs
+    ) {
+      // We co-signed a close its sender did not submit: we hold both signatures, so we do.
+      await chain.network.cooperativeSettle(
+        channel.channelId,
+        agreed.amount,
+        agreed.senderSignature,
+        agreed.receiverSignature,
+      );
+      channel.redeemed = agreed.amount;
+      channel.status = 'settled';
+      await this.#save();
+      this.#emit({
+        type: 'channel-settled',
+        peerId: channel.peerId,
+        channelId: channel.channelId,
+        direction: 'incoming',
+      });
+      return;
+    }
     if (onChain === undefined) {
+      if (agreed !== undefined && agreed.amount > channel.redeemed) channel.redeemed = agreed.amount;
       if (channel.transferred > channel.redeemed) {
         this.#o.logger.error(
           {
@@ -818,16 +846,22 @@ export class SettlementEngine {
    * Closes the channel with the peer in `direction`. Outgoing: starts the challenge period (the
    * watcher settles it once over). Incoming: redeems the latest claim and settles at once.
    */
-  closeChannel(peerId: string, direction: 'outgoing' | 'incoming'): Promise<void> {
+  closeChannel(peerId: string, direction: 'outgoing' | 'incoming', cooperative = true): Promise<void> {
     const key = direction === 'outgoing' ? peerId : `in:${peerId}`;
-    return this.#counted(this.#serial(key, () => this.#closeChannel(peerId, direction)));
+    return this.#counted(this.#serial(key, () => this.#closeChannel(peerId, direction, cooperative)));
   }
 
-  async #closeChannel(peerId: string, direction: 'outgoing' | 'incoming'): Promise<void> {
+  async #closeChannel(
+    peerId: string,
+    direction: 'outgoing' | 'incoming',
+    cooperative: boolean,
+  ): Promise<void> {
     if (direction === 'outgoing') {
       const channel = this.#currentOutgoing(peerId);
       if (channel === undefined) throw new ConnectorError('ERR_CHANNEL', `no open channel to ${peerId}`);
       const chain = this.#requireChain(channel.chainId);
+      if (cooperative && channel.status === 'open' && (await this.#closeCooperatively(chain, channel)))
+        return;
       await chain.network.closeChannel(channel.channelId);
       const onChain = await this.#read(chain, () => chain.network.getChannel(channel.channelId));
       channel.status = onChain === undefined ? 'settled' : 'closing';
@@ -860,6 +894,154 @@ export class SettlementEngine {
     channel.status = 'settled';
     await this.#save();
     this.#emit({ type: 'channel-settled', peerId, channelId: channel.channelId, direction: 'incoming' });
+  }
+
+  /**
+   * Cooperative close of our channel: the peer co-signs `CooperativeSettle(channelId, amount)`
+   * for the latest claim's amount and the channel settles in one transaction, the rest of the
+   * deposit back to us at once. False when the peer does not co-sign (the caller then closes
+   * unilaterally); true once settled.
+   */
+  async #closeCooperatively(chain: ChainRuntime, channel: OutgoingChannel): Promise<boolean> {
+    const peerId = channel.peerId;
+    if (!this.#o.links.isConnected(peerId)) return false;
+    if (channel.acknowledgedNonce < channel.nonce) await this.#sendClaim(channel);
+    const ref = {
+      chainId: channel.chainId,
+      tokenNetwork: channel.tokenNetwork,
+      channelId: channel.channelId,
+    };
+    const amount = channel.transferred;
+    const senderSignature = await signCooperativeSettle(this.#o.signer, ref, amount);
+    let receiverSignature: Hex;
+    try {
+      const answer = await this.#o.links.request(
+        peerId,
+        [
+          {
+            protocolName: CLOSE_SUB_PROTOCOL,
+            contentType: CONTENT_TYPE.octetStream,
+            data: encodeClaim({ ...ref, nonce: 0n, transferredAmount: amount, signature: senderSignature }),
+          },
+        ],
+        this.#o.claimTimeoutMs ?? 10_000,
+      );
+      const entry = answer.find((e) => e.protocolName === CLOSE_SUB_PROTOCOL);
+      if (entry === undefined || entry.data.length !== 65)
+        throw new Error('the answer holds no 65-byte signature');
+      receiverSignature = bytesToHex(entry.data);
+      const signer = await recoverAddress({
+        hash: cooperativeSettleDigest(ref, amount),
+        signature: receiverSignature,
+      });
+      if (signatureProblem(receiverSignature) !== undefined || !sameAddress(signer, channel.receiver))
+        throw new Error(`the co-signature is not ${channel.receiver}'s`);
+    } catch (err) {
+      this.#o.logger.warn(
+        { peerId, channelId: channel.channelId, err: errorText(err) },
+        'settlement: the peer did not co-sign a cooperative close; closing unilaterally',
+      );
+      return false;
+    }
+    // No claim is signed on it from now on, whatever happens to the transaction.
+    channel.status = 'closing';
+    await this.#save();
+    try {
+      await chain.network.cooperativeSettle(channel.channelId, amount, senderSignature, receiverSignature);
+    } catch (err) {
+      // The peer may have submitted the same settle first.
+      const onChain = await this.#read(chain, () => chain.network.getChannel(channel.channelId));
+      if (onChain !== undefined) throw err;
+    }
+    channel.status = 'settled';
+    await this.#save();
+    this.#emit({ type: 'channel-settled', peerId, channelId: channel.channelId, direction: 'outgoing' });
+    return true;
+  }
+
+  /**
+   * The BTP handler of sub-protocol `payment-channel-close`: co-signs the peer's cooperative
+   * close of its channel to us when the amount pays at least every claim we accepted. From then
+   * on the channel takes no claim; if the peer does not submit the settle, the watcher does.
+   */
+  receiveClose(peerId: string, data: Uint8Array): Promise<ProtocolData[]> {
+    return this.#serial(`in:${peerId}`, () => this.#coSign(peerId, data));
+  }
+
+  async #coSign(peerId: string, data: Uint8Array): Promise<ProtocolData[]> {
+    const refuse = (message: string) => {
+      this.#o.logger.warn({ peerId, message }, 'settlement: refused to co-sign a cooperative close');
+      return new BtpRemoteError('F00', 'NotAcceptedError', `cooperative close refused: ${message}`);
+    };
+    let request: Claim;
+    try {
+      request = decodeClaim(data);
+    } catch (err) {
+      throw refuse(errorText(err));
+    }
+    const peer = this.#o.peer(peerId);
+    const channel = this.#state.incoming.find((c) => sameHex(c.channelId, request.channelId));
+    if (peer?.evmAddress === undefined || channel === undefined || channel.peerId !== peerId)
+      throw refuse(`no channel ${request.channelId} from ${peerId}`);
+    if (request.chainId !== channel.chainId || !sameAddress(request.tokenNetwork, channel.tokenNetwork))
+      throw refuse('chain or TokenNetwork does not match the channel');
+    const reply = (signature: Hex): ProtocolData[] => [
+      {
+        protocolName: CLOSE_SUB_PROTOCOL,
+        contentType: CONTENT_TYPE.octetStream,
+        data: hexToBytes(signature),
+      },
+    ];
+    const agreed = channel.cooperative;
+    if (agreed !== undefined) {
+      if (agreed.amount === request.transferredAmount) return reply(agreed.receiverSignature);
+      throw refuse(`already agreed to close at ${agreed.amount}`);
+    }
+    if (channel.status !== 'open') throw refuse(`channel is ${channel.status}`);
+    const chain = this.#requireChain(channel.chainId);
+    const onChain = await this.#read(chain, () => chain.network.getChannel(channel.channelId));
+    if (onChain === undefined || onChain.status !== 'open') throw refuse('channel is not open on chain');
+    const ref = {
+      chainId: channel.chainId,
+      tokenNetwork: channel.tokenNetwork,
+      channelId: channel.channelId,
+    };
+    const amount = request.transferredAmount;
+    if (amount < channel.transferred)
+      throw refuse(`amount ${amount} is below the accepted claims (${channel.transferred})`);
+    if (amount > onChain.deposit) throw refuse(`amount ${amount} exceeds the deposit ${onChain.deposit}`);
+    if (signatureProblem(request.signature) !== undefined) throw refuse('malformed or malleable signature');
+    const signer = await recoverAddress({
+      hash: cooperativeSettleDigest(ref, amount),
+      signature: request.signature,
+    });
+    if (!sameAddress(signer, peer.evmAddress)) throw refuse(`signed by ${signer}, not ${peer.evmAddress}`);
+
+    const receiverSignature = await signCooperativeSettle(this.#o.signer, ref, amount);
+    const units = new AssetUnits(peer.assetScale, chain.decimals);
+    channel.cooperative = {
+      amount,
+      senderSignature: request.signature,
+      receiverSignature,
+      ledgerDelta: units.toIlp(amount) - units.toIlp(channel.transferred),
+      agreedAtMs: Date.now(),
+    };
+    channel.status = 'closing';
+    await this.#save();
+    await this.#book(
+      cooperativeTransferId(channel),
+      SETTLEMENT_ACCOUNT,
+      this.#o.peerAccount(peerId),
+      channel.cooperative.ledgerDelta,
+    );
+    this.#emit({
+      type: 'channel-closing',
+      peerId,
+      channelId: channel.channelId,
+      direction: 'incoming',
+      settleableAt: 0n,
+    });
+    return reply(receiverSignature);
   }
 
   /** Every channel this node knows, newest last. */
@@ -978,6 +1160,13 @@ export class SettlementEngine {
         await this.#book(paidTransferId(c), this.#o.peerAccount(c.peerId), SETTLEMENT_ACCOUNT, c.ledgerDelta);
     }
     for (const c of this.#state.incoming) {
+      if (c.cooperative !== undefined)
+        await this.#book(
+          cooperativeTransferId(c),
+          SETTLEMENT_ACCOUNT,
+          this.#o.peerAccount(c.peerId),
+          c.cooperative.ledgerDelta,
+        );
       if (c.nonce > 0n)
         await this.#book(
           receivedTransferId(c),
@@ -1078,9 +1267,14 @@ function transferId(direction: string, channel: { chainId: number; channelId: He
 
 const paidTransferId = (c: OutgoingChannel) => transferId('paid', c);
 const receivedTransferId = (c: IncomingChannel) => transferId('received', c);
+const cooperativeTransferId = (c: IncomingChannel) => transferId('cooperative', { ...c, nonce: 0n });
 
 function max(a: bigint, b: bigint): bigint {
   return a > b ? a : b;
+}
+
+function sameHex(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
 }
 
 function sameAddress(a: string, b: string): boolean {

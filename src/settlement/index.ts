@@ -5,7 +5,13 @@ export type { ChainClientOptions, TxResult } from './chain-client.js';
 export { ChainClient } from './chain-client.js';
 export type { ChainRuntime, ChainSpec, SettlementSpec } from './chain-setup.js';
 export { connectChain, SETTLEMENT_DEFAULTS, settlementSpec } from './chain-setup.js';
-export type { ChannelStatus, IncomingChannel, OutgoingChannel, SettlementState } from './channel-store.js';
+export type {
+  ChannelStatus,
+  CooperativeClose,
+  IncomingChannel,
+  OutgoingChannel,
+  SettlementState,
+} from './channel-store.js';
 export { ChannelStore, emptySettlementState } from './channel-store.js';
 export type { Claim, ClaimExpectation, ClaimRefusal, ClaimVerdict } from './claim.js';
 export { CLAIM_REFUSALS, signClaim, signCooperativeSettle, verifyClaim } from './claim.js';
@@ -13,6 +19,7 @@ export {
   CLAIM_CODEC_VERSION,
   CLAIM_SUB_PROTOCOL,
   CLAIM_WIRE_LENGTH,
+  CLOSE_SUB_PROTOCOL,
   decodeClaim,
   encodeClaim,
 } from './claim-codec.js';

@@ -123,8 +123,9 @@ describe('closing payment channels between two nodes', { timeout: 30_000 }, () =
     const channelId = await channelIdOf(pair);
     assert.equal((await payee.getChannelState('a')).incoming?.transferred, claimed.toString());
 
-    // The close: on chain nothing of the two claims is redeemed.
-    await payer.closeChannel('b', 'outgoing');
+    // The close (unilateral: a cheater does not ask for a co-signature): on chain nothing of
+    // the two claims is redeemed.
+    await payer.closeChannel('b', 'outgoing', { cooperative: false });
     const closing = await reader.getChannel(channelId);
     assert.equal(closing?.status, 'closing');
     assert.equal(closing?.redeemed, 0n);
@@ -200,7 +201,7 @@ describe('closing payment channels between two nodes', { timeout: 30_000 }, () =
     assert.equal((await payer.getChannelState('b')).outgoing, undefined);
   });
 
-  it("the payee's close after it redeemed every claim settles without a proof", {}, async () => {
+  it("the payee's close after it redeemed every claim settles without a proof", async () => {
     const pair = await startPair('redeemed', ANVIL_KEYS[2], ANVIL_KEYS[3], 1n);
     const { payer, payee } = pair;
     const deposit = 5_000n * FACTOR;
@@ -219,5 +220,41 @@ describe('closing payment channels between two nodes', { timeout: 30_000 }, () =
     assert.equal((await chain.balanceOf(pair.payeeAddress)) - payeeStart, claimed);
     assert.equal(payerStart - (await chain.balanceOf(pair.payerAddress)), claimed);
     assert.equal((await payee.getChannelState('a')).incoming, undefined);
+  });
+
+  it('a cooperative close settles in one transaction: the payee gets every claim, the payer the rest at once', async () => {
+    const pair = await startPair('cooperative', ANVIL_KEYS[1], ANVIL_KEYS[3]);
+    const { payer, payee } = pair;
+    const deposit = 5_000n * FACTOR;
+    const claimed = 2n * THRESHOLD * FACTOR;
+    const payerStart = await chain.balanceOf(pair.payerAddress);
+    const payeeStart = await chain.balanceOf(pair.payeeAddress);
+    await payer.openChannel('b', deposit);
+    await payPastThreshold(pair, 1n);
+    await payPastThreshold(pair, 2n);
+    const channelId = await channelIdOf(pair);
+
+    const payeeClosing = nextSettlementEvent(payee, 'channel-closing', (e) => e.channelId === channelId);
+    const settled = nextSettlementEvent(payer, 'channel-settled', (e) => e.channelId === channelId);
+    await payer.closeChannel('b', 'outgoing');
+    await payeeClosing;
+    assert.equal((await settled).direction, 'outgoing');
+    // No challenge period: the channel is gone and both balances are final at once.
+    assert.equal(await reader.getChannel(channelId), undefined);
+    assert.equal((await chain.balanceOf(pair.payeeAddress)) - payeeStart, claimed);
+    assert.equal(payerStart - (await chain.balanceOf(pair.payerAddress)), claimed);
+    assert.equal((await payer.getChannelState('b')).outgoing, undefined);
+
+    // The payee takes no claim on a channel it agreed to close, and learns the settle from chain.
+    const incoming = payee.listChannels().find((c) => c.channelId === channelId);
+    assert.equal(incoming?.status, 'closing');
+    const payeeSettled = nextSettlementEvent(payee, 'channel-settled', (e) => e.channelId === channelId);
+    await payee.watchChannels();
+    await payeeSettled;
+    const after = payee.listChannels().find((c) => c.channelId === channelId);
+    assert.equal(after?.status, 'settled');
+    assert.equal(after?.redeemed, claimed.toString());
+    assert.equal((await payer.getBalance('b')).netBalance, 0n);
+    assert.equal((await payee.getBalance('a')).netBalance, 0n);
   });
 });
