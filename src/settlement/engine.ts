@@ -134,6 +134,7 @@ export interface SettlementEngineOptions {
 
 const CLAIM_ACK: ProtocolData[] = [];
 const MIN_SETTLE_BACKOFF_MS = 1_000;
+const STOP_WAIT_MS = 5_000;
 const MAX_SETTLE_BACKOFF_MS = 60_000;
 
 export class SettlementEngine {
@@ -163,6 +164,8 @@ export class SettlementEngine {
   readonly #abort = new AbortController();
   #stopped = false;
   readonly #tasks = new Set<Promise<unknown>>();
+  /** Peers with an automatic settlement queued and not started yet. */
+  readonly #waiting = new Set<string>();
   /** Peers whose last settlement failed: threshold checks wait until `untilMs`. */
   readonly #backoff = new Map<string, { delayMs: number; untilMs: number }>();
 
@@ -192,7 +195,24 @@ export class SettlementEngine {
     clearInterval(this.#watchTimer);
     clearTimeout(this.#checkTimer);
     this.#abort.abort(new ConnectorError('ERR_SETTLEMENT_UNAVAILABLE', 'settlement stopped'));
-    while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
+    // A transaction may wait minutes for its receipt; a stop does not. Leaving one is safe: the
+    // state was saved before it was sent, and a restart reads the chain (an opened channel is
+    // adopted, a deposit re-read, a claim booked again by its id).
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), STOP_WAIT_MS);
+    });
+    const drained = (async () => {
+      while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
+      return 'drained' as const;
+    })();
+    const outcome = await Promise.race([drained, deadline]);
+    clearTimeout(timer);
+    if (outcome === 'timeout')
+      this.#o.logger.warn(
+        { pending: this.#tasks.size },
+        'settlement: stopped with chain calls still pending',
+      );
   }
 
   /** Resolves once the chain is connected (tests and the API wait on it). */
@@ -246,8 +266,15 @@ export class SettlementEngine {
     if (reason === 'threshold' && backoff !== undefined && Date.now() < backoff.untilMs) {
       return Promise.resolve(undefined);
     }
-    return this.#serial(peerId, () =>
-      this.#settleNow(peerId, reason).then(
+    // One automatic settlement waiting per peer: it reads the balance when it runs, so a second
+    // one queued behind it would find nothing more to do (Fulfills keep coming during a claim).
+    if (reason !== 'manual') {
+      if (this.#waiting.has(peerId)) return Promise.resolve(undefined);
+      this.#waiting.add(peerId);
+    }
+    return this.#serial(peerId, () => {
+      if (reason !== 'manual') this.#waiting.delete(peerId);
+      return this.#settleNow(peerId, reason).then(
         (channel) => {
           this.#backoff.delete(peerId);
           return channel;
@@ -261,8 +288,8 @@ export class SettlementEngine {
           this.#report('settle', err, peerId);
           return undefined;
         },
-      ),
-    );
+      );
+    });
   }
 
   async #settleNow(
