@@ -31,6 +31,12 @@ interface ChannelBase {
   transferredBefore: bigint;
   /** ILP units the ledger moved for the latest claim (re-applied, idempotently, at start). */
   ledgerDelta: bigint;
+  /**
+   * The newest claim whose ledger move is known to be booked. A start books again only claims
+   * above it: the ledger remembers transfer ids for a bounded time, so booking an old claim
+   * again after many postings would credit it twice.
+   */
+  bookedNonce: bigint;
   signature: Hex | undefined;
   status: ChannelStatus;
   /** Seconds; when a closing channel may be settled. */
@@ -60,6 +66,8 @@ export interface CooperativeClose {
   /** ILP units credited for `amount` above the last accepted claim. */
   readonly ledgerDelta: bigint;
   readonly agreedAtMs: number;
+  /** Its ledger move is booked (a start books it again until then). */
+  booked: boolean;
 }
 
 export interface SettlementState {
@@ -74,6 +82,7 @@ const BIGINT_FIELDS = new Set([
   'transferred',
   'transferredBefore',
   'ledgerDelta',
+  'bookedNonce',
   'settleableAt',
   'acknowledgedNonce',
   'redeemed',
@@ -164,6 +173,11 @@ export function parseState(text: string): SettlementState {
     for (const field of ['peerId', 'tokenNetwork', 'channelId', 'status'])
       if (typeof c[field] !== 'string') throw new Error(`a channel has no ${field}`);
     if (typeof c.chainId !== 'number') throw new Error('a channel has no chainId');
+    // Written before `bookedNonce` existed: the latest claim may not be booked; book it again.
+    if (c.bookedNonce === undefined)
+      c.bookedNonce = typeof c.nonce === 'bigint' && c.nonce > 0n ? c.nonce - 1n : 0n;
+    const coop = c.cooperative as Record<string, unknown> | undefined;
+    if (coop !== undefined && coop.booked === undefined) coop.booked = false;
   }
   return { outgoing: raw.outgoing as OutgoingChannel[], incoming: raw.incoming as IncomingChannel[] };
 }

@@ -324,14 +324,21 @@ export class SettlementEngine {
       channel.nonce + 1n,
       after,
     );
+    const previous = claimFields(channel);
     channel.nonce = claim.nonce;
     channel.transferredBefore = before;
     channel.transferred = after;
     channel.ledgerDelta = ledgerDelta;
     channel.signature = claim.signature;
-    // Saved before anything else: a restart must never sign another claim with this nonce.
-    await this.#save();
+    // Saved before anything else: a restart must never sign another claim with this nonce. A
+    // claim that could not be saved is forgotten (never sent, never booked).
+    await this.#save().catch((err: unknown) => {
+      Object.assign(channel, previous);
+      throw err;
+    });
     await this.#book(paidTransferId(channel), this.#o.peerAccount(peerId), SETTLEMENT_ACCOUNT, ledgerDelta);
+    channel.bookedNonce = channel.nonce;
+    await this.#save();
     this.stats.claimsSent++;
     this.stats.tokensSent += tokens;
     this.#emit({
@@ -440,6 +447,7 @@ export class SettlementEngine {
       transferred: 0n,
       transferredBefore: 0n,
       ledgerDelta: 0n,
+      bookedNonce: 0n,
       signature: undefined,
       status: 'open',
       settleableAt: 0n,
@@ -588,6 +596,7 @@ export class SettlementEngine {
         transferred: 0n,
         transferredBefore: 0n,
         ledgerDelta: 0n,
+        bookedNonce: 0n,
         signature: undefined,
         status: 'open',
         settleableAt: 0n,
@@ -607,7 +616,10 @@ export class SettlementEngine {
     if (!verdict.ok) throw this.#refuse(peerId, verdict.reason, verdict.message);
     if (onChain.status === 'closing') {
       // Its sender is closing it: the claim counts only once it is redeemed, inside the period.
-      const failed = await this.#redeemBeforeCrediting(chain, claim, onChain.settleableAt);
+      const failed =
+        onChain.nonce >= claim.nonce && onChain.redeemed >= claim.transferredAmount
+          ? undefined // redeemed already (a kill after redeeming, before saving)
+          : await this.#redeemBeforeCrediting(chain, claim, onChain.settleableAt);
       if (failed !== undefined)
         throw this.#refuse(peerId, 'wrong-channel', `channel ${claim.channelId} is closing: ${failed}`);
       channel.redeemed = claim.transferredAmount;
@@ -617,19 +629,28 @@ export class SettlementEngine {
 
     const units = new AssetUnits(peer.assetScale, chain.decimals);
     const before = channel.transferred;
+    const previous = claimFields(channel);
+    const known = this.#state.incoming.includes(channel);
     channel.transferredBefore = before;
     channel.transferred = claim.transferredAmount;
     channel.nonce = claim.nonce;
     channel.signature = claim.signature;
     channel.ledgerDelta = units.toIlp(channel.transferred) - units.toIlp(before);
-    if (!this.#state.incoming.includes(channel)) this.#state.incoming.push(channel);
-    await this.#save();
+    if (!known) this.#state.incoming.push(channel);
+    // A claim that could not be saved is not taken: the sender sends it again.
+    await this.#save().catch((err: unknown) => {
+      Object.assign(channel, previous);
+      if (!known) this.#state.incoming.splice(this.#state.incoming.indexOf(channel), 1);
+      throw err;
+    });
     await this.#book(
       receivedTransferId(channel),
       SETTLEMENT_ACCOUNT,
       this.#o.peerAccount(peerId),
       channel.ledgerDelta,
     );
+    channel.bookedNonce = channel.nonce;
+    await this.#save();
     this.stats.claimsReceived++;
     this.stats.tokensReceived += verdict.delta;
     this.#emit({
@@ -1052,15 +1073,22 @@ export class SettlementEngine {
       receiverSignature,
       ledgerDelta: units.toIlp(amount) - units.toIlp(channel.transferred),
       agreedAtMs: Date.now(),
+      booked: false,
     };
     channel.status = 'closing';
-    await this.#save();
+    await this.#save().catch((err: unknown) => {
+      channel.cooperative = undefined;
+      channel.status = 'open';
+      throw err;
+    });
     await this.#book(
       cooperativeTransferId(channel),
       SETTLEMENT_ACCOUNT,
       this.#o.peerAccount(peerId),
       channel.cooperative.ledgerDelta,
     );
+    channel.cooperative.booked = true;
+    await this.#save();
     this.#emit({
       type: 'channel-closing',
       peerId,
@@ -1181,27 +1209,41 @@ export class SettlementEngine {
   }
 
   /** Applies the ledger moves of the latest claims again: 'exists' when they were booked. */
+  /**
+   * Books again what a kill may have left unbooked: claims saved above `bookedNonce`, and a
+   * co-signed close not marked booked. Ids make it idempotent; `bookedNonce` keeps it from
+   * reaching back past what the ledger still remembers.
+   */
   async #rebook(): Promise<void> {
+    let changed = false;
     for (const c of this.#state.outgoing) {
-      if (c.nonce > 0n)
-        await this.#book(paidTransferId(c), this.#o.peerAccount(c.peerId), SETTLEMENT_ACCOUNT, c.ledgerDelta);
+      if (c.nonce <= c.bookedNonce) continue;
+      await this.#book(paidTransferId(c), this.#o.peerAccount(c.peerId), SETTLEMENT_ACCOUNT, c.ledgerDelta);
+      c.bookedNonce = c.nonce;
+      changed = true;
     }
     for (const c of this.#state.incoming) {
-      if (c.cooperative !== undefined)
+      if (c.cooperative !== undefined && !c.cooperative.booked) {
         await this.#book(
           cooperativeTransferId(c),
           SETTLEMENT_ACCOUNT,
           this.#o.peerAccount(c.peerId),
           c.cooperative.ledgerDelta,
         );
-      if (c.nonce > 0n)
-        await this.#book(
-          receivedTransferId(c),
-          SETTLEMENT_ACCOUNT,
-          this.#o.peerAccount(c.peerId),
-          c.ledgerDelta,
-        );
+        c.cooperative.booked = true;
+        changed = true;
+      }
+      if (c.nonce <= c.bookedNonce) continue;
+      await this.#book(
+        receivedTransferId(c),
+        SETTLEMENT_ACCOUNT,
+        this.#o.peerAccount(c.peerId),
+        c.ledgerDelta,
+      );
+      c.bookedNonce = c.nonce;
+      changed = true;
     }
+    if (changed) await this.#save();
   }
 
   async #book(id: bigint, debitAccount: string, creditAccount: string, amount: bigint): Promise<void> {
@@ -1295,6 +1337,17 @@ function transferId(direction: string, channel: { chainId: number; channelId: He
 const paidTransferId = (c: OutgoingChannel) => transferId('paid', c);
 const receivedTransferId = (c: IncomingChannel) => transferId('received', c);
 const cooperativeTransferId = (c: IncomingChannel) => transferId('cooperative', { ...c, nonce: 0n });
+
+/** What a new claim changes on a channel, to put back when it cannot be saved. */
+function claimFields(c: OutgoingChannel | IncomingChannel) {
+  return {
+    nonce: c.nonce,
+    transferred: c.transferred,
+    transferredBefore: c.transferredBefore,
+    ledgerDelta: c.ledgerDelta,
+    signature: c.signature,
+  };
+}
 
 function max(a: bigint, b: bigint): bigint {
   return a > b ? a : b;

@@ -22,6 +22,7 @@ const CHANNEL: OutgoingChannel = {
   transferred: (1n << 127n) + 5n,
   transferredBefore: 7n,
   ledgerDelta: 2n ** 64n,
+  bookedNonce: 3n,
   signature: `0x${'44'.repeat(65)}`,
   status: 'open',
   settleableAt: 0n,
