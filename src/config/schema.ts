@@ -200,6 +200,8 @@ const settlementInfraSchema = z.looseObject({
   initialDeposit: u128Field().optional(),
   /** Top a channel up (by max(this, initialDeposit)) once its unclaimed deposit falls below this. */
   topUpWatermark: u128Field().optional(),
+  /** A peer's channel must give us at least this long to answer its close (default 1 h). */
+  minChallengePeriodSeconds: positiveIntField(MAX_INT).optional(),
   /** Redeem a peer's claim once this many token base units are unredeemed (default 1: at once). */
   redeemMinimum: u128Field().optional(),
   /** How often channels on chain are checked (closes to challenge, settles to finish). */

@@ -33,6 +33,8 @@ export interface SettlementSpec {
   /** Top up once a channel's room falls below this (0: only when a claim needs it). */
   readonly topUpWatermark: bigint;
   readonly redeemMinimum: bigint;
+  /** Claims are taken only on channels whose challenge period is at least this long. */
+  readonly minChallengePeriodSeconds: number;
   readonly watchIntervalMs: number;
   readonly chainPollingIntervalMs: number;
 }
@@ -49,6 +51,7 @@ export interface ChainRuntime {
 export const SETTLEMENT_DEFAULTS = Object.freeze({
   pollingIntervalMs: 30_000,
   challengePeriodSeconds: 86_400,
+  minChallengePeriodSeconds: 3_600,
   watchIntervalMs: 15_000,
   chainPollingIntervalMs: 1_000,
 });
@@ -124,6 +127,14 @@ export function settlementSpec(config: ResolvedConfig): SettlementSpec | undefin
     if (chain !== undefined && !named.some((c) => c.name === chain))
       issues.push({ path: `peers.${i}.settlementChain`, message: `no configured chain is named "${chain}"` });
   });
+  if (config.settlement?.ledgerDurability === 'snapshot') {
+    // A claim's ledger move must be as durable as the claim: with snapshots only, a kill would
+    // roll the ledger back behind a claim already signed or accepted.
+    issues.push({
+      path: 'settlement.ledgerDurability',
+      message: 'settlement needs a journaled ledger (fsync or write), not snapshot',
+    });
+  }
   if (issues.length > 0) throw new ConfigurationError(issues);
   return {
     chains,
@@ -134,6 +145,8 @@ export function settlementSpec(config: ResolvedConfig): SettlementSpec | undefin
     initialDeposit: infra?.initialDeposit ?? 0n,
     topUpWatermark: infra?.topUpWatermark ?? 0n,
     redeemMinimum: infra?.redeemMinimum ?? 1n,
+    minChallengePeriodSeconds:
+      infra?.minChallengePeriodSeconds ?? SETTLEMENT_DEFAULTS.minChallengePeriodSeconds,
     watchIntervalMs: infra?.watchIntervalMs ?? SETTLEMENT_DEFAULTS.watchIntervalMs,
     chainPollingIntervalMs: infra?.chainPollingIntervalMs ?? SETTLEMENT_DEFAULTS.chainPollingIntervalMs,
   };

@@ -48,6 +48,8 @@ export interface OutgoingChannel extends ChannelBase {
   readonly receiver: Address;
   /** The newest claim the peer acknowledged. */
   acknowledgedNonce: bigint;
+  /** A cooperative close the peer co-signed, until it is settled on chain. */
+  cooperative?: CooperativeClose | undefined;
 }
 
 /** A channel a peer pays into: this node holds its claims and redeems them. */
@@ -59,15 +61,12 @@ export interface IncomingChannel extends ChannelBase {
   cooperative?: CooperativeClose | undefined;
 }
 
+/** Both signatures of a CooperativeSettle for the latest claim's amount: either side submits. */
 export interface CooperativeClose {
   readonly amount: bigint;
   readonly senderSignature: Hex;
   readonly receiverSignature: Hex;
-  /** ILP units credited for `amount` above the last accepted claim. */
-  readonly ledgerDelta: bigint;
   readonly agreedAtMs: number;
-  /** Its ledger move is booked (a start books it again until then). */
-  booked: boolean;
 }
 
 export interface SettlementState {
@@ -176,8 +175,6 @@ export function parseState(text: string): SettlementState {
     // Written before `bookedNonce` existed: the latest claim may not be booked; book it again.
     if (c.bookedNonce === undefined)
       c.bookedNonce = typeof c.nonce === 'bigint' && c.nonce > 0n ? c.nonce - 1n : 0n;
-    const coop = c.cooperative as Record<string, unknown> | undefined;
-    if (coop !== undefined && coop.booked === undefined) coop.booked = false;
   }
   return { outgoing: raw.outgoing as OutgoingChannel[], incoming: raw.incoming as IncomingChannel[] };
 }

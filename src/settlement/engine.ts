@@ -29,6 +29,7 @@ import type { Ledger } from '../ledger/index.js';
 import { TRANSFER_RESULT } from '../ledger/index.js';
 import { ConnectorError } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
+import { tokenNetworkAbi } from './abi.js';
 import { type ChainRuntime, type ChainSpec, connectChain, type SettlementSpec } from './chain-setup.js';
 import type { ChannelStore, IncomingChannel, OutgoingChannel, SettlementState } from './channel-store.js';
 import { type Claim, type ClaimRefusal, signClaim, signCooperativeSettle, verifyClaim } from './claim.js';
@@ -134,6 +135,8 @@ export interface SettlementEngineOptions {
 
 const CLAIM_ACK: ProtocolData[] = [];
 const MIN_SETTLE_BACKOFF_MS = 1_000;
+/** ~7 hours of Base blocks: where a settled channel's event is looked for. */
+const SETTLED_LOOKBACK_BLOCKS = 50_000n;
 const STOP_WAIT_MS = 5_000;
 const MAX_SETTLE_BACKOFF_MS = 60_000;
 
@@ -164,6 +167,7 @@ export class SettlementEngine {
   readonly #abort = new AbortController();
   #stopped = false;
   readonly #tasks = new Set<Promise<unknown>>();
+  #watching: Promise<void> | undefined;
   /** Peers with an automatic settlement queued and not started yet. */
   readonly #waiting = new Set<string>();
   /** Peers whose last settlement failed: threshold checks wait until `untilMs`. */
@@ -300,7 +304,11 @@ export class SettlementEngine {
     const peer = this.#o.peer(peerId);
     if (peer?.evmAddress === undefined) return undefined;
     const pending = this.#currentOutgoing(peerId);
-    if (pending !== undefined && pending.acknowledgedNonce < pending.nonce) await this.#sendClaim(pending);
+    // A claim saved but not booked (a ledger failure): booked before anything is signed on top.
+    if (pending !== undefined) await this.#bookPaid(pending);
+    // Unacknowledged claims go again on polls and link-ups, not after every Fulfill.
+    if (pending !== undefined && reason !== 'threshold' && pending.acknowledgedNonce < pending.nonce)
+      await this.#sendClaim(pending);
 
     const balance = await this.#ledger().getBalance(this.#o.peerAccount(peerId));
     if (balance === undefined) return undefined;
@@ -336,9 +344,7 @@ export class SettlementEngine {
       Object.assign(channel, previous);
       throw err;
     });
-    await this.#book(paidTransferId(channel), this.#o.peerAccount(peerId), SETTLEMENT_ACCOUNT, ledgerDelta);
-    channel.bookedNonce = channel.nonce;
-    await this.#save();
+    await this.#bookPaid(channel);
     this.stats.claimsSent++;
     this.stats.tokensSent += tokens;
     this.#emit({
@@ -419,11 +425,13 @@ export class SettlementEngine {
 
   async #openOutgoing(peer: SettlementPeer, chain: ChainRuntime, tokens: bigint): Promise<OutgoingChannel> {
     const receiver = peer.evmAddress as Address;
-    // A channel opened just before a kill, never saved: adopt it (no claim was signed on it).
+    // A channel opened just before a kill, never saved: adopt it.
     let channelId = await this.#read(chain, () => chain.network.channelIdOf(this.address, receiver));
     let deposit: bigint;
+    let history = { nonce: 0n, redeemed: 0n };
     if (channelId !== undefined) {
       const onChain = await this.#read(chain, () => chain.network.getChannel(channelId!));
+      if (onChain !== undefined) history = { nonce: onChain.nonce, redeemed: onChain.redeemed };
       if (onChain?.status !== 'open') {
         throw new ConnectorError(
           'ERR_CHANNEL',
@@ -443,15 +451,16 @@ export class SettlementEngine {
       channelId,
       receiver,
       deposit,
-      nonce: 0n,
-      transferred: 0n,
-      transferredBefore: 0n,
+      // An adopted channel with history on chain (a lost state file): claims go on from there.
+      nonce: history.nonce,
+      transferred: history.redeemed,
+      transferredBefore: history.redeemed,
       ledgerDelta: 0n,
-      bookedNonce: 0n,
+      bookedNonce: history.nonce,
       signature: undefined,
       status: 'open',
       settleableAt: 0n,
-      acknowledgedNonce: 0n,
+      acknowledgedNonce: history.nonce,
     };
     this.#state.outgoing.push(channel);
     await this.#save();
@@ -524,7 +533,7 @@ export class SettlementEngine {
    * claim is accepted (or is the one already accepted), a BTP Error F00 naming the reason when not.
    */
   receiveClaim(peerId: string, data: Uint8Array): Promise<ProtocolData[]> {
-    return this.#serial(`in:${peerId}`, () => this.#receive(peerId, data));
+    return this.#serial(`in:${peerId}`, () => this.#receive(peerId, data).catch(transient));
   }
 
   async #receive(peerId: string, data: Uint8Array): Promise<ProtocolData[]> {
@@ -562,6 +571,7 @@ export class SettlementEngine {
       throw this.#refuse(peerId, 'wrong-channel', `channel ${claim.channelId} is settled`);
     if (channel?.cooperative !== undefined)
       throw this.#refuse(peerId, 'wrong-channel', `channel ${claim.channelId} is closing cooperatively`);
+    if (channel !== undefined) await this.#bookReceived(channel);
     if (
       channel !== undefined &&
       claim.nonce === channel.nonce &&
@@ -578,6 +588,14 @@ export class SettlementEngine {
         `channel ${claim.channelId} is not open on chain ${chain.chainId}`,
       );
     if (channel === undefined) {
+      if (onChain.challengePeriodSeconds < this.#spec.minChallengePeriodSeconds) {
+        // Too short to be sure we answer a close in time (an RPC or node outage).
+        throw this.#refuse(
+          peerId,
+          'wrong-channel',
+          `channel ${claim.channelId} has a ${onChain.challengePeriodSeconds} s challenge period, below the ${this.#spec.minChallengePeriodSeconds} s this node requires`,
+        );
+      }
       if (!sameAddress(onChain.sender, peer.evmAddress) || !sameAddress(onChain.receiver, this.address)) {
         throw this.#refuse(
           peerId,
@@ -643,14 +661,7 @@ export class SettlementEngine {
       if (!known) this.#state.incoming.splice(this.#state.incoming.indexOf(channel), 1);
       throw err;
     });
-    await this.#book(
-      receivedTransferId(channel),
-      SETTLEMENT_ACCOUNT,
-      this.#o.peerAccount(peerId),
-      channel.ledgerDelta,
-    );
-    channel.bookedNonce = channel.nonce;
-    await this.#save();
+    await this.#bookReceived(channel);
     this.stats.claimsReceived++;
     this.stats.tokensReceived += verdict.delta;
     this.#emit({
@@ -735,10 +746,20 @@ export class SettlementEngine {
    * when a sender started a close (always inside its challenge period), settles our own
    * channels whose period is over.
    */
-  async watch(): Promise<void> {
+  watch(): Promise<void> {
+    // One pass at a time: with a slow RPC, passes started by the interval would pile up.
+    this.#watching ??= this.#watchAll().finally(() => {
+      this.#watching = undefined;
+    });
+    return this.#watching;
+  }
+
+  async #watchAll(): Promise<void> {
     for (const channel of this.#state.incoming) {
       if (channel.status === 'settled' || this.#stopped) continue;
-      await this.#watchIncoming(channel).catch((err: unknown) => this.#report('watch', err, channel.peerId));
+      await this.#serial(`in:${channel.peerId}`, () => this.#watchIncoming(channel)).catch((err: unknown) =>
+        this.#report('watch', err, channel.peerId),
+      );
     }
     for (const channel of this.#state.outgoing) {
       if (channel.status === 'settled' || this.#stopped) continue;
@@ -749,16 +770,18 @@ export class SettlementEngine {
   }
 
   async #watchIncoming(channel: IncomingChannel): Promise<void> {
+    if (channel.status === 'settled') return;
     const chain = this.#chainById(channel.chainId);
     if (chain === undefined) return;
     const onChain = await this.#read(chain, () => chain.network.getChannel(channel.channelId));
     const agreed = channel.cooperative;
     if (
       agreed !== undefined &&
-      onChain?.status === 'open' &&
-      Date.now() - agreed.agreedAtMs >= this.#spec.watchIntervalMs
+      onChain !== undefined &&
+      (onChain.status === 'closing' || Date.now() - agreed.agreedAtMs >= this.#spec.watchIntervalMs)
     ) {
-      // We co-signed a close its sender did not submit: we hold both signatures, so we do.
+      // We co-signed a close its sender did not submit (or it closed unilaterally instead): we
+      // hold both signatures, and the contract takes them while the channel is open or closing.
       await chain.network.cooperativeSettle(
         channel.channelId,
         agreed.amount,
@@ -777,15 +800,18 @@ export class SettlementEngine {
       return;
     }
     if (onChain === undefined) {
-      if (agreed !== undefined && agreed.amount > channel.redeemed) channel.redeemed = agreed.amount;
-      if (channel.transferred > channel.redeemed) {
+      // Gone: what its settle paid us is in its ChannelSettled event.
+      const paid = await this.#settledPaid(chain, channel.channelId);
+      if (paid !== undefined) channel.redeemed += paid;
+      if (paid === undefined || channel.transferred > channel.redeemed) {
         this.#o.logger.error(
           {
             peerId: channel.peerId,
             channelId: channel.channelId,
-            unredeemed: String(channel.transferred - channel.redeemed),
+            claimed: String(channel.transferred),
+            redeemed: paid === undefined ? 'unknown' : String(channel.redeemed),
           },
-          'settlement: an incoming channel settled with value unredeemed',
+          'settlement: an incoming channel settled with value unredeemed (or its settle event was not found)',
         );
       }
       channel.status = 'settled';
@@ -842,6 +868,24 @@ export class SettlementEngine {
       channel.deposit = onChain.deposit;
       await this.#save();
     }
+    const agreed = channel.cooperative;
+    if (agreed !== undefined) {
+      await chain.network.cooperativeSettle(
+        channel.channelId,
+        agreed.amount,
+        agreed.senderSignature,
+        agreed.receiverSignature,
+      );
+      channel.status = 'settled';
+      await this.#save();
+      this.#emit({
+        type: 'channel-settled',
+        peerId: channel.peerId,
+        channelId: channel.channelId,
+        direction: 'outgoing',
+      });
+      return;
+    }
     if (onChain.status !== 'closing') return;
     if (channel.status !== 'closing') {
       channel.status = 'closing';
@@ -863,6 +907,22 @@ export class SettlementEngine {
   }
 
   // ── operator actions ───────────────────────────────────────────────────
+
+  /** `receiverPaid` of the channel's ChannelSettled event, looked for in the last ~50k blocks. */
+  async #settledPaid(chain: ChainRuntime, channelId: Hex): Promise<bigint | undefined> {
+    const latest = await this.#read(chain, () => chain.client.publicClient.getBlockNumber());
+    const fromBlock = latest > SETTLED_LOOKBACK_BLOCKS ? latest - SETTLED_LOOKBACK_BLOCKS : 0n;
+    const events = await this.#read(chain, () =>
+      chain.client.publicClient.getContractEvents({
+        address: chain.network.address,
+        abi: tokenNetworkAbi,
+        eventName: 'ChannelSettled',
+        args: { channelId },
+        fromBlock,
+      }),
+    );
+    return events.at(-1)?.args.receiverPaid;
+  }
 
   /** Opens a channel to the peer with `deposit` token base units, or adds them to the open one. */
   openChannel(peerId: string, deposit: bigint): Promise<ChannelView> {
@@ -924,6 +984,17 @@ export class SettlementEngine {
     await this.#serial(`redeem:${channel.channelId}`, async () => {
       const onChain = await this.#read(chain, () => chain.network.getChannel(channel.channelId));
       if (onChain === undefined) return; // its sender settled it already
+      const agreed = channel.cooperative;
+      if (agreed !== undefined) {
+        await chain.network.cooperativeSettle(
+          channel.channelId,
+          agreed.amount,
+          agreed.senderSignature,
+          agreed.receiverSignature,
+        );
+        channel.redeemed = agreed.amount;
+        return;
+      }
       if (channel.signature === undefined || channel.nonce <= onChain.nonce) {
         // Nothing newer than what the chain holds: a proof would revert with StaleProof.
         await chain.network.closeChannel(channel.channelId);
@@ -991,8 +1062,10 @@ export class SettlementEngine {
       );
       return false;
     }
-    // No claim is signed on it from now on, whatever happens to the transaction.
+    // No claim is signed on it from now on, whatever happens to the transaction; the watcher
+    // submits the settle again while the chain says open.
     channel.status = 'closing';
+    channel.cooperative = { amount, senderSignature, receiverSignature, agreedAtMs: Date.now() };
     await this.#save();
     try {
       await chain.network.cooperativeSettle(channel.channelId, amount, senderSignature, receiverSignature);
@@ -1013,7 +1086,7 @@ export class SettlementEngine {
    * on the channel takes no claim; if the peer does not submit the settle, the watcher does.
    */
   receiveClose(peerId: string, data: Uint8Array): Promise<ProtocolData[]> {
-    return this.#serial(`in:${peerId}`, () => this.#coSign(peerId, data));
+    return this.#serial(`in:${peerId}`, () => this.#coSign(peerId, data).catch(transient));
   }
 
   async #coSign(peerId: string, data: Uint8Array): Promise<ProtocolData[]> {
@@ -1055,8 +1128,14 @@ export class SettlementEngine {
       channelId: channel.channelId,
     };
     const amount = request.transferredAmount;
+    // Exactly what was accepted (and credited): a larger amount would credit value before the
+    // chain pays it, a smaller one would give value away.
     if (amount < channel.transferred)
       throw refuse(`amount ${amount} is below the accepted claims (${channel.transferred})`);
+    if (amount > channel.transferred)
+      throw refuse(
+        `amount ${amount} is above the accepted claims (${channel.transferred}); send the claim first`,
+      );
     if (amount > onChain.deposit) throw refuse(`amount ${amount} exceeds the deposit ${onChain.deposit}`);
     if (signatureProblem(request.signature) !== undefined) throw refuse('malformed or malleable signature');
     const signer = await recoverAddress({
@@ -1066,14 +1145,11 @@ export class SettlementEngine {
     if (!sameAddress(signer, peer.evmAddress)) throw refuse(`signed by ${signer}, not ${peer.evmAddress}`);
 
     const receiverSignature = await signCooperativeSettle(this.#o.signer, ref, amount);
-    const units = new AssetUnits(peer.assetScale, chain.decimals);
     channel.cooperative = {
       amount,
       senderSignature: request.signature,
       receiverSignature,
-      ledgerDelta: units.toIlp(amount) - units.toIlp(channel.transferred),
       agreedAtMs: Date.now(),
-      booked: false,
     };
     channel.status = 'closing';
     await this.#save().catch((err: unknown) => {
@@ -1081,14 +1157,6 @@ export class SettlementEngine {
       channel.status = 'open';
       throw err;
     });
-    await this.#book(
-      cooperativeTransferId(channel),
-      SETTLEMENT_ACCOUNT,
-      this.#o.peerAccount(peerId),
-      channel.cooperative.ledgerDelta,
-    );
-    channel.cooperative.booked = true;
-    await this.#save();
     this.#emit({
       type: 'channel-closing',
       peerId,
@@ -1215,35 +1283,23 @@ export class SettlementEngine {
    * reaching back past what the ledger still remembers.
    */
   async #rebook(): Promise<void> {
-    let changed = false;
-    for (const c of this.#state.outgoing) {
-      if (c.nonce <= c.bookedNonce) continue;
-      await this.#book(paidTransferId(c), this.#o.peerAccount(c.peerId), SETTLEMENT_ACCOUNT, c.ledgerDelta);
-      c.bookedNonce = c.nonce;
-      changed = true;
-    }
-    for (const c of this.#state.incoming) {
-      if (c.cooperative !== undefined && !c.cooperative.booked) {
-        await this.#book(
-          cooperativeTransferId(c),
-          SETTLEMENT_ACCOUNT,
-          this.#o.peerAccount(c.peerId),
-          c.cooperative.ledgerDelta,
-        );
-        c.cooperative.booked = true;
-        changed = true;
-      }
-      if (c.nonce <= c.bookedNonce) continue;
-      await this.#book(
-        receivedTransferId(c),
-        SETTLEMENT_ACCOUNT,
-        this.#o.peerAccount(c.peerId),
-        c.ledgerDelta,
-      );
-      c.bookedNonce = c.nonce;
-      changed = true;
-    }
-    if (changed) await this.#save();
+    for (const c of this.#state.outgoing) await this.#bookPaid(c);
+    for (const c of this.#state.incoming) await this.#bookReceived(c);
+  }
+
+  /** Books the payer's latest claim if it is not yet (idempotent id), then records that it is. */
+  async #bookPaid(c: OutgoingChannel): Promise<void> {
+    if (c.nonce <= c.bookedNonce) return;
+    await this.#book(paidTransferId(c), this.#o.peerAccount(c.peerId), SETTLEMENT_ACCOUNT, c.ledgerDelta);
+    c.bookedNonce = c.nonce;
+    await this.#save();
+  }
+
+  async #bookReceived(c: IncomingChannel): Promise<void> {
+    if (c.nonce <= c.bookedNonce) return;
+    await this.#book(receivedTransferId(c), SETTLEMENT_ACCOUNT, this.#o.peerAccount(c.peerId), c.ledgerDelta);
+    c.bookedNonce = c.nonce;
+    await this.#save();
   }
 
   async #book(id: bigint, debitAccount: string, creditAccount: string, amount: bigint): Promise<void> {
@@ -1270,6 +1326,8 @@ export class SettlementEngine {
   }
 
   #save(): Promise<void> {
+    pruneSettled(this.#state.outgoing);
+    pruneSettled(this.#state.incoming);
     return this.#o.store.save(this.#state);
   }
 
@@ -1336,7 +1394,20 @@ function transferId(direction: string, channel: { chainId: number; channelId: He
 
 const paidTransferId = (c: OutgoingChannel) => transferId('paid', c);
 const receivedTransferId = (c: IncomingChannel) => transferId('received', c);
-const cooperativeTransferId = (c: IncomingChannel) => transferId('cooperative', { ...c, nonce: 0n });
+
+/** Settled channels kept per direction (newest); older ones leave the state file. */
+const SETTLED_KEPT = 100;
+
+function pruneSettled(channels: { status: string }[]): void {
+  let settled = 0;
+  for (const c of channels) if (c.status === 'settled') settled++;
+  for (let i = 0; settled > SETTLED_KEPT && i < channels.length; ) {
+    if (channels[i]!.status === 'settled') {
+      channels.splice(i, 1);
+      settled--;
+    } else i++;
+  }
+}
 
 /** What a new claim changes on a channel, to put back when it cannot be saved. */
 function claimFields(c: OutgoingChannel | IncomingChannel) {
@@ -1347,6 +1418,15 @@ function claimFields(c: OutgoingChannel | IncomingChannel) {
     ledgerDelta: c.ledgerDelta,
     signature: c.signature,
   };
+}
+
+/**
+ * A failure that is not a verdict on the claim (the disk, the ledger, the chain out of retries)
+ * is answered T00, so the payer sends the claim again instead of taking it as refused.
+ */
+function transient(err: unknown): never {
+  if (err instanceof BtpRemoteError) throw err;
+  throw new BtpRemoteError('T00', 'InternalError', `claim not processed: ${errorText(err)}`);
 }
 
 function max(a: bigint, b: bigint): bigint {

@@ -142,6 +142,7 @@ settlement:
   pollingIntervalMs: ${id === 'a' ? 1000 : 3_600_000}
 settlementInfra:
   challengePeriodSeconds: 60
+  minChallengePeriodSeconds: 60
   chainPollingIntervalMs: 20
   watchIntervalMs: 3600000
   initialDeposit: '${3000n * FACTOR}'

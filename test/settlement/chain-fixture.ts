@@ -109,6 +109,7 @@ export function settlementConfig(
     settlementInfra: {
       privateKey: key,
       challengePeriodSeconds: CHALLENGE_PERIOD_S,
+      minChallengePeriodSeconds: CHALLENGE_PERIOD_S,
       chainPollingIntervalMs: POLL_MS,
       watchIntervalMs: extra.watchIntervalMs ?? 3_600_000,
       ...(extra.redeemMinimum === undefined ? {} : { redeemMinimum: extra.redeemMinimum }),

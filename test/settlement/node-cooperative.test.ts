@@ -104,6 +104,12 @@ describe('cooperative close: the receiver co-signs, then settles a close its sen
       low.type === BTP_TYPE.error ? low.data : '',
       /cooperative close refused: .*below the accepted/,
     );
+    // Above it: B would credit value before the chain pays it.
+    const high = await send(CLOSE_SUB_PROTOCOL, await closeRequest(KEY_A, 1_001n * FACTOR));
+    assert.match(
+      high.type === BTP_TYPE.error ? high.data : '',
+      /cooperative close refused: .*above the accepted/,
+    );
     // Signed by someone else.
     const forged = await send(CLOSE_SUB_PROTOCOL, await closeRequest(ANVIL_KEYS[3], 1_000n * FACTOR));
     assert.equal(forged.type, BTP_TYPE.error);
@@ -145,5 +151,66 @@ describe('cooperative close: the receiver co-signs, then settles a close its sen
     const channel = b.listChannels().find((c) => c.channelId === channelId);
     assert.equal(channel?.status, 'settled');
     assert.equal(channel?.redeemed, (1_000n * FACTOR).toString());
+  });
+});
+
+describe('cooperative close: a sender that closes unilaterally after the co-signature', {
+  timeout: 30_000,
+}, () => {
+  let chain: TestChain;
+  let dir: string;
+  let b: ConnectorNode;
+  let raw: RawClient | undefined;
+  let asA: TokenNetworkClient;
+  let channelId: Hex;
+
+  before(async () => {
+    chain = await startTestChain(8453);
+    dir = await mkdtemp(join(tmpdir(), 'settle-coop2-'));
+    b = makeNode(
+      baseConfig('b', {
+        peers: [{ id: 'a', evmAddress: addressOf(KEY_A) }],
+        // The watcher runs only when the test calls it.
+        ...settlementConfig(chain, KEY_B, join(dir, 'b.json'), { redeemMinimum: 10n ** 30n }),
+      }),
+      { BTP_PEER_A_SECRET: 's' },
+    );
+    await b.start();
+    await b.settlementReady();
+    asA = await tokenNetworkAs(chain, KEY_A);
+    channelId = (await asA.openChannel(addressOf(KEY_B), CHALLENGE_PERIOD_S, DEPOSIT)).channelId;
+    raw = await RawClient.authed(b.btpPort, 'a', 's');
+  });
+
+  after(async () => {
+    await raw?.close();
+    await b?.stop();
+    await chain?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const ref = () => ({ chainId: chain.chainId, tokenNetwork: chain.tokenNetwork, channelId });
+
+  function send(protocolName: string, data: Uint8Array): Promise<BtpPacket> {
+    assert.ok(raw !== undefined);
+    return raw.request([{ protocolName, contentType: CONTENT_TYPE.octetStream, data }]);
+  }
+
+  it('gets the co-signed settle submitted by the receiver while the channel is closing', async () => {
+    const claim = await signClaim(EnvKeySigner.fromPrivateKey(KEY_A), ref(), 1n, 700n * FACTOR);
+    assert.equal((await send(CLAIM_SUB_PROTOCOL, encodeClaim(claim))).type, BTP_TYPE.response);
+    const bStart = await chain.balanceOf(addressOf(KEY_B));
+    const signature = await signCooperativeSettle(EnvKeySigner.fromPrivateKey(KEY_A), ref(), 700n * FACTOR);
+    const request = encodeClaim({ ...ref(), nonce: 0n, transferredAmount: 700n * FACTOR, signature });
+    assert.equal((await send(CLOSE_SUB_PROTOCOL, request)).type, BTP_TYPE.response);
+    // A starts a unilateral close instead of submitting: B settles with both signatures.
+    await asA.closeChannel(channelId);
+    assert.equal((await asA.getChannel(channelId))?.status, 'closing');
+    const settled = nextSettlementEvent(b, 'channel-settled', (e) => e.channelId === channelId);
+    await b.watchChannels();
+    await settled;
+    assert.equal(await asA.getChannel(channelId), undefined);
+    assert.equal((await chain.balanceOf(addressOf(KEY_B))) - bStart, 700n * FACTOR);
+    assert.equal((await b.getBalance('a')).netBalance, 700n);
   });
 });

@@ -89,7 +89,14 @@ function booked(
   owedTo: string | undefined,
 ): Reply {
   if (posted !== TRANSFER_RESULT.ok) return notBooked(s, posted, id);
-  if (owedTo !== undefined) s.fulfilledTo?.(owedTo);
+  if (owedTo !== undefined) {
+    // Booked is booked: nothing the settlement hook does may turn this Fulfill into a reject.
+    try {
+      s.fulfilledTo?.(owedTo);
+    } catch (err) {
+      s.logger.error({ err }, 'settlement hook threw after a Fulfill');
+    }
+  }
   return reply;
 }
 
