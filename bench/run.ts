@@ -11,18 +11,21 @@ import { resolve } from 'node:path';
 import { type CellResult, type CellSettings, runCell } from './harness/cell.js';
 import { describeMachine, type Machine, machineLine } from './harness/machine.js';
 import { type BenchOptions, parseOptions, USAGE } from './harness/options.js';
-import { stopAll } from './harness/proc.js';
+import { stopEverything } from './harness/proc.js';
 import {
   durabilityTable,
   latencyTable,
   problems,
   resourceTable,
+  settlementTable,
   summarize,
   throughputTable,
 } from './harness/report.js';
 import { runScale, type ScaleReport } from './harness/scale.js';
 import { scaleTables } from './harness/scale-report.js';
-import type { Target } from './harness/topology.js';
+import { type SettlementRun, startSettlementRun, stateFilesLine } from './harness/settlement.js';
+import { runsHops, type Target } from './harness/topology.js';
+import { BENCH_AMOUNT } from './load/frames.js';
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -37,7 +40,17 @@ function describeCell(r: CellResult): string {
     l.rejected + l.errors > 0
       ? ` | ${l.rejected} rejects, ${l.errors} errors: ${l.firstFailures.join(', ')}`
       : '';
-  return `${head} | ${Math.round(l.packetsPerSec).toString().padStart(7)} pkt/s | p50 ${l.p50Ms.toFixed(2)} p99 ${l.p99Ms.toFixed(2)} ms | node CPU ${nodes} | sender ${r.sender?.cpuPct.toFixed(0)}% receiver ${r.receiver?.cpuPct.toFixed(0)}% | other ${r.otherCpuPct?.toFixed(0)}%${failures}`;
+  return `${head} | ${Math.round(l.packetsPerSec).toString().padStart(7)} pkt/s | p50 ${l.p50Ms.toFixed(2)} p99 ${l.p99Ms.toFixed(2)} ms | node CPU ${nodes} | sender ${r.sender?.cpuPct.toFixed(0)}% receiver ${r.receiver?.cpuPct.toFixed(0)}% | other ${r.otherCpuPct?.toFixed(0)}%${failures}${describeClaims(r)}`;
+}
+
+/** Claims in the window and what the processes beside the line used (settling cells). */
+function describeClaims(r: CellResult): string {
+  const c = r.claims;
+  if (c === undefined) return '';
+  const seconds = (r.load?.measuredMs ?? Number.NaN) / 1000;
+  const forwarded = (r.load?.fulfilled ?? 0) * Number(BENCH_AMOUNT);
+  const helpers = (r.helpers ?? []).map((h) => `${h.name} ${h.cpuPct.toFixed(0)}%`).join(' ');
+  return ` | claims in window: ${c.sent} sent, ${c.acknowledged} acknowledged, ${c.accepted} accepted (${(c.accepted / seconds).toFixed(1)}/s, ${((100 * c.ilpAccepted) / forwarded).toFixed(0)}% of the value forwarded), ${c.refused} refused, ${c.errors} errors | ${helpers}`;
 }
 
 /** Round r runs the targets rotated by r, so none always goes first (or last). */
@@ -48,11 +61,13 @@ function rotated(targets: Target[], round: number): Target[] {
 
 async function runMatrix(opts: BenchOptions, settings: CellSettings): Promise<CellResult[]> {
   const results: CellResult[] = [];
-  const total = opts.rounds * opts.hops.length * opts.inFlight.length * opts.targets.length;
+  const perRound = opts.hops.reduce((n, h) => n + opts.targets.filter((t) => runsHops(t, h)).length, 0);
+  const total = opts.rounds * opts.inFlight.length * perRound;
   for (let round = 1; round <= opts.rounds; round++) {
     for (const hops of opts.hops) {
       for (const inFlight of opts.inFlight) {
         for (const target of rotated(opts.targets, round - 1)) {
+          if (!runsHops(target, hops)) continue;
           const result = await runCell({ target, hops, inFlight }, round, settings);
           results.push(result);
           log(`[${results.length}/${total}] ${describeCell(result)}`);
@@ -80,6 +95,8 @@ interface SavedRun {
   options: BenchOptions;
   results: CellResult[];
   scale: ScaleReport | undefined;
+  /** The settling nodes' state files at the end of the matrix (`ours-settling`). */
+  settlementState?: string;
 }
 
 function printReport(run: SavedRun): void {
@@ -93,6 +110,9 @@ function printReport(run: SavedRun): void {
     console.log(`\n### Latency, send -> reply at the sender\n\n${latencyTable(summaries)}`);
     const durability = durabilityTable(summaries);
     if (durability !== '') console.log(`\n### Durable ledger against the ledger in memory\n\n${durability}`);
+    const settling = settlementTable(summaries);
+    if (settling !== '') console.log(`\n### Settlement on against settlement off\n\n${settling}`);
+    if (run.settlementState !== undefined) console.log(`\n${run.settlementState}`);
     console.log(
       `\n## Resources over the measured window (median; peak RSS: max)\n\n${resourceTable(summaries)}`,
     );
@@ -118,14 +138,27 @@ async function main(): Promise<void> {
   const startedAt = Date.now();
   let results: CellResult[] = [];
   let scale: ScaleReport | undefined;
+  let settlementState: string | undefined;
   if (opts.matrix) {
     log(
       `matrix: ${opts.rounds} round(s) x hops ${opts.hops} x in flight ${opts.inFlight} x ${opts.targets.join('/')}, ${opts.warmupMs / 1000} + ${opts.measureMs / 1000} s per cell`,
     );
-    results = await runMatrix(opts, settings);
+    const chain = opts.targets.includes('ours-settling') ? await startChain() : undefined;
+    try {
+      results = await runMatrix(opts, chain === undefined ? settings : { ...settings, settlement: chain });
+      if (chain !== undefined) settlementState = stateFilesLine(chain);
+    } finally {
+      await chain?.stop();
+    }
   }
   if (opts.scale) scale = await runScale(opts, settings, log);
-  const run: SavedRun = { machine, options: opts, results, scale };
+  const run: SavedRun = {
+    machine,
+    options: opts,
+    results,
+    scale,
+    ...(settlementState === undefined ? {} : { settlementState }),
+  };
   printReport(run);
   console.log(`\nfinished in ${((Date.now() - startedAt) / 60_000).toFixed(1)} min`);
   if (opts.out !== undefined) {
@@ -134,14 +167,23 @@ async function main(): Promise<void> {
   }
 }
 
+async function startChain(): Promise<SettlementRun> {
+  const startedAt = Date.now();
+  const chain = await startSettlementRun();
+  log(
+    `settlement chain: anvil ${chain.chain.rpcUrl}, chain id ${chain.chain.chainId}, TokenNetwork ${chain.chain.tokenNetwork}, ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`,
+  );
+  return chain;
+}
+
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    stopAll().finally(() => process.exit(130));
+    stopEverything().finally(() => process.exit(130));
   });
 }
 
 main().catch(async (err) => {
   console.error(err);
-  await stopAll();
+  await stopEverything();
   process.exit(1);
 });

@@ -42,8 +42,29 @@ export interface AllocReport {
   ours: AllocSite[];
 }
 
+/** The settlement chain of a run (bench/targets/chain.ts): where it is, and the dev keys to sign with. */
+export interface ChainInfo {
+  rpcUrl: string;
+  chainId: number;
+  token: string;
+  registry: string;
+  tokenNetwork: string;
+  /** Funded dev keys (public test keys of anvil) and their addresses: one per settling node. */
+  keys: Array<{ privateKey: string; address: string }>;
+}
+
+/** A settlement event of a node (SettlementEvent, amounts as decimal strings: IPC is JSON). */
+export interface SettlementNote {
+  type: 'settlement';
+  event: string;
+  ilpAmount?: string;
+  message?: string;
+}
+
 export type NodeMessage =
   | { type: 'listening'; port: number }
+  | { type: 'chain'; chain: ChainInfo }
+  | SettlementNote
   | { type: 'peer'; id: string }
   | { type: 'ready' }
   | { type: 'alloc-started'; round: number }

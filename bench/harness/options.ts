@@ -1,6 +1,6 @@
 /** Command line of `npm run bench` (see docs/perf.md). */
 import { parseArgs } from 'node:util';
-import { TARGETS, type Target } from './topology.js';
+import { DEFAULT_TARGETS, TARGETS, type Target } from './topology.js';
 
 export interface BenchOptions {
   rounds: number;
@@ -26,7 +26,8 @@ export const USAGE = `npm run bench -- [options]
   --rounds N           interleaved rounds (default 3)
   --seconds S          measured seconds per cell (default 5)
   --warmup S           warm-up seconds per cell (default 1)
-  --only T[,T]         targets: relay, relay-batch, ours, ours-durable, reference (default all)
+  --only T[,T]         targets: relay, relay-batch, ours, ours-durable, reference (default: these),
+                       ours-settling (ours with on-chain settlement on, 1 hop; starts anvil)
   --hops 1,2           line lengths (default 1,2)
   --inflight 1,10,...  requests in flight (default 1,10,100,1000)
   --scale              also run the scale scenarios (1,000 peers, route-table size)
@@ -92,7 +93,7 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
     rounds: numbers(values.rounds, quick ? '1' : '3', 'rounds')[0]!,
     warmupMs: warmup * 1000,
     measureMs: seconds * 1000,
-    targets: targets(values.only, TARGETS.join(',')),
+    targets: targets(values.only, DEFAULT_TARGETS.join(',')),
     hops: numbers(values.hops, '1,2', 'hops'),
     inFlight: numbers(values.inflight, quick ? '1,100' : '1,10,100,1000', 'inflight'),
     matrix: values['scale-only'] !== true,

@@ -15,6 +15,14 @@ const CLOCK_TICKS_PER_SEC = 100;
 
 /** Every child not yet exited, so that a failed cell or an interrupted run leaves nothing behind. */
 const live = new Set<Child>();
+/** Children that outlive a cell (the settlement chain): `stopAll` leaves them, `stopEverything` not. */
+const acrossCells = new Set<Child>();
+
+/** A process whose CPU time is sampled over a window: a Child, or one of its own children (anvil). */
+export interface Measured {
+  readonly name: string;
+  readonly pid: number;
+}
 
 interface Waiter {
   match: (m: ChildMessage) => boolean;
@@ -40,6 +48,7 @@ export class Child {
     this.exited = new Promise((resolve) => {
       proc.once('exit', (code, signal) => {
         live.delete(this);
+        acrossCells.delete(this);
         this.exitReason = `exited with ${signal ?? code}`;
         for (const w of this.waiters) w.reject(this.failure(`${name} ${this.exitReason}`));
         this.waiters.clear();
@@ -136,9 +145,33 @@ export class Child {
   }
 }
 
-/** Stops every child still running (in parallel, each with the SIGKILL bound). */
+/** Keeps `child` running across cells: only its own stop() or `stopEverything` ends it. */
+export function keepAcrossCells(child: Child): Child {
+  acrossCells.add(child);
+  return child;
+}
+
+/** Stops every child of the cell still running (in parallel, each with the SIGKILL bound). */
 export async function stopAll(): Promise<void> {
+  await Promise.all([...live].filter((c) => !acrossCells.has(c)).map((c) => c.stop()));
+}
+
+/** Stops every child, those kept across cells too: the end of a run, or an interrupted one. */
+export async function stopEverything(): Promise<void> {
   await Promise.all([...live].map((c) => c.stop()));
+}
+
+/** The children of `pid` (Linux: /proc/<pid>/task/<pid>/children); empty when unreadable. */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1')
+      .trim()
+      .split(/\s+/)
+      .filter((s) => s !== '')
+      .map(Number);
+  } catch {
+    return [];
+  }
 }
 
 /** CPU seconds (user + system) a process has used so far; NaN once it is gone. */

@@ -4,6 +4,7 @@
  * printed as Markdown tables. A cell that failed in some round is reported from its other rounds;
  * a target with no good round shows "fail".
  */
+import { BENCH_AMOUNT } from '../load/frames.js';
 import type { CellResult, ProcessStats } from './cell.js';
 import { TARGETS, type Target } from './topology.js';
 
@@ -26,6 +27,13 @@ export interface Summary {
   receiverCpuPct: number;
   /** CPU % of everything else on the machine (median): high values mean a noisy measurement. */
   otherCpuPct: number;
+  /** Settling cells: claims accepted per measured window (median), and per second. */
+  claimsAccepted?: number;
+  claimsPerSec?: number;
+  /** Settling cells: ILP value the accepted claims settled over the value forwarded (median). */
+  settledShare?: number;
+  /** Settling cells: CPU % of the processes beside the line (verifier, chain, anvil; median). */
+  helperCpuPct?: number[];
   errors: string[];
 }
 
@@ -45,6 +53,24 @@ function perIndex(
   return Array.from({ length: width }, (_, i) =>
     combine(rows.map((r) => (r[i] === undefined ? Number.NaN : pick(r[i]!)))),
   );
+}
+
+/** Claim medians of a target's good rounds (settling cells only). */
+function claimSummary(good: CellResult[]): Partial<Summary> {
+  const settled = good.filter((r) => r.claims !== undefined);
+  if (settled.length === 0) return {};
+  return {
+    claimsAccepted: median(settled.map((r) => r.claims!.accepted)),
+    claimsPerSec: median(settled.map((r) => r.claims!.accepted / (r.load!.measuredMs / 1000))),
+    settledShare: median(
+      settled.map((r) => r.claims!.ilpAccepted / (r.load!.fulfilled * Number(BENCH_AMOUNT))),
+    ),
+    helperCpuPct: perIndex(
+      settled.map((r) => r.helpers ?? []),
+      (s) => s.cpuPct,
+      median,
+    ),
+  };
 }
 
 export function summarize(results: CellResult[]): Summary[] {
@@ -80,6 +106,7 @@ export function summarize(results: CellResult[]): Summary[] {
       senderCpuPct: median(good.map((r) => r.sender?.cpuPct ?? Number.NaN)),
       receiverCpuPct: median(good.map((r) => r.receiver?.cpuPct ?? Number.NaN)),
       otherCpuPct: median(good.map((r) => r.otherCpuPct ?? Number.NaN)),
+      ...claimSummary(good),
       errors: rs.flatMap((r) => [
         ...(r.error === undefined ? [] : [`round ${r.round}: ${r.error.split('\n')[0]}`]),
         ...(r.load?.firstFailures ?? []).map((f) => `round ${r.round}: ${f}`),
@@ -153,6 +180,35 @@ export function durabilityTable(summaries: Summary[]): string {
       pps(durable),
       pct(rate(durable), rate(by.ours)),
       lat(durable),
+    ];
+    lines.push(`| ${cols.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** The cost of settlement: `ours-settling` against `ours`, with the claims that flowed. */
+export function settlementTable(summaries: Summary[]): string {
+  const rows = cells(summaries).filter(({ by }) => by['ours-settling'] !== undefined);
+  if (rows.length === 0) return '';
+  const lines = [
+    '| hops | in flight | ours pkt/s | ours-settling pkt/s | settling/off | settling p50 / p99 ms | node CPU us per packet, off / on | claims accepted per window (per s) | value settled in window | verifier + chain + anvil CPU % |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const { hops, inFlight, by } of rows) {
+    const on = by['ours-settling']!;
+    const off = by.ours;
+    const cpu = `${off === undefined ? '-' : fmt(cpuUsPerPacket(off), 1)} / ${fmt(cpuUsPerPacket(on), 1)}`;
+    const cols = [
+      hops,
+      inFlight,
+      pps(off),
+      pps(on),
+      pct(rate(on), rate(off)),
+      lat(on),
+      cpu,
+      `${fmt(on.claimsAccepted ?? Number.NaN)} (${fmt(on.claimsPerSec ?? Number.NaN, 1)})`,
+      `${fmt(100 * (on.settledShare ?? Number.NaN))}%`,
+      (on.helperCpuPct ?? []).map((c) => fmt(c)).join(' + ') || '-',
     ];
     lines.push(`| ${cols.join(' | ')} |`);
   }

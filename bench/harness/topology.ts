@@ -7,21 +7,38 @@
  *
  * Credentials: the sender authenticates as `sender`/`s`, the receiver as `receiver`/`r`, and n1
  * as `n1`/`n` at n2. The destination is g.receiver.bench; every node routes g.receiver onwards.
+ * `ours-settling` (1 hop only) adds a verifying node beside the receiver: see settlement.ts.
  */
+import type { ReceiverOptions } from '../load/receiver.js';
 import type { OursOptions } from '../targets/ours.js';
 import type { ReferenceOptions } from '../targets/reference.js';
 import type { RelayOptions } from '../targets/relay.js';
 import { freePort } from './ports.js';
-import { Child, isType } from './proc.js';
+import { Child, isType, type Measured } from './proc.js';
+import { addressOf, ClaimCounter, nodeSettlement, type SettlementRun } from './settlement.js';
 
 /**
  * `relay` forwards each frame with its own write, as `ws` does for every send(); `relay-batch`
  * coalesces the frames forwarded in one tick into one write per socket: the higher ceiling.
  * `ours` keeps its books in memory (ledgerDurability off); `ours-durable` is the product's
- * default, the journal with fsync group commit, in a temp dir.
+ * default, the journal with fsync group commit, in a temp dir. `ours-settling` is `ours` with
+ * on-chain settlement on; it needs an anvil, so it runs only when named (`--only`).
  */
-export const TARGETS = ['relay', 'relay-batch', 'ours', 'ours-durable', 'reference'] as const;
+export const TARGETS = [
+  'relay',
+  'relay-batch',
+  'ours',
+  'ours-durable',
+  'reference',
+  'ours-settling',
+] as const;
 export type Target = (typeof TARGETS)[number];
+export const DEFAULT_TARGETS: readonly Target[] = TARGETS.filter((t) => t !== 'ours-settling');
+
+/** `ours-settling` measures what the acceptance asks for, 1 hop; its 2-hop cells are skipped. */
+export function runsHops(target: Target, hops: number): boolean {
+  return target !== 'ours-settling' || hops === 1;
+}
 
 export const SENDER = { username: 'sender', token: 's' } as const;
 export const RECEIVER = { username: 'receiver', token: 'r' } as const;
@@ -36,6 +53,12 @@ export interface Topology {
   receiverUrl: string;
   /** Resolves when every node sees every link (call once the load clients authenticated). */
   linked(): Promise<void>;
+  /** Processes beside the line whose CPU is reported too (the verifier, the chain, anvil). */
+  helpers?: Measured[];
+  /** What the load receiver needs beyond url and credentials (the claim relay). */
+  receiverExtra?: Pick<ReceiverOptions, 'claimRelay'>;
+  /** Settlement events over the measured window (`ours-settling`). */
+  claims?: ClaimCounter;
 }
 
 const url = (port: number) => `ws://127.0.0.1:${port}`;
@@ -59,10 +82,17 @@ export interface TopologyOptions {
   execArgv: string[];
   /** Routes added to our last node (ours only; the route-table scale scenario). */
   extraRoutes?: number;
+  /** The run's chain: required by `ours-settling`. */
+  settlement?: SettlementRun;
 }
 
 export async function startTopology(target: Target, hops: number, opts: TopologyOptions): Promise<Topology> {
   if (hops !== 1 && hops !== 2) throw new Error(`hops must be 1 or 2, got ${hops}`);
+  if (target === 'ours-settling') {
+    if (opts.settlement === undefined) throw new Error('ours-settling needs the run to start a chain');
+    if (hops !== 1) throw new Error('ours-settling runs 1 hop only');
+    return startSettling(opts.execArgv, opts.settlement);
+  }
   if (target === 'ours' || target === 'ours-durable')
     return startOurs(hops, opts.execArgv, opts.extraRoutes ?? 0, target === 'ours-durable');
   if (target === 'reference') return startReference(hops, opts.execArgv);
@@ -129,6 +159,49 @@ async function startOurs(
     receiverUrl: url(port2),
     linked: async () =>
       void (await Promise.all([peersSeen(n1, ['sender', 'n2']), peersSeen(n2, ['n1', 'receiver'])])),
+  };
+}
+
+/** `ours` at 1 hop with settlement on at n1, and the verifier the receiver's claims go to. */
+async function startSettling(execArgv: string[], run: SettlementRun): Promise<Topology> {
+  const verifier = fork<OursOptions>(
+    'verifier',
+    'targets/ours.js',
+    {
+      nodeId: RECEIVER.username,
+      peers: [{ id: 'n1', authToken: LINK_TOKEN, evmAddress: addressOf(run, 'payer') }],
+      routes: [],
+      settlement: nodeSettlement(run, 'verifier', []),
+    },
+    [],
+  );
+  const verifierPort = await listening(verifier);
+  const receiver = {
+    id: RECEIVER.username,
+    authToken: RECEIVER.token,
+    evmAddress: addressOf(run, 'verifier'),
+  };
+  const n1 = fork<OursOptions>(
+    'ours n1',
+    'targets/ours.js',
+    {
+      nodeId: 'n1',
+      peers: [{ id: SENDER.username, authToken: SENDER.token }, receiver],
+      routes: [{ prefix: RECEIVER_ROUTE, nextHop: RECEIVER.username }],
+      settlement: nodeSettlement(run, 'payer', [RECEIVER.username]),
+    },
+    execArgv,
+  );
+  const port = await listening(n1);
+  return {
+    nodes: [n1],
+    senderUrl: url(port),
+    receiverUrl: url(port),
+    linked: async () =>
+      void (await Promise.all([peersSeen(n1, ['sender', 'receiver']), peersSeen(verifier, ['n1'])])),
+    helpers: [verifier, ...run.measured()],
+    receiverExtra: { claimRelay: { url: url(verifierPort), username: 'n1', token: LINK_TOKEN } },
+    claims: new ClaimCounter(n1, verifier),
   };
 }
 

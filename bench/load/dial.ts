@@ -12,6 +12,12 @@ export interface DialOptions {
   username: string;
   token: string;
   deadlineMs?: number;
+  /**
+   * Called with the socket on the auth Response, in the same turn: the node may send in the same
+   * TCP chunk (a settling node sends its unacknowledged claim at once), and ws emits those
+   * messages before an `await dialBtp()` resumes; a listener added there would miss them.
+   */
+  onAuthenticated?: (ws: WebSocket) => void;
 }
 
 const RETRY_MIN_MS = 20;
@@ -30,7 +36,12 @@ function open(url: string): Promise<WebSocket> {
   });
 }
 
-function authenticate(ws: WebSocket, username: string, token: string): Promise<void> {
+function authenticate(
+  ws: WebSocket,
+  username: string,
+  token: string,
+  onAuthenticated?: (ws: WebSocket) => void,
+): Promise<void> {
   const requestId = randomInt(0, 2 ** 32 - 1);
   return new Promise((resolve, reject) => {
     const onClose = () => reject(new Error(`socket closed during auth as ${username}`));
@@ -38,8 +49,10 @@ function authenticate(ws: WebSocket, username: string, token: string): Promise<v
     ws.once('message', (data: RawData) => {
       ws.off('close', onClose);
       const b = data as Buffer;
-      if (b[0] === 1 && b.readUInt32BE(1) === requestId) resolve();
-      else reject(new Error(`auth as ${username} refused (BTP type ${b[0]})`));
+      if (b[0] === 1 && b.readUInt32BE(1) === requestId) {
+        onAuthenticated?.(ws);
+        resolve();
+      } else reject(new Error(`auth as ${username} refused (BTP type ${b[0]})`));
     });
     ws.send(authFrame(requestId, username, token));
   });
@@ -59,7 +72,7 @@ export async function dialBtp(opts: DialOptions): Promise<WebSocket> {
       continue;
     }
     ws.on('error', () => {});
-    await authenticate(ws, opts.username, opts.token);
+    await authenticate(ws, opts.username, opts.token, opts.onAuthenticated);
     return ws;
   }
 }

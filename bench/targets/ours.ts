@@ -1,20 +1,28 @@
 /**
  * Node under test: our ConnectorNode in its own process, BTP and health on ephemeral ports, logging
- * at warn. Tells the orchestrator its BTP port and every peer that authenticates.
+ * at warn. Tells the orchestrator its BTP port and every peer that authenticates; with
+ * `settlement`, also every settlement event (claims sent, acknowledged, received, refused).
  *
  *   node dist/bench/targets/ours.js '{"nodeId":"n1","peers":[{"id":"sender","authToken":"s"}],"routes":[]}'
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConnectorNode } from '../../src/index.js';
+import { type ConnectorConfig, ConnectorNode, type SettlementEvent } from '../../src/index.js';
 import { createLogger } from '../../src/utils/logger.js';
-import { die, exitOnSignal, optionsFromArgv, tell } from '../harness/messages.js';
+import {
+  type ChainInfo,
+  die,
+  exitOnSignal,
+  optionsFromArgv,
+  type SettlementNote,
+  tell,
+} from '../harness/messages.js';
 import { installAllocProbe } from './alloc-probe.js';
 
 export interface OursOptions {
   nodeId: string;
-  peers: Array<{ id: string; authToken: string; url?: string }>;
+  peers: Array<{ id: string; authToken: string; url?: string; evmAddress?: string }>;
   routes: Array<{ prefix: string; nextHop: string }>;
   /** Extra routes `g.bench-<i>` added after start (the config caps routes at 100k, the table at 1M). */
   extraRoutes?: { count: number; nextHop: string };
@@ -23,7 +31,35 @@ export interface OursOptions {
   allocProbe?: boolean;
   /** The durable default ledger (journal, fsync) in a temp dir; else the memory ledger. */
   durable?: boolean;
+  /** On-chain settlement against the run's chain (target `ours-settling`). */
+  settlement?: OursSettlement;
 }
+
+/** Amounts are decimal strings: the options travel as JSON. */
+export interface OursSettlement {
+  chain: ChainInfo;
+  privateKey: string;
+  /** Channels and claims, kept across the cells of a run (a node restarts with its channel). */
+  statePath: string;
+  /** ILP units owed to a peer that make the node sign and send a claim. */
+  threshold: string;
+  /** Token base units deposited into a channel this node opens. */
+  deposit: string;
+  /** Token base units unredeemed before a received claim is redeemed on chain. */
+  redeemMinimum: string;
+  /**
+   * Peers to open a channel to before reporting 'listening', so that no channel opening (two
+   * chain transactions) falls in a measured window.
+   */
+  openTo: string[];
+}
+
+/** Timers that would only add noise to a measured window: claims go by threshold, nothing is watched. */
+const HOUR_MS = 3_600_000;
+/** Receipt polling of the chain client: the node tests' value (anvil mines at once). */
+const CHAIN_POLLING_MS = 20;
+/** Within the bounds the fixture deploys the registry with (60 s .. 1 day). */
+const CHALLENGE_PERIOD_S = 60;
 
 /** Ledger settings, and a temp dir for a durable ledger that is removed when the process exits. */
 function ledgerSettings(durable: boolean): {
@@ -34,6 +70,48 @@ function ledgerSettings(durable: boolean): {
   const dir = mkdtempSync(join(tmpdir(), 'bench-ledger-'));
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   return { ledgerDurability: 'fsync', ledgerSnapshotPath: join(dir, 'snapshot.json') };
+}
+
+function settlementSections(
+  s: OursSettlement,
+  ledger: ReturnType<typeof ledgerSettings>,
+): Pick<ConnectorConfig, 'settlement' | 'settlementInfra' | 'blockchain'> {
+  return {
+    settlement: { ...ledger, statePath: s.statePath, threshold: s.threshold, pollingIntervalMs: HOUR_MS },
+    settlementInfra: {
+      privateKey: s.privateKey,
+      challengePeriodSeconds: CHALLENGE_PERIOD_S,
+      minChallengePeriodSeconds: CHALLENGE_PERIOD_S,
+      chainPollingIntervalMs: CHAIN_POLLING_MS,
+      watchIntervalMs: HOUR_MS,
+      initialDeposit: s.deposit,
+      redeemMinimum: s.redeemMinimum,
+    },
+    blockchain: {
+      base: {
+        rpcUrl: s.chain.rpcUrl,
+        chainId: s.chain.chainId,
+        tokenAddress: s.chain.token,
+        registryAddress: s.chain.registry,
+      },
+    },
+  };
+}
+
+function note(e: SettlementEvent): SettlementNote {
+  const n: SettlementNote = { type: 'settlement', event: e.type };
+  if ('ilpAmount' in e) n.ilpAmount = String(e.ilpAmount);
+  if ('message' in e) n.message = e.message;
+  return n;
+}
+
+/** Waits for the chain, then opens the channels that are not open yet. */
+async function openChannels(node: ConnectorNode, s: OursSettlement): Promise<void> {
+  await node.settlementReady();
+  for (const peerId of s.openTo) {
+    const { outgoing } = await node.getChannelState(peerId);
+    if (outgoing?.status !== 'open') await node.openChannel(peerId, BigInt(s.deposit));
+  }
 }
 
 async function main(): Promise<void> {
@@ -50,13 +128,17 @@ async function main(): Promise<void> {
       logLevel: level,
       peers: opts.peers,
       routes: opts.routes,
-      settlement: ledgerSettings(opts.durable === true),
+      ...(opts.settlement === undefined
+        ? { settlement: ledgerSettings(opts.durable === true) }
+        : settlementSections(opts.settlement, ledgerSettings(opts.durable === true))),
     },
     createLogger(opts.nodeId, level),
     { env: {} },
   );
   node.on('peer:connected', (id: string) => tell({ type: 'peer', id }));
+  node.on('settlement', (e: SettlementEvent) => tell(note(e)));
   await node.start();
+  if (opts.settlement !== undefined) await openChannels(node, opts.settlement);
   const extra = opts.extraRoutes;
   if (extra !== undefined) {
     for (let i = 0; i < extra.count; i++) node.addRoute(`g.bench-${i}`, extra.nextHop);

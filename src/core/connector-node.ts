@@ -479,7 +479,8 @@ export class ConnectorNode extends EventEmitter {
       peers: () => this.peers.all().map((p) => this.settlementPeer(p.id)!),
       peerAccount,
       logger: this.logger,
-      claimTimeoutMs: this.config.btp.requestTimeoutMs,
+      // One unanswered claim holds the peer's next one: not the whole BTP request timeout.
+      claimTimeoutMs: Math.min(this.config.btp.requestTimeoutMs, 10_000),
       onEvent: (event) => this.onSettlementEvent(event),
     });
   }

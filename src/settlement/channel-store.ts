@@ -96,6 +96,7 @@ export class ChannelStore {
   readonly path: string;
   #tail: Promise<void> = Promise.resolve();
   #seq = 0;
+  #dirReady = false;
 
   constructor(path: string) {
     this.path = path;
@@ -133,7 +134,10 @@ export class ChannelStore {
 
   async #write(text: string): Promise<void> {
     const dir = dirname(this.path);
-    await mkdir(dir, { recursive: true });
+    if (!this.#dirReady) {
+      await mkdir(dir, { recursive: true });
+      this.#dirReady = true;
+    }
     const tmp = `${this.path}.${process.pid}.${++this.#seq}.tmp`;
     const file = await open(tmp, 'w', 0o600);
     try {

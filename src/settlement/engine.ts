@@ -518,10 +518,9 @@ export class SettlementEngine {
       );
       return;
     }
-    if (channel.acknowledgedNonce < nonce) {
-      channel.acknowledgedNonce = nonce;
-      await this.#save();
-    }
+    // Saved with the next change: a restart that lost it sends the claim once more, and the
+    // peer answers a claim it already holds without booking it again.
+    if (channel.acknowledgedNonce < nonce) channel.acknowledgedNonce = nonce;
     this.stats.claimsAcknowledged++;
     this.#emit({ type: 'claim-acknowledged', peerId: channel.peerId, channelId: channel.channelId, nonce });
   }
