@@ -74,8 +74,18 @@ export type { AccountBalance, Ledger } from './ledger/index.js';
 export { MemoryLedger } from './ledger/index.js';
 export type { RouteEntry } from './routing/index.js';
 export { RoutingTable } from './routing/index.js';
-export type { ChannelView, SettlementEvent, SettlementStats } from './settlement/index.js';
-export { SettlementEngine } from './settlement/index.js';
+export type {
+  ChannelView,
+  SettlementContext,
+  SettlementEvent,
+  SettlementStats,
+} from './settlement/index.js';
+export {
+  AccountManager,
+  SettlementEngine,
+  SettlementMonitor,
+  UnifiedSettlementExecutor,
+} from './settlement/index.js';
 export { ConfigurationError, ConnectorError, ConnectorNotStartedError, ERROR_CODES } from './utils/errors.js';
 export type { Logger } from './utils/logger.js';
 export { createLogger } from './utils/logger.js';

@@ -1,4 +1,5 @@
 export { testTokenAbi, tokenNetworkAbi, tokenNetworkRegistryAbi } from './abi.js';
+export { AccountManager, SETTLEMENT_ACCOUNT } from './account-manager.js';
 export type { ContractName } from './artifacts.js';
 export { contractBytecode } from './artifacts.js';
 export type { ChainClientOptions, TxResult } from './chain-client.js';
@@ -25,6 +26,17 @@ export {
 } from './claim-codec.js';
 export type { DeployedContracts, DeployOptions, TestTokenSpec } from './deploy.js';
 export { DEFAULT_CHALLENGE_PERIOD_BOUNDS, DEFAULT_TEST_TOKEN, deployContracts } from './deploy.js';
+export { SettlementEngine } from './engine.js';
+export type { ChainErrorDetails, ChainErrorKind } from './errors.js';
+export { ChainError } from './errors.js';
+export type { NetworkConfig, NetworkMode, SettlementChain } from './networks.js';
+export { chainById, NETWORK_PRESETS, resolveChains } from './networks.js';
+export type { RetryOptions } from './retry.js';
+export { DEFAULT_CHAIN_RETRY, retryChain } from './retry.js';
+export { SettlementContext } from './settlement-context.js';
+export type { SettleReason } from './settlement-executor.js';
+export { UnifiedSettlementExecutor } from './settlement-executor.js';
+export { SettlementMonitor } from './settlement-monitor.js';
 export type {
   ChannelView,
   ClaimLink,
@@ -32,14 +44,7 @@ export type {
   SettlementEvent,
   SettlementPeer,
   SettlementStats,
-} from './engine.js';
-export { SETTLEMENT_ACCOUNT, SettlementEngine } from './engine.js';
-export type { ChainErrorDetails, ChainErrorKind } from './errors.js';
-export { ChainError } from './errors.js';
-export type { NetworkConfig, NetworkMode, SettlementChain } from './networks.js';
-export { chainById, NETWORK_PRESETS, resolveChains } from './networks.js';
-export type { RetryOptions } from './retry.js';
-export { DEFAULT_CHAIN_RETRY, retryChain } from './retry.js';
+} from './settlement-types.js';
 export type { ChallengePeriodBounds, ChannelState } from './token-network.js';
 export { TokenNetworkClient } from './token-network.js';
 export type { ChannelRef } from './typed-data.js';

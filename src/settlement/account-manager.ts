@@ -1,0 +1,102 @@
+/**
+ * The ledger side of settlement: what we owe a peer, and the moves that settlements book between
+ * `peer:<id>` and `own:settlement`. Each move has an id derived from chain, channel and nonce, so
+ * booking a claim again (at start, after a kill between saving and booking) is a no-op.
+ */
+import { createHash } from 'node:crypto';
+import type { Hex } from 'viem';
+import { TRANSFER_RESULT } from '../ledger/index.js';
+import { ConnectorError } from '../utils/errors.js';
+import type { IncomingChannel, OutgoingChannel } from './channel-store.js';
+import type { SettlementContext } from './settlement-context.js';
+
+export const SETTLEMENT_ACCOUNT = 'own:settlement';
+
+/**
+ * Books settlements in the ledger: a claim we paid moves `peer:N → own:settlement`, a claim we
+ * received `own:settlement → peer:P`, each once (idempotent ids, `bookedNonce`).
+ */
+export class AccountManager {
+  readonly #ctx: SettlementContext;
+
+  constructor(ctx: SettlementContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Creates `own:settlement`, the other side of every settlement move. */
+  open(): Promise<void> {
+    return this.#ctx.options.ledger().createAccount(SETTLEMENT_ACCOUNT);
+  }
+
+  /** What we owe the peer in ILP units (`creditsPosted - debitsPosted`); undefined without an account. */
+  async owed(peerId: string): Promise<bigint | undefined> {
+    const balance = await this.#ctx.options.ledger().getBalance(this.#ctx.options.peerAccount(peerId));
+    if (balance === undefined) return undefined;
+    return balance.creditsPosted - balance.debitsPosted;
+  }
+
+  /**
+   * Books again what a kill may have left unbooked: claims saved above `bookedNonce`, and a
+   * co-signed close not marked booked. Ids make it idempotent; `bookedNonce` keeps it from
+   * reaching back past what the ledger still remembers.
+   */
+  async rebook(): Promise<void> {
+    for (const c of this.#ctx.state.outgoing) await this.bookPaid(c);
+    for (const c of this.#ctx.state.incoming) await this.bookReceived(c);
+  }
+
+  /** Books the payer's latest claim if it is not yet (idempotent id), then records that it is. */
+  async bookPaid(c: OutgoingChannel): Promise<void> {
+    if (c.nonce <= c.bookedNonce) return;
+    await this.#book(
+      paidTransferId(c),
+      this.#ctx.options.peerAccount(c.peerId),
+      SETTLEMENT_ACCOUNT,
+      c.ledgerDelta,
+    );
+    c.bookedNonce = c.nonce;
+    await this.#ctx.save();
+  }
+
+  async bookReceived(c: IncomingChannel): Promise<void> {
+    if (c.nonce <= c.bookedNonce) return;
+    await this.#book(
+      receivedTransferId(c),
+      SETTLEMENT_ACCOUNT,
+      this.#ctx.options.peerAccount(c.peerId),
+      c.ledgerDelta,
+    );
+    c.bookedNonce = c.nonce;
+    await this.#ctx.save();
+  }
+
+  async #book(id: bigint, debitAccount: string, creditAccount: string, amount: bigint): Promise<void> {
+    if (amount === 0n) return;
+    const ledger = this.#ctx.options.ledger();
+    if (!ledger.hasAccount(debitAccount) || !ledger.hasAccount(creditAccount)) {
+      // A peer removed since: its account is made again so the settlement is not lost.
+      await ledger
+        .createAccount(debitAccount === SETTLEMENT_ACCOUNT ? creditAccount : debitAccount)
+        .catch(() => undefined);
+    }
+    const result = await ledger.transfer({ id, debitAccount, creditAccount, amount });
+    if (result !== TRANSFER_RESULT.ok && result !== TRANSFER_RESULT.exists) {
+      throw new ConnectorError(
+        'ERR_LEDGER',
+        `settlement of ${amount} from ${debitAccount} to ${creditAccount} was refused by the ledger: ${result}`,
+      );
+    }
+  }
+}
+
+/** Ledger transfer ids of settlements: the same claim always books under the same id. */
+function transferId(direction: string, channel: { chainId: number; channelId: Hex; nonce: bigint }): bigint {
+  const digest = createHash('sha256')
+    .update(`settlement:${direction}:${channel.chainId}:${channel.channelId.toLowerCase()}:${channel.nonce}`)
+    .digest();
+  // 120 bits, never 0 and never 2^128 - 1.
+  return (BigInt(`0x${digest.subarray(0, 15).toString('hex')}`) << 8n) | 1n;
+}
+
+const paidTransferId = (c: OutgoingChannel) => transferId('paid', c);
+const receivedTransferId = (c: IncomingChannel) => transferId('received', c);

@@ -1,0 +1,276 @@
+/**
+ * Closing channels. Our own (outgoing): first a cooperative close over BTP sub-protocol
+ * `payment-channel-close` (the peer co-signs `CooperativeSettle(channelId, amount)` and one
+ * transaction settles), else a unilateral close whose challenge period the watcher waits out.
+ * A peer's (incoming): redeem its latest claim and settle at once. And the receiver's side of
+ * `payment-channel-close`: co-signing the peer's cooperative close.
+ */
+import { bytesToHex, type Hex, hexToBytes, recoverAddress } from 'viem';
+import { BtpRemoteError } from '../btp/index.js';
+import { CONTENT_TYPE, type ProtocolData } from '../codec/index.js';
+import { signatureProblem } from '../keys/index.js';
+import { ConnectorError } from '../utils/errors.js';
+import type { ChainRuntime } from './chain-setup.js';
+import type { IncomingChannel, OutgoingChannel } from './channel-store.js';
+import { type Claim, signCooperativeSettle } from './claim.js';
+import { CLOSE_SUB_PROTOCOL, decodeClaim, encodeClaim } from './claim-codec.js';
+import { transient } from './claim-receiver.js';
+import {
+  errorText,
+  latestClaim,
+  type SettlementContext,
+  sameAddress,
+  sameHex,
+} from './settlement-context.js';
+import type { UnifiedSettlementExecutor } from './settlement-executor.js';
+import { cooperativeSettleDigest } from './typed-data.js';
+
+/** Closes channels in either direction, cooperatively when the peer co-signs. */
+export class ChannelCloser {
+  readonly #ctx: SettlementContext;
+  readonly #executor: UnifiedSettlementExecutor;
+
+  constructor(ctx: SettlementContext, executor: UnifiedSettlementExecutor) {
+    this.#ctx = ctx;
+    this.#executor = executor;
+  }
+
+  /**
+   * Closes the channel with the peer in `direction`. Outgoing: starts the challenge period (the
+   * watcher settles it once over). Incoming: redeems the latest claim and settles at once.
+   */
+  closeChannel(peerId: string, direction: 'outgoing' | 'incoming', cooperative: boolean): Promise<void> {
+    const key = direction === 'outgoing' ? peerId : `in:${peerId}`;
+    const close =
+      direction === 'outgoing'
+        ? () => this.#closeOutgoing(peerId, cooperative)
+        : () => this.#closeIncoming(peerId);
+    return this.#ctx.counted(this.#ctx.serial(key, close));
+  }
+
+  async #closeOutgoing(peerId: string, cooperative: boolean): Promise<void> {
+    const ctx = this.#ctx;
+    const channel = ctx.currentOutgoing(peerId);
+    if (channel === undefined) throw new ConnectorError('ERR_CHANNEL', `no open channel to ${peerId}`);
+    const chain = ctx.requireChain(channel.chainId);
+    if (cooperative && channel.status === 'open' && (await this.#closeCooperatively(chain, channel))) return;
+    await chain.network.closeChannel(channel.channelId);
+    const onChain = await ctx.read(chain, () => chain.network.getChannel(channel.channelId));
+    channel.status = onChain === undefined ? 'settled' : 'closing';
+    channel.settleableAt = onChain?.settleableAt ?? 0n;
+    await ctx.save();
+  }
+
+  async #closeIncoming(peerId: string): Promise<void> {
+    const ctx = this.#ctx;
+    const channel = ctx.currentIncoming(peerId);
+    if (channel === undefined) throw new ConnectorError('ERR_CHANNEL', `no open channel from ${peerId}`);
+    const chain = ctx.requireChain(channel.chainId);
+    // After any redemption in flight, which would race us with the same proof.
+    await ctx.serial(`redeem:${channel.channelId}`, () => this.#settleIncoming(chain, channel));
+    channel.status = 'settled';
+    await ctx.save();
+    ctx.emit({ type: 'channel-settled', peerId, channelId: channel.channelId, direction: 'incoming' });
+  }
+
+  /** Settles a peer's channel to us with the co-signed close, or closes it with our latest claim. */
+  async #settleIncoming(chain: ChainRuntime, channel: IncomingChannel): Promise<void> {
+    const onChain = await this.#ctx.read(chain, () => chain.network.getChannel(channel.channelId));
+    if (onChain === undefined) return; // its sender settled it already
+    const agreed = channel.cooperative;
+    if (agreed !== undefined) {
+      await chain.network.cooperativeSettle(
+        channel.channelId,
+        agreed.amount,
+        agreed.senderSignature,
+        agreed.receiverSignature,
+      );
+      channel.redeemed = agreed.amount;
+      return;
+    }
+    if (channel.signature === undefined || channel.nonce <= onChain.nonce) {
+      // Nothing newer than what the chain holds: a proof would revert with StaleProof.
+      await chain.network.closeChannel(channel.channelId);
+      return;
+    }
+    await chain.network.closeChannelWithProof(latestClaim(channel, channel.signature));
+    channel.redeemed = channel.transferred;
+  }
+
+  /**
+   * Cooperative close of our channel: the peer co-signs `CooperativeSettle(channelId, amount)`
+   * for the latest claim's amount and the channel settles in one transaction, the rest of the
+   * deposit back to us at once. False when the peer does not co-sign (the caller then closes
+   * unilaterally); true once settled.
+   */
+  async #closeCooperatively(chain: ChainRuntime, channel: OutgoingChannel): Promise<boolean> {
+    const ctx = this.#ctx;
+    const peerId = channel.peerId;
+    if (!ctx.options.links.isConnected(peerId)) return false;
+    if (channel.acknowledgedNonce < channel.nonce) await this.#executor.sendClaim(channel);
+    const amount = channel.transferred;
+    const senderSignature = await signCooperativeSettle(ctx.options.signer, refOf(channel), amount);
+    let receiverSignature: Hex;
+    try {
+      receiverSignature = await this.#askCoSignature(channel, amount, senderSignature);
+    } catch (err) {
+      ctx.logger.warn(
+        { peerId, channelId: channel.channelId, err: errorText(err) },
+        'settlement: the peer did not co-sign a cooperative close; closing unilaterally',
+      );
+      return false;
+    }
+    // No claim is signed on it from now on, whatever happens to the transaction; the watcher
+    // submits the settle again while the chain says open.
+    channel.status = 'closing';
+    channel.cooperative = { amount, senderSignature, receiverSignature, agreedAtMs: Date.now() };
+    await ctx.save();
+    try {
+      await chain.network.cooperativeSettle(channel.channelId, amount, senderSignature, receiverSignature);
+    } catch (err) {
+      // The peer may have submitted the same settle first.
+      const onChain = await ctx.read(chain, () => chain.network.getChannel(channel.channelId));
+      if (onChain !== undefined) throw err;
+    }
+    channel.status = 'settled';
+    await ctx.save();
+    ctx.emit({ type: 'channel-settled', peerId, channelId: channel.channelId, direction: 'outgoing' });
+    return true;
+  }
+
+  /** Asks the peer to co-sign our close at `amount`; its 65-byte signature, checked, or throws. */
+  async #askCoSignature(channel: OutgoingChannel, amount: bigint, senderSignature: Hex): Promise<Hex> {
+    const ref = refOf(channel);
+    const answer = await this.#ctx.options.links.request(
+      channel.peerId,
+      [
+        {
+          protocolName: CLOSE_SUB_PROTOCOL,
+          contentType: CONTENT_TYPE.octetStream,
+          data: encodeClaim({ ...ref, nonce: 0n, transferredAmount: amount, signature: senderSignature }),
+        },
+      ],
+      this.#ctx.options.claimTimeoutMs ?? 10_000,
+    );
+    const entry = answer.find((e) => e.protocolName === CLOSE_SUB_PROTOCOL);
+    if (entry === undefined || entry.data.length !== 65)
+      throw new Error('the answer holds no 65-byte signature');
+    const receiverSignature = bytesToHex(entry.data);
+    const signer = await recoverAddress({
+      hash: cooperativeSettleDigest(ref, amount),
+      signature: receiverSignature,
+    });
+    if (signatureProblem(receiverSignature) !== undefined || !sameAddress(signer, channel.receiver))
+      throw new Error(`the co-signature is not ${channel.receiver}'s`);
+    return receiverSignature;
+  }
+
+  /**
+   * The BTP handler of sub-protocol `payment-channel-close`: co-signs the peer's cooperative
+   * close of its channel to us when the amount pays at least every claim we accepted. From then
+   * on the channel takes no claim; if the peer does not submit the settle, the watcher does.
+   */
+  receiveClose(peerId: string, data: Uint8Array): Promise<ProtocolData[]> {
+    return this.#ctx.serial(`in:${peerId}`, () => this.#coSign(peerId, data).catch(transient));
+  }
+
+  async #coSign(peerId: string, data: Uint8Array): Promise<ProtocolData[]> {
+    const ctx = this.#ctx;
+    let request: Claim;
+    try {
+      request = decodeClaim(data);
+    } catch (err) {
+      throw refuseClose(ctx, peerId, errorText(err));
+    }
+    const peer = ctx.options.peer(peerId);
+    const channel = ctx.state.incoming.find((c) => sameHex(c.channelId, request.channelId));
+    if (peer?.evmAddress === undefined || channel === undefined || channel.peerId !== peerId)
+      throw refuseClose(ctx, peerId, `no channel ${request.channelId} from ${peerId}`);
+    if (request.chainId !== channel.chainId || !sameAddress(request.tokenNetwork, channel.tokenNetwork))
+      throw refuseClose(ctx, peerId, 'chain or TokenNetwork does not match the channel');
+    const agreed = channel.cooperative;
+    if (agreed !== undefined) {
+      if (agreed.amount === request.transferredAmount) return closeReply(agreed.receiverSignature);
+      throw refuseClose(ctx, peerId, `already agreed to close at ${agreed.amount}`);
+    }
+    if (channel.status !== 'open') throw refuseClose(ctx, peerId, `channel is ${channel.status}`);
+    await this.#checkCloseRequest(peerId, peer.evmAddress, channel, request);
+
+    const amount = request.transferredAmount;
+    const receiverSignature = await signCooperativeSettle(ctx.options.signer, refOf(channel), amount);
+    channel.cooperative = {
+      amount,
+      senderSignature: request.signature,
+      receiverSignature,
+      agreedAtMs: Date.now(),
+    };
+    channel.status = 'closing';
+    await ctx.save().catch((err: unknown) => {
+      channel.cooperative = undefined;
+      channel.status = 'open';
+      throw err;
+    });
+    ctx.emit({
+      type: 'channel-closing',
+      peerId,
+      channelId: channel.channelId,
+      direction: 'incoming',
+      settleableAt: 0n,
+    });
+    return closeReply(receiverSignature);
+  }
+
+  /** Throws the refusal unless the channel is open on chain and the request is signed by the peer for exactly what we accepted. */
+  async #checkCloseRequest(
+    peerId: string,
+    evmAddress: string,
+    channel: IncomingChannel,
+    request: Claim,
+  ): Promise<void> {
+    const ctx = this.#ctx;
+    const chain = ctx.requireChain(channel.chainId);
+    const onChain = await ctx.read(chain, () => chain.network.getChannel(channel.channelId));
+    if (onChain === undefined || onChain.status !== 'open')
+      throw refuseClose(ctx, peerId, 'channel is not open on chain');
+    const amount = request.transferredAmount;
+    // Exactly what was accepted (and credited): a larger amount would credit value before the
+    // chain pays it, a smaller one would give value away.
+    if (amount < channel.transferred)
+      throw refuseClose(
+        ctx,
+        peerId,
+        `amount ${amount} is below the accepted claims (${channel.transferred})`,
+      );
+    if (amount > channel.transferred)
+      throw refuseClose(
+        ctx,
+        peerId,
+        `amount ${amount} is above the accepted claims (${channel.transferred}); send the claim first`,
+      );
+    if (amount > onChain.deposit)
+      throw refuseClose(ctx, peerId, `amount ${amount} exceeds the deposit ${onChain.deposit}`);
+    if (signatureProblem(request.signature) !== undefined)
+      throw refuseClose(ctx, peerId, 'malformed or malleable signature');
+    const signer = await recoverAddress({
+      hash: cooperativeSettleDigest(refOf(channel), amount),
+      signature: request.signature,
+    });
+    if (!sameAddress(signer, evmAddress))
+      throw refuseClose(ctx, peerId, `signed by ${signer}, not ${evmAddress}`);
+  }
+}
+
+function refOf(channel: OutgoingChannel | IncomingChannel) {
+  return { chainId: channel.chainId, tokenNetwork: channel.tokenNetwork, channelId: channel.channelId };
+}
+
+function closeReply(signature: Hex): ProtocolData[] {
+  return [
+    { protocolName: CLOSE_SUB_PROTOCOL, contentType: CONTENT_TYPE.octetStream, data: hexToBytes(signature) },
+  ];
+}
+
+function refuseClose(ctx: SettlementContext, peerId: string, message: string): BtpRemoteError {
+  ctx.logger.warn({ peerId, message }, 'settlement: refused to co-sign a cooperative close');
+  return new BtpRemoteError('F00', 'NotAcceptedError', `cooperative close refused: ${message}`);
+}
