@@ -21,6 +21,7 @@ import {
   type SettlementContext,
   sameAddress,
   sameHex,
+  submitCooperativeClose,
 } from './settlement-context.js';
 import type { UnifiedSettlementExecutor } from './settlement-executor.js';
 import { cooperativeSettleDigest } from './typed-data.js';
@@ -79,12 +80,7 @@ export class ChannelCloser {
     if (onChain === undefined) return; // its sender settled it already
     const agreed = channel.cooperative;
     if (agreed !== undefined) {
-      await chain.network.cooperativeSettle(
-        channel.channelId,
-        agreed.amount,
-        agreed.senderSignature,
-        agreed.receiverSignature,
-      );
+      await submitCooperativeClose(chain, channel.channelId, agreed);
       channel.redeemed = agreed.amount;
       return;
     }

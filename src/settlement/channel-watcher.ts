@@ -9,7 +9,7 @@ import { tokenNetworkAbi } from './abi.js';
 import type { ChainRuntime } from './chain-setup.js';
 import type { IncomingChannel, OutgoingChannel } from './channel-store.js';
 import { DEFAULT_CHAIN_RETRY, retryChain } from './retry.js';
-import { latestClaim, type SettlementContext } from './settlement-context.js';
+import { latestClaim, type SettlementContext, submitCooperativeClose } from './settlement-context.js';
 
 /** ~7 hours of Base blocks: where a settled channel's event is looked for. */
 const SETTLED_LOOKBACK_BLOCKS = 50_000n;
@@ -66,12 +66,7 @@ export class ChannelWatcher {
     ) {
       // We co-signed a close its sender did not submit (or it closed unilaterally instead): we
       // hold both signatures, and the contract takes them while the channel is open or closing.
-      await chain.network.cooperativeSettle(
-        channel.channelId,
-        agreed.amount,
-        agreed.senderSignature,
-        agreed.receiverSignature,
-      );
+      await submitCooperativeClose(chain, channel.channelId, agreed);
       channel.redeemed = agreed.amount;
       await this.#settled(channel, 'incoming');
       return;
@@ -138,12 +133,7 @@ export class ChannelWatcher {
     }
     const agreed = channel.cooperative;
     if (agreed !== undefined) {
-      await chain.network.cooperativeSettle(
-        channel.channelId,
-        agreed.amount,
-        agreed.senderSignature,
-        agreed.receiverSignature,
-      );
+      await submitCooperativeClose(chain, channel.channelId, agreed);
       await this.#settled(channel, 'outgoing');
       return;
     }

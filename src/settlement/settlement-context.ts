@@ -7,7 +7,7 @@ import type { Address, Hex } from 'viem';
 import { ConnectorError } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
 import type { ChainRuntime, SettlementSpec } from './chain-setup.js';
-import type { IncomingChannel, OutgoingChannel, SettlementState } from './channel-store.js';
+import type { CooperativeClose, IncomingChannel, OutgoingChannel, SettlementState } from './channel-store.js';
 import type { Claim } from './claim.js';
 import { ChainError } from './errors.js';
 import { DEFAULT_CHAIN_RETRY, retryChain } from './retry.js';
@@ -208,6 +208,20 @@ export function latestClaim(c: OutgoingChannel | IncomingChannel, signature: Hex
     transferredAmount: c.transferred,
     signature,
   };
+}
+
+/** Submits a co-signed close: either participant may, while the channel is open or closing. */
+export async function submitCooperativeClose(
+  chain: ChainRuntime,
+  channelId: Hex,
+  agreed: CooperativeClose,
+): Promise<void> {
+  await chain.network.cooperativeSettle(
+    channelId,
+    agreed.amount,
+    agreed.senderSignature,
+    agreed.receiverSignature,
+  );
 }
 
 export function max(a: bigint, b: bigint): bigint {
