@@ -29,122 +29,95 @@ function nextEvent(node: ConnectorNode, type: SettlementEvent['type']): Promise<
   });
 }
 
-describe('settlement between two nodes on anvil', () => {
-  let chain: TestChain;
-  let dir: string;
-  let a: ConnectorNode;
-  let b: ConnectorNode;
+/** Node B (paid, accepts every packet) and node A (pays B, threshold 1000) on one chain. */
+interface Pair {
+  chain: TestChain;
+  dir: string;
+  a: ConnectorNode;
+  b: ConnectorNode;
+}
 
+/** Starts a Pair before the suite's tests and stops it after them; `infra` adds to A's settlementInfra. */
+function usePair(tag: string, infra: Record<string, unknown> = {}): Pair {
+  const p = {} as Pair;
   before(async () => {
-    chain = await startTestChain(8453);
-    dir = await mkdtemp(join(tmpdir(), 'settle-'));
-    b = makeNode(
+    p.chain = await startTestChain(8453);
+    p.dir = await mkdtemp(join(tmpdir(), `settle-${tag}-`));
+    p.b = makeNode(
       baseConfig('b', {
         peers: [{ id: 'a', evmAddress: addressOf(KEY_A) }],
-        ...settlementConfig(chain, KEY_B, join(dir, 'b.json')),
+        ...settlementConfig(p.chain, KEY_B, join(p.dir, 'b.json')),
       }),
       { BTP_PEER_A_SECRET: 's' },
     );
-    b.setPacketHandler(() => ({ accept: true }));
-    await b.start();
-    a = makeNode(
+    p.b.setPacketHandler(() => ({ accept: true }));
+    await p.b.start();
+    const settle = settlementConfig(p.chain, KEY_A, join(p.dir, 'a.json'), { threshold: 1000n });
+    p.a = makeNode(
       baseConfig('a', {
-        peers: [{ id: 'b', url: btpUrl(b), authToken: 's', evmAddress: addressOf(KEY_B) }],
+        peers: [{ id: 'b', url: btpUrl(p.b), authToken: 's', evmAddress: addressOf(KEY_B) }],
         routes: [{ prefix: 'g.b', nextHop: 'b' }],
-        ...settlementConfig(chain, KEY_A, join(dir, 'a.json'), { threshold: 1000n }),
+        ...settle,
+        settlementInfra: { ...settle.settlementInfra, ...infra } as ConnectorConfig['settlementInfra'],
       }),
     );
-    await a.start();
-    await waitConnected(a, 'b');
-    await Promise.all([a.settlementReady(), b.settlementReady()]);
+    await p.a.start();
+    await waitConnected(p.a, 'b');
+    await Promise.all([p.a.settlementReady(), p.b.settlementReady()]);
   });
-
   after(async () => {
-    await a?.stop();
-    await b?.stop();
-    await chain?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await p.a?.stop();
+    await p.b?.stop();
+    await p.chain?.stop();
+    if (p.dir) await rm(p.dir, { recursive: true, force: true });
   });
+  return p;
+}
+
+describe('settlement between two nodes on anvil', () => {
+  const p = usePair('pair');
 
   it('sends a claim once the threshold is crossed, and B redeems it', async () => {
-    const redeemed = nextEvent(b, 'redeemed');
-    const received = nextEvent(b, 'claim-received');
-    const bBefore = await chain.balanceOf(addressOf(KEY_B));
+    const redeemed = nextEvent(p.b, 'redeemed');
+    const received = nextEvent(p.b, 'claim-received');
+    const acknowledged = nextEvent(p.a, 'claim-acknowledged');
+    const bBefore = await p.chain.balanceOf(addressOf(KEY_B));
     // Exactly 10: only the last crosses the threshold, so the claim is for exactly 1000.
     for (let i = 0; i < 10; i++) {
-      const reply = await sendData(a, 'g.b.x', 100n, `p${i}`);
+      const reply = await sendData(p.a, 'g.b.x', 100n, `p${i}`);
       assert.equal(reply.type, 13);
     }
     const claim = await received;
     assert.equal(claim.type === 'claim-received' && claim.ilpAmount, 1000n);
     const r = await redeemed;
     assert.equal(r.type === 'redeemed' && r.paid, 1000n * FACTOR);
-    assert.equal((await chain.balanceOf(addressOf(KEY_B))) - bBefore, 1000n * FACTOR);
-    const balA = await a.getBalance('b');
+    assert.equal((await p.chain.balanceOf(addressOf(KEY_B))) - bBefore, 1000n * FACTOR);
+    const balA = await p.a.getBalance('b');
     assert.equal(balA.netBalance, 0n);
-    const balB = await b.getBalance('a');
+    const balB = await p.b.getBalance('a');
     assert.equal(balB.netBalance, 0n);
-    const state = await a.getChannelState('b');
+    await acknowledged;
+    const state = await p.a.getChannelState('b');
     assert.equal(state.outgoing?.transferred, (1000n * FACTOR).toString());
     assert.equal(state.outgoing?.acknowledgedNonce, '1');
   });
 });
 
 describe('automatic channel funding', () => {
-  let chain: TestChain;
-  let dir: string;
-  let a: ConnectorNode;
-  let b: ConnectorNode;
-
-  before(async () => {
-    chain = await startTestChain(8453);
-    dir = await mkdtemp(join(tmpdir(), 'settle-topup-'));
-    b = makeNode(
-      baseConfig('b', {
-        peers: [{ id: 'a', evmAddress: addressOf(KEY_A) }],
-        ...settlementConfig(chain, KEY_B, join(dir, 'b.json')),
-      }),
-      { BTP_PEER_A_SECRET: 's' },
-    );
-    b.setPacketHandler(() => ({ accept: true }));
-    await b.start();
-    const settle = settlementConfig(chain, KEY_A, join(dir, 'a.json'), { threshold: 1000n });
-    a = makeNode(
-      baseConfig('a', {
-        peers: [{ id: 'b', url: btpUrl(b), authToken: 's', evmAddress: addressOf(KEY_B) }],
-        routes: [{ prefix: 'g.b', nextHop: 'b' }],
-        ...settle,
-        settlementInfra: {
-          ...settle.settlementInfra,
-          initialDeposit: 2000n * FACTOR,
-          topUpWatermark: 1500n * FACTOR,
-        } as ConnectorConfig['settlementInfra'],
-      }),
-    );
-    await a.start();
-    await waitConnected(a, 'b');
-    await Promise.all([a.settlementReady(), b.settlementReady()]);
-  });
-
-  after(async () => {
-    await a?.stop();
-    await b?.stop();
-    await chain?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  const p = usePair('topup', { initialDeposit: 2000n * FACTOR, topUpWatermark: 1500n * FACTOR });
 
   it('opens with initialDeposit and tops up once the room falls below the watermark', async () => {
-    const aBefore = await chain.balanceOf(addressOf(KEY_A));
-    const opened = nextEvent(a, 'channel-opened');
-    const toppedUp = nextEvent(a, 'channel-deposit');
-    for (let i = 0; i < 10; i++) assert.equal((await sendData(a, 'g.b.x', 100n, `t${i}`)).type, 13);
+    const aBefore = await p.chain.balanceOf(addressOf(KEY_A));
+    const opened = nextEvent(p.a, 'channel-opened');
+    const toppedUp = nextEvent(p.a, 'channel-deposit');
+    for (let i = 0; i < 10; i++) assert.equal((await sendData(p.a, 'g.b.x', 100n, `t${i}`)).type, 13);
     const o = await opened;
     assert.equal(o.type === 'channel-opened' && o.deposit, 2000n * FACTOR);
     // 1000 claimed of 2000: 1000 left, below the 1500 watermark: + max(1500, 2000).
     const d = await toppedUp;
     assert.equal(d.type === 'channel-deposit' && d.deposit, 4000n * FACTOR);
-    const state = await a.getChannelState('b');
+    const state = await p.a.getChannelState('b');
     assert.equal(state.outgoing?.deposit, (4000n * FACTOR).toString());
-    assert.equal(aBefore - (await chain.balanceOf(addressOf(KEY_A))), 4000n * FACTOR);
+    assert.equal(aBefore - (await p.chain.balanceOf(addressOf(KEY_A))), 4000n * FACTOR);
   });
 });
