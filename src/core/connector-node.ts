@@ -466,6 +466,15 @@ export class ConnectorNode extends EventEmitter {
     const spec = settlementSpec(this.config);
     if (spec === undefined) return undefined;
     const signer = createSigner(this.config);
+    if (
+      this.config.environment === 'production' &&
+      (signer.backend === 'env-key' || signer.backend === 'hd-wallet')
+    ) {
+      this.logger.warn(
+        { backend: signer.backend, address: signer.address },
+        'settlement signs with a key held in this process (KEY_BACKEND=env): fine for development, use a KMS backend in production',
+      );
+    }
     const s = this.config.settlement;
     const statePath =
       s?.statePath ?? join(dirname(s?.ledgerSnapshotPath ?? DEFAULT_SNAPSHOT_PATH), 'settlement-state.json');
