@@ -414,7 +414,7 @@ export class ConnectorNode extends EventEmitter {
     return engine.listChannels().map(channelMetadata);
   }
 
-  /** Settles what we owe the peer now, whatever the threshold; resolves once the claim is sent. */
+  /** Settles what we owe the peer now, whatever the threshold; resolves once the claim is sent, rejects with why it could not be. */
   async settleNow(peerId: string): Promise<void> {
     this.assertStarted('settle');
     await this.requireSettlement(`cannot settle with ${peerId}`).settle(peerId, 'manual');

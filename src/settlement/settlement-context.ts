@@ -120,8 +120,10 @@ export class SettlementContext {
   }
 
   read<T>(chain: ChainRuntime, call: () => Promise<T>): Promise<T> {
-    void chain;
-    return retryChain('read', call, { ...DEFAULT_CHAIN_RETRY, signal: this.abort.signal });
+    return retryChain(`read on chain ${chain.name}`, call, {
+      ...DEFAULT_CHAIN_RETRY,
+      signal: this.abort.signal,
+    });
   }
 
   // ── tasks ──────────────────────────────────────────────────────────────

@@ -71,7 +71,8 @@ export class SettlementMonitor {
 
   /**
    * Settles what we owe `peerId` if the threshold (or, on `poll`, any debt) says so. Resolves with
-   * the claim sent, or undefined when nothing was due. Errors are reported, not thrown.
+   * the claim sent, or undefined when nothing was due. Errors are reported; only a `manual`
+   * settlement also rejects with them.
    */
   settle(peerId: string, reason: SettleReason): Promise<OutgoingChannel | undefined> {
     // After a failure, Fulfills do not trigger attempts until the backoff is over (a chain that
@@ -100,6 +101,8 @@ export class SettlementMonitor {
           );
           this.#backoff.set(peerId, { delayMs, untilMs: Date.now() + delayMs });
           this.#ctx.report('settle', err, peerId);
+          // An operator's call learns why; automatic ones are reported and retried later.
+          if (reason === 'manual') throw err;
           return undefined;
         },
       );

@@ -99,7 +99,8 @@ describe('a payer whose ledger fails to book a claim', { timeout: 30_000 }, () =
     await ledger.createAccount('own:test');
     await ledger.transfer({ id: 777n, debitAccount: 'own:test', creditAccount: 'peer:b', amount: 1000n });
     ledger.failNextSettlement = true;
-    await a.settleNow('b'); // signs and saves claim 1, fails to book it: not sent
+    // Signs and saves claim 1, fails to book it: not sent, and the caller is told why.
+    await assert.rejects(a.settleNow('b'), /ledger unavailable for a moment/);
     assert.equal((await a.getBalance('b')).netBalance, 1000n, 'nothing booked yet');
     assert.equal((await a.getChannelState('b')).outgoing?.nonce, '1');
 
