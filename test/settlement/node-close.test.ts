@@ -110,17 +110,24 @@ describe('closing payment channels between two nodes', { timeout: 30_000 }, () =
     return id as Hex;
   }
 
+  /**
+   * Records both token balances, opens the payer's channel with `deposit`, and pays past the
+   * threshold `claims` times (claims 1..claims, each for THRESHOLD).
+   */
+  async function fund(pair: Pair, deposit: bigint, claims: bigint) {
+    const payerStart = await chain.balanceOf(pair.payerAddress);
+    const payeeStart = await chain.balanceOf(pair.payeeAddress);
+    await pair.payer.openChannel('b', deposit);
+    for (let nonce = 1n; nonce <= claims; nonce++) await payPastThreshold(pair, nonce);
+    const channelId = await channelIdOf(pair);
+    return { channelId, claimed: claims * THRESHOLD * FACTOR, payerStart, payeeStart };
+  }
+
   it('a payer that closes with a stale proof is challenged; the payee ends with all it was owed', async () => {
     const pair = await startPair('stale', ANVIL_KEYS[1], ANVIL_KEYS[2]);
     const { payer, payee } = pair;
     const deposit = 10_000n * FACTOR;
-    const claimed = 2n * THRESHOLD * FACTOR;
-    const payerStart = await chain.balanceOf(pair.payerAddress);
-    const payeeStart = await chain.balanceOf(pair.payeeAddress);
-    await payer.openChannel('b', deposit);
-    await payPastThreshold(pair, 1n);
-    await payPastThreshold(pair, 2n);
-    const channelId = await channelIdOf(pair);
+    const { channelId, claimed, payerStart, payeeStart } = await fund(pair, deposit, 2n);
     assert.equal((await payee.getChannelState('a')).incoming?.transferred, claimed.toString());
 
     // The close (unilateral: a cheater does not ask for a co-signature): on chain nothing of
@@ -175,12 +182,7 @@ describe('closing payment channels between two nodes', { timeout: 30_000 }, () =
     const pair = await startPair('receiver', ANVIL_KEYS[3], ANVIL_KEYS[2]);
     const { payer, payee } = pair;
     const deposit = 5_000n * FACTOR;
-    const claimed = THRESHOLD * FACTOR;
-    const payerStart = await chain.balanceOf(pair.payerAddress);
-    const payeeStart = await chain.balanceOf(pair.payeeAddress);
-    await payer.openChannel('b', deposit);
-    await payPastThreshold(pair, 1n);
-    const channelId = await channelIdOf(pair);
+    const { channelId, claimed, payerStart, payeeStart } = await fund(pair, deposit, 1n);
     assert.equal((await reader.getChannel(channelId))?.redeemed, 0n);
 
     const settled = nextSettlementEvent(payee, 'channel-settled', (e) => e.channelId === channelId);
@@ -203,15 +205,10 @@ describe('closing payment channels between two nodes', { timeout: 30_000 }, () =
 
   it("the payee's close after it redeemed every claim settles without a proof", async () => {
     const pair = await startPair('redeemed', ANVIL_KEYS[2], ANVIL_KEYS[3], 1n);
-    const { payer, payee } = pair;
-    const deposit = 5_000n * FACTOR;
-    const claimed = THRESHOLD * FACTOR;
-    const payerStart = await chain.balanceOf(pair.payerAddress);
-    const payeeStart = await chain.balanceOf(pair.payeeAddress);
-    await payer.openChannel('b', deposit);
+    const { payee } = pair;
     const redeemed = nextSettlementEvent(payee, 'redeemed');
-    await payPastThreshold(pair, 1n);
-    const channelId = await channelIdOf(pair);
+    const deposit = 5_000n * FACTOR;
+    const { channelId, claimed, payerStart, payeeStart } = await fund(pair, deposit, 1n);
     assert.equal((await redeemed).paid, claimed);
     assert.equal((await reader.getChannel(channelId))?.nonce, 1n);
 
@@ -226,13 +223,7 @@ describe('closing payment channels between two nodes', { timeout: 30_000 }, () =
     const pair = await startPair('cooperative', ANVIL_KEYS[1], ANVIL_KEYS[3]);
     const { payer, payee } = pair;
     const deposit = 5_000n * FACTOR;
-    const claimed = 2n * THRESHOLD * FACTOR;
-    const payerStart = await chain.balanceOf(pair.payerAddress);
-    const payeeStart = await chain.balanceOf(pair.payeeAddress);
-    await payer.openChannel('b', deposit);
-    await payPastThreshold(pair, 1n);
-    await payPastThreshold(pair, 2n);
-    const channelId = await channelIdOf(pair);
+    const { channelId, claimed, payerStart, payeeStart } = await fund(pair, deposit, 2n);
 
     const payeeClosing = nextSettlementEvent(payee, 'channel-closing', (e) => e.channelId === channelId);
     const settled = nextSettlementEvent(payer, 'channel-settled', (e) => e.channelId === channelId);
