@@ -27,8 +27,6 @@ interface ChannelBase {
   nonce: bigint;
   /** Cumulative token base units of the latest claim. */
   transferred: bigint;
-  /** Cumulative amount of the claim before the latest: the ledger moved the difference. */
-  transferredBefore: bigint;
   /** ILP units the ledger moved for the latest claim (re-applied, idempotently, at start). */
   ledgerDelta: bigint;
   /**
@@ -79,7 +77,6 @@ const BIGINT_FIELDS = new Set([
   'deposit',
   'nonce',
   'transferred',
-  'transferredBefore',
   'ledgerDelta',
   'bookedNonce',
   'settleableAt',

@@ -167,7 +167,6 @@ export class ClaimReceiver {
       deposit: onChain.deposit,
       nonce: 0n,
       transferred: 0n,
-      transferredBefore: 0n,
       ledgerDelta: 0n,
       bookedNonce: 0n,
       signature: undefined,
@@ -229,7 +228,6 @@ export class ClaimReceiver {
     const before = channel.transferred;
     const previous = claimFields(channel);
     const known = ctx.state.incoming.includes(channel);
-    channel.transferredBefore = before;
     channel.transferred = claim.transferredAmount;
     channel.nonce = claim.nonce;
     channel.signature = claim.signature;

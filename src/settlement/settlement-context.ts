@@ -194,7 +194,6 @@ export function claimFields(c: OutgoingChannel | IncomingChannel) {
   return {
     nonce: c.nonce,
     transferred: c.transferred,
-    transferredBefore: c.transferredBefore,
     ledgerDelta: c.ledgerDelta,
     signature: c.signature,
   };

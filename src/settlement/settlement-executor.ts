@@ -103,7 +103,6 @@ export class UnifiedSettlementExecutor {
     );
     const previous = claimFields(channel);
     channel.nonce = claim.nonce;
-    channel.transferredBefore = before;
     channel.transferred = after;
     channel.ledgerDelta = ledgerDelta;
     channel.signature = claim.signature;
@@ -200,7 +199,6 @@ export class UnifiedSettlementExecutor {
       // An adopted channel with history on chain (a lost state file): claims go on from there.
       nonce: history.nonce,
       transferred: history.redeemed,
-      transferredBefore: history.redeemed,
       ledgerDelta: 0n,
       bookedNonce: history.nonce,
       signature: undefined,

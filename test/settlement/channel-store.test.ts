@@ -20,7 +20,6 @@ const CHANNEL: OutgoingChannel = {
   deposit: 10n ** 30n,
   nonce: 3n,
   transferred: (1n << 127n) + 5n,
-  transferredBefore: 7n,
   ledgerDelta: 2n ** 64n,
   bookedNonce: 3n,
   signature: `0x${'44'.repeat(65)}`,
