@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import type { FileHandle } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { crc32 } from 'node:zlib';
-import { decodeRecord, type PostingRecord, RECORD_TYPE } from '../../src/ledger/journal-codec.js';
+import {
+  decodeRecord,
+  encodeRecord,
+  MAX_FRAME_BYTES,
+  type PostingRecord,
+  RECORD_TYPE,
+} from '../../src/ledger/journal-codec.js';
 import type { GenerationFile } from '../../src/ledger/journal-files.js';
 import { JournalWriter } from '../../src/ledger/journal-writer.js';
 import { ConnectorError } from '../../src/utils/errors.js';
@@ -75,6 +81,10 @@ const posting = (id: number): PostingRecord => ({
   timeoutMs: 0,
 });
 
+/** Bytes of one encoded frame. */
+const encodedLength = (record: PostingRecord): number =>
+  encodeRecord(Buffer.alloc(MAX_FRAME_BYTES), 0, record);
+
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('JournalWriter', () => {
@@ -106,6 +116,60 @@ describe('JournalWriter', () => {
     await Promise.all(second);
     assert.equal(file.writes.length, 2);
     assert.deepEqual(file.ids(), [1n, 2n, 3n, 4n, 5n]);
+  });
+
+  it('writes a batch early once it holds earlyWriteBytes; the rest of the turn forms the next', async () => {
+    const file = new FakeFile(1);
+    const writer = new JournalWriter(file, { sync: true, maxBatchBytes: 1 << 20, earlyWriteBytes: 1024 });
+    file.gated = true;
+    const recordBytes = encodedLength(posting(1));
+    const early = Math.ceil(1024 / recordBytes);
+    const done = Array.from({ length: early - 1 }, (_, i) => writer.append(posting(i + 1)));
+    assert.equal(file.inFlight, 0, 'below the threshold: waits for the end of the turn');
+    done.push(writer.append(posting(early)));
+    assert.equal(file.inFlight, 1, 'at the threshold: the write starts in this turn');
+    for (let i = early + 1; i <= 100; i++) done.push(writer.append(posting(i)));
+    assert.equal(file.inFlight, 1, 'one write at a time');
+    file.release();
+    await done[0];
+    file.release();
+    await Promise.all(done);
+    assert.deepEqual(file.writes, [early * recordBytes, (100 - early) * recordBytes]);
+    assert.deepEqual(
+      file.ids(),
+      Array.from({ length: 100 }, (_, i) => BigInt(i + 1)),
+    );
+    assert.equal(file.maxInFlight, 1);
+  });
+
+  it('writes at the end of the turn, not early, after a batch of busyBatchBytes', async () => {
+    const file = new FakeFile(1);
+    const writer = new JournalWriter(file, {
+      sync: true,
+      maxBatchBytes: 1 << 20,
+      earlyWriteBytes: 1024,
+      busyBatchBytes: 4096,
+    });
+    const recordBytes = encodedLength(posting(1));
+    const busy = Math.ceil(4096 / recordBytes);
+    // One turn of 2 * busy records: the first early, the rest (more than busyBatchBytes) after it.
+    file.gated = true;
+    const first = Array.from({ length: 2 * busy }, (_, i) => writer.append(posting(i + 1)));
+    assert.equal(file.inFlight, 1, 'the first batch of a writer may go early');
+    file.gated = false;
+    file.release();
+    await Promise.all(first);
+    assert.ok(file.writes.at(-1)! >= 4096);
+    file.gated = true;
+    const second = Array.from({ length: busy }, (_, i) => writer.append(posting(2 * busy + i + 1)));
+    assert.equal(file.inFlight, 0, 'after a busy batch: no early write');
+    await tick();
+    assert.equal(file.inFlight, 1, 'written at the end of the turn');
+    file.release();
+    await Promise.all(second);
+    assert.equal(file.writes.at(-1), busy * recordBytes, 'the whole turn in one write');
+    assert.equal(file.ids().length, 3 * busy);
+    assert.equal(file.maxInFlight, 1);
   });
 
   it('makes callers wait, in order, when both batches are full', async () => {
