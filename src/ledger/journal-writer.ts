@@ -54,9 +54,10 @@ interface Waiter {
 
 const MAX_BATCHES = 2;
 /**
- * At 1 hop and 100 packets in flight a turn appends ~100 postings (~6.7 KB): writing the first 4 KiB
- * early took the durable node from 74-76% of the memory ledger's throughput to 95-108%. At 1,000 in
- * flight turns append ~40 KB; splitting them cost ~10 points there (docs/perf.md).
+ * At 1 hop and 100 packets in flight a turn appends ~100 postings (~5.7 KB): writing the first 4 KiB
+ * early took the durable node from 74-77% of the memory ledger's throughput to 91-104%. At 1,000 in
+ * flight turns append ~40 KB; splitting them too gave 72-89% there against 80-93% without, so
+ * after a batch of 16 KiB the early write waits for a smaller one (docs/perf.md, "Early write").
  */
 const EARLY_WRITE_BYTES = 4096;
 const BUSY_BATCH_BYTES = 16384;
@@ -88,7 +89,9 @@ export class JournalWriter {
     this.#file = file;
     this.#sync = options.sync;
     this.#maxBatchBytes = options.maxBatchBytes;
-    this.#earlyWriteBytes = options.earlyWriteBytes ?? EARLY_WRITE_BYTES;
+    // A batch stops growing once a largest frame might not fit: past that it could never go early.
+    const earlyWriteBytes = options.earlyWriteBytes ?? EARLY_WRITE_BYTES;
+    this.#earlyWriteBytes = Math.min(earlyWriteBytes, options.maxBatchBytes - MAX_FRAME_BYTES);
     this.#busyBatchBytes = options.busyBatchBytes ?? BUSY_BATCH_BYTES;
   }
 

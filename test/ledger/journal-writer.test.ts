@@ -120,10 +120,12 @@ describe('JournalWriter', () => {
 
   it('writes a batch early once it holds earlyWriteBytes; the rest of the turn forms the next', async () => {
     const file = new FakeFile(1);
-    const writer = new JournalWriter(file, { sync: true, maxBatchBytes: 1 << 20, earlyWriteBytes: 1024 });
-    file.gated = true;
     const recordBytes = encodedLength(posting(1));
-    const early = Math.ceil(1024 / recordBytes);
+    const early = 18;
+    // Exactly `early` records: the record that reaches the threshold starts the write.
+    const earlyWriteBytes = early * recordBytes;
+    const writer = new JournalWriter(file, { sync: true, maxBatchBytes: 1 << 20, earlyWriteBytes });
+    file.gated = true;
     const done = Array.from({ length: early - 1 }, (_, i) => writer.append(posting(i + 1)));
     assert.equal(file.inFlight, 0, 'below the threshold: waits for the end of the turn');
     done.push(writer.append(posting(early)));
@@ -140,6 +142,19 @@ describe('JournalWriter', () => {
       Array.from({ length: 100 }, (_, i) => BigInt(i + 1)),
     );
     assert.equal(file.maxInFlight, 1);
+  });
+
+  it('with a small maxBatchBytes, a batch as full as it gets still goes early', async () => {
+    const file = new FakeFile(1);
+    const writer = new JournalWriter(file, { sync: true, maxBatchBytes: 4096 });
+    file.gated = true;
+    const full = Math.floor((4096 - MAX_FRAME_BYTES) / encodedLength(posting(1))) + 1;
+    const done = Array.from({ length: full }, (_, i) => writer.append(posting(i + 1)));
+    assert.equal(file.inFlight, 1, 'written before the turn ends');
+    file.gated = false;
+    file.release();
+    await Promise.all(done);
+    assert.equal(file.ids().length, full);
   });
 
   it('writes at the end of the turn, not early, after a batch of busyBatchBytes', async () => {
@@ -168,7 +183,20 @@ describe('JournalWriter', () => {
     file.release();
     await Promise.all(second);
     assert.equal(file.writes.at(-1), busy * recordBytes, 'the whole turn in one write');
-    assert.equal(file.ids().length, 3 * busy);
+    // A small batch ends the busy spell: the next turn that reaches the threshold goes early again.
+    const small = [writer.append(posting(3 * busy + 1))];
+    await tick();
+    file.release();
+    await Promise.all(small);
+    const fourth = Array.from({ length: busy }, (_, i) => writer.append(posting(3 * busy + i + 2)));
+    assert.equal(file.inFlight, 1, 'after a small batch: early again');
+    file.gated = false;
+    file.release();
+    await Promise.all(fourth);
+    assert.deepEqual(
+      file.ids(),
+      Array.from({ length: 4 * busy + 1 }, (_, i) => BigInt(i + 1)),
+    );
     assert.equal(file.maxInFlight, 1);
   });
 
