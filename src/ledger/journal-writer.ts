@@ -6,9 +6,10 @@
  * sooner, as soon as the batch holds `earlyWriteBytes`, while the disk is idle: the write then runs
  * while the turn goes on encoding (its later records form the next batch). Not when the previous
  * batch held `busyBatchBytes` or more: turns that large mean a saturated event loop, which notices
- * a finished write only a turn later, so a split would cost the rest of the turn a turn. At most two batches exist
- * (one being written, one filling), each at most `maxBatchBytes`; beyond that a record waits, in
- * order, until a flush frees a batch, and so does its caller's promise (back-pressure).
+ * a finished write only a turn later, so a split would cost the rest of the turn a turn.
+ * At most two batches exist (one being written, one filling), each at most `maxBatchBytes`;
+ * beyond that a record waits, in order, until a flush frees a batch, and so does its caller's
+ * promise (back-pressure).
  * Each batch is written at its file's `end` offset. In a preallocated file, once less than half a
  * preallocation of zeros is left, the next extension starts in the background (zeros beyond the
  * preallocated end, so never where records go); a batch that would leave less than a frame header
@@ -55,9 +56,10 @@ interface Waiter {
 const MAX_BATCHES = 2;
 /**
  * At 1 hop and 100 packets in flight a turn appends ~100 postings (~5.7 KB): writing the first 4 KiB
- * early took the durable node from 74-77% of the memory ledger's throughput to 91-104%. At 1,000 in
- * flight turns append ~40 KB; splitting them too gave 72-89% there against 80-93% without, so
- * after a batch of 16 KiB the early write waits for a smaller one (docs/perf.md, "Early write").
+ * early took the durable node from 74-80% of the memory ledger's throughput to 86-110%. At 1,000 in
+ * flight turns append ~40 KB; splitting every one of them gave 72-89% there against 84-92% with
+ * this rule (runs alternated), so after a batch of 16 KiB the early write waits for a smaller one
+ * (docs/perf.md, "Early write").
  */
 const EARLY_WRITE_BYTES = 4096;
 const BUSY_BATCH_BYTES = 16384;
