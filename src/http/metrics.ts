@@ -194,6 +194,19 @@ function registerSettlementMetrics(
   stats: () => SettlementStats | undefined,
 ): void {
   const registers = [registry];
+  /** A counter without labels: one field of the stats. */
+  const total = (name: string, help: string, field: (s: SettlementStats) => number): void => {
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        this.reset();
+        const s = stats();
+        if (s !== undefined) this.inc(field(s));
+      },
+    });
+  };
   new Counter({
     name: 'connector_settlement_claims_total',
     help: 'Payment channel claims by direction (sent: signed for a peer; received: verified and booked)',
@@ -207,24 +220,16 @@ function registerSettlementMetrics(
       this.inc({ direction: 'received' }, s.claimsReceived);
     },
   });
-  new Counter({
-    name: 'connector_settlement_claims_acknowledged_total',
-    help: 'Sent claims the peer acknowledged',
-    registers,
-    collect() {
-      this.reset();
-      this.inc(stats()?.claimsAcknowledged ?? 0);
-    },
-  });
-  new Counter({
-    name: 'connector_settlement_claims_rejected_by_peer_total',
-    help: 'Sent claims the peer answered with a refusal',
-    registers,
-    collect() {
-      this.reset();
-      this.inc(stats()?.claimsRejectedByPeer ?? 0);
-    },
-  });
+  total(
+    'connector_settlement_claims_acknowledged_total',
+    'Sent claims the peer acknowledged',
+    (s) => s.claimsAcknowledged,
+  );
+  total(
+    'connector_settlement_claims_rejected_by_peer_total',
+    'Sent claims the peer answered with a refusal',
+    (s) => s.claimsRejectedByPeer,
+  );
   new Counter({
     name: 'connector_settlement_claims_refused_total',
     help: 'Claims received from peers and refused, by reason',
@@ -236,15 +241,11 @@ function registerSettlementMetrics(
       if (s !== undefined) incBounded(this, 'reason', REFUSAL_REASONS, s.claimsRefused);
     },
   });
-  new Counter({
-    name: 'connector_settlement_redemptions_total',
-    help: 'Incoming channel claims redeemed on chain',
-    registers,
-    collect() {
-      this.reset();
-      this.inc(stats()?.redemptions ?? 0);
-    },
-  });
+  total(
+    'connector_settlement_redemptions_total',
+    'Incoming channel claims redeemed on chain',
+    (s) => s.redemptions,
+  );
   new Counter({
     name: 'connector_settlement_tokens_total',
     help: 'Token base units claimed (sent, received) and redeemed on chain; as floats, values above 2^53 lose precision',
