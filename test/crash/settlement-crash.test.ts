@@ -32,12 +32,10 @@ import { baseConfig, makeNode, sendData, waitConnected } from '../helpers/nodes.
 import { freePort } from '../helpers/ports.js';
 import { TestBls } from '../helpers/test-bls.js';
 import { ANVIL_KEYS } from '../settlement/anvil.js';
-import { addressOf, startTestChain, type TestChain } from '../settlement/chain-fixture.js';
+import { addressOf, FACTOR, startTestChain, type TestChain } from '../settlement/chain-fixture.js';
 
 const KEY_A = ANVIL_KEYS[1];
 const KEY_B = ANVIL_KEYS[2];
-/** Asset scale 9, token decimals 18: one ILP unit is 10^9 token base units. */
-const FACTOR = 10n ** 9n;
 const THRESHOLD = 1000n;
 const HOLD_ALL = 10n ** 30n;
 const SEED = 0x5e77_1e;

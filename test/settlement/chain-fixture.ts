@@ -16,6 +16,8 @@ import { ANVIL_KEYS, type Anvil, startAnvil } from './anvil.js';
 
 export const POLL_MS = 20;
 export const CHALLENGE_PERIOD_S = 60;
+/** Asset scale 9 (the config default), token decimals 18: one ILP unit is 10^9 token base units. */
+export const FACTOR = 10n ** 9n;
 
 export interface TestChain {
   readonly anvil: Anvil;

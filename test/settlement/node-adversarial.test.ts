@@ -32,6 +32,7 @@ import { ANVIL_KEYS } from './anvil.js';
 import {
   addressOf,
   CHALLENGE_PERIOD_S,
+  FACTOR,
   nextSettlementEvent,
   settlementConfig,
   startTestChain,
@@ -43,8 +44,6 @@ const KEY_A = ANVIL_KEYS[1];
 const KEY_B = ANVIL_KEYS[2];
 const KEY_OTHER = ANVIL_KEYS[3];
 const SECRET = 's';
-/** Asset scale 9, token decimals 18: one ILP unit is 10^9 token base units. */
-const FACTOR = 10n ** 9n;
 const DEPOSIT = 5_000n * FACTOR;
 
 describe('a receiver refuses bad claims and credits nothing for them', { timeout: 30_000 }, () => {

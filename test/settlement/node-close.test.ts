@@ -18,6 +18,7 @@ import { ANVIL_KEYS } from './anvil.js';
 import {
   addressOf,
   CHALLENGE_PERIOD_S,
+  FACTOR,
   nextSettlementEvent,
   settlementConfig,
   startTestChain,
@@ -25,8 +26,6 @@ import {
   tokenNetworkAs,
 } from './chain-fixture.js';
 
-/** Asset scale 9, token decimals 18: one ILP unit is 10^9 token base units. */
-const FACTOR = 10n ** 9n;
 const THRESHOLD = 1_000n;
 /** Never reached: claims stay unredeemed until a close makes the receiver act. */
 const NEVER = 10n ** 30n;

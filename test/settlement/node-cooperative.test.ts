@@ -29,6 +29,7 @@ import { ANVIL_KEYS } from './anvil.js';
 import {
   addressOf,
   CHALLENGE_PERIOD_S,
+  FACTOR,
   nextSettlementEvent,
   settlementConfig,
   startTestChain,
@@ -38,7 +39,6 @@ import {
 
 const KEY_A = ANVIL_KEYS[1];
 const KEY_B = ANVIL_KEYS[2];
-const FACTOR = 10n ** 9n;
 const DEPOSIT = 5_000n * FACTOR;
 
 /** Node B (settling, peer `a`), A's open channel to B, and a raw BTP client authenticated as `a`. */

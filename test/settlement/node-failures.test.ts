@@ -26,6 +26,7 @@ import { ANVIL_KEYS } from './anvil.js';
 import {
   addressOf,
   CHALLENGE_PERIOD_S,
+  FACTOR,
   nextSettlementEvent,
   settlementConfig,
   startTestChain,
@@ -35,7 +36,6 @@ import {
 
 const KEY_A = ANVIL_KEYS[1];
 const KEY_B = ANVIL_KEYS[2];
-const FACTOR = 10n ** 9n;
 
 /** Refuses the next booking of a settlement payment, once (a ledger that failed for a moment). */
 class FlakyLedger extends MemoryLedger {

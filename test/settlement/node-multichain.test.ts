@@ -16,6 +16,7 @@ import { baseConfig, btpUrl, makeNode, sendData, waitConnected } from '../helper
 import { ANVIL_KEYS } from './anvil.js';
 import {
   addressOf,
+  FACTOR,
   nextSettlementEvent,
   settlementConfig,
   startTestChain,
@@ -26,8 +27,6 @@ import {
 const KEY_A = ANVIL_KEYS[1];
 const KEY_B = ANVIL_KEYS[2];
 const KEY_C = ANVIL_KEYS[3];
-/** Asset scale 9, token decimals 18: one ILP unit is 10^9 token base units. */
-const FACTOR = 10n ** 9n;
 const THRESHOLD_B = 1_000n;
 const THRESHOLD_C = 2_000n;
 

@@ -11,12 +11,10 @@ import { after, before, describe, it } from 'node:test';
 import type { ConnectorConfig, ConnectorNode, SettlementEvent } from '../../src/index.js';
 import { baseConfig, btpUrl, makeNode, sendData, waitConnected } from '../helpers/nodes.js';
 import { ANVIL_KEYS } from './anvil.js';
-import { addressOf, settlementConfig, startTestChain, type TestChain } from './chain-fixture.js';
+import { addressOf, FACTOR, settlementConfig, startTestChain, type TestChain } from './chain-fixture.js';
 
 const KEY_A = ANVIL_KEYS[1];
 const KEY_B = ANVIL_KEYS[2];
-/** Asset scale 9, token decimals 18: one ILP unit is 10^9 token base units. */
-const FACTOR = 10n ** 9n;
 
 function nextEvent(node: ConnectorNode, type: SettlementEvent['type']): Promise<SettlementEvent> {
   return new Promise((resolve) => {
