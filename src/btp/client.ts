@@ -5,9 +5,9 @@
  */
 import { type ClientOptions, WebSocket } from 'ws';
 import type { Logger } from '../utils/logger.js';
+import { messageOf } from '../utils/text.js';
 import { authProtocolData } from './auth.js';
 import { backoffDelayMs } from './backoff.js';
-import { messageOf } from './frames.js';
 import { type BtpTarget, redact } from './peer-url.js';
 import { BtpSession } from './session.js';
 import { type BtpRequestHandler, CLOSE_CODE, type ResolvedBtpLimits } from './types.js';

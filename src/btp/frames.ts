@@ -5,6 +5,7 @@
  */
 import { randomFillSync } from 'node:crypto';
 import { BTP_TYPE, encodeBtpPacket, type ProtocolData } from '../codec/btp.js';
+import { messageOf } from '../utils/text.js';
 
 const FALLBACK_ERROR_DATA = 'error could not be encoded';
 
@@ -114,8 +115,4 @@ function writeMaskKey(frame: Buffer, at: number): void {
     maskAt = 0;
   }
   for (let i = 0; i < MASK_LENGTH; i++) frame[at + i] = maskPool[maskAt++]!;
-}
-
-export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

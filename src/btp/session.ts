@@ -20,7 +20,8 @@ import {
 } from '../codec/btp.js';
 import { ConnectorError } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
-import { errorFrame, messageOf, responseFrame, wsBinaryFrame } from './frames.js';
+import { messageOf } from '../utils/text.js';
+import { errorFrame, responseFrame, wsBinaryFrame } from './frames.js';
 import { BtpRemoteError } from './remote-error.js';
 import { type AnswerCallback, PendingRequests } from './requests.js';
 import { type BtpRequestHandler, CLOSE_CODE, type ResolvedBtpLimits } from './types.js';

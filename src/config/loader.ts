@@ -9,6 +9,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { type ConfigIssue, ConfigurationError, ConnectorError } from '../utils/errors.js';
+import { messageOf } from '../utils/text.js';
 import { crossCheck, fromZodIssues, semanticCheck, zodErrorMap } from './checks.js';
 import { applyEnvOverrides, type Env, isPlainObject, substituteVariables } from './env.js';
 import {
@@ -88,7 +89,7 @@ export function readConfigFile(path: string, baseDir = process.cwd()): { file: s
     text = readFileSync(file, 'utf8');
   } catch (err) {
     if (err instanceof ConnectorError) throw err;
-    throw readError(file, err instanceof Error ? err.message : String(err), err);
+    throw readError(file, messageOf(err), err);
   }
   const doc = parseDocument(text, { intAsBigInt: true, uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
@@ -104,7 +105,7 @@ export function readConfigFile(path: string, baseDir = process.cwd()): { file: s
     const data = normaliseYamlNumbers(doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }));
     return { file, data };
   } catch (err) {
-    throw readError(file, err instanceof Error ? err.message : String(err), err);
+    throw readError(file, messageOf(err), err);
   }
 }
 
