@@ -28,26 +28,7 @@ export type {
   SettlementInfraConfig,
 } from './config/index.js';
 export { ConfigLoader } from './config/index.js';
-export type {
-  ConnectorNodeOptions,
-  DeploymentMode,
-  ILPFulfillPacket,
-  ILPPreparePacket,
-  ILPRejectPacket,
-  LocalDeliveryHandler,
-  LocalDeliveryRequest,
-  LocalDeliveryResponse,
-  PaymentHandler,
-  PaymentRequest,
-  PaymentResponse,
-  PeerAccountBalance,
-  PeerChannelState,
-  PeerInfo,
-  PeerRegistrationRequest,
-  RemovePeerResult,
-  RouteInfo,
-  SendPacketParams,
-} from './core/index.js';
+export type { ConnectorNodeOptions } from './core/index.js';
 export {
   ConnectorNode,
   computeConditionFromData,
@@ -62,8 +43,6 @@ export {
 export type {
   AccessOptions,
   AdminServerOptions,
-  ChannelMetadata,
-  ChannelOpenOptions,
   IlpSendRequest,
   IlpSendResponse,
   IsReadyFn,
@@ -86,6 +65,27 @@ export {
   SettlementMonitor,
   UnifiedSettlementExecutor,
 } from './settlement/index.js';
+export type {
+  ChannelMetadata,
+  ChannelOpenOptions,
+  DeploymentMode,
+  ILPFulfillPacket,
+  ILPPreparePacket,
+  ILPRejectPacket,
+  LocalDeliveryHandler,
+  LocalDeliveryRequest,
+  LocalDeliveryResponse,
+  PaymentHandler,
+  PaymentRequest,
+  PaymentResponse,
+  PeerAccountBalance,
+  PeerChannelState,
+  PeerInfo,
+  PeerRegistrationRequest,
+  RemovePeerResult,
+  RouteInfo,
+  SendPacketParams,
+} from './types/index.js';
 export { ConfigurationError, ConnectorError, ConnectorNotStartedError, ERROR_CODES } from './utils/errors.js';
 export type { Logger } from './utils/logger.js';
 export { createLogger } from './utils/logger.js';

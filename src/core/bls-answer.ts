@@ -3,7 +3,7 @@
  * Extra keys are dropped; `null` counts as absent for the optional fields, since many JSON
  * writers emit it for unset values.
  */
-import type { PaymentResponse } from './types.js';
+import type { PaymentResponse } from '../types/index.js';
 
 const FULFILLMENT_BYTES = 32;
 const MAX_REJECT_CODE_LENGTH = 64;

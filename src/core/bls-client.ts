@@ -5,11 +5,11 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
+import type { PaymentHandler, PaymentRequest, PaymentResponse } from '../types/index.js';
 import { ConnectorError } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
 import { WarnLimiter } from '../utils/warn-limiter.js';
 import { parseAnswer } from './bls-answer.js';
-import type { PaymentHandler, PaymentRequest, PaymentResponse } from './types.js';
 
 export interface BlsClientOptions {
   /** Base URL of the BLS; requests go to `<handlerUrl>/handle-packet` (no double slash). */

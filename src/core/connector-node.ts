@@ -42,19 +42,6 @@ import {
   type SettlementEvent,
   settlementSpec,
 } from '../settlement/index.js';
-import { ConnectorError, ConnectorNotStartedError } from '../utils/errors.js';
-import { createLogger, type Logger } from '../utils/logger.js';
-import { VERSION } from '../utils/version.js';
-import { BlsClient } from './bls-client.js';
-import type { Next, PipelineServices } from './context.js';
-import { fetchIldcp } from './ildcp-client.js';
-import { DEFAULT_SNAPSHOT_PATH, defaultLedger, openLedger } from './ledger-choice.js';
-import { LocalDelivery } from './local-delivery.js';
-import { PacketHandler } from './packet-handler.js';
-import { createPaymentHandlerAdapter } from './payment-handler.js';
-import { PeerManager } from './peer-manager.js';
-import { PeerRegistry, peerAccount, SELF_ACCOUNT } from './peers.js';
-import { composePipeline } from './pipeline.js';
 import type {
   ChannelMetadata,
   DeploymentMode,
@@ -69,7 +56,20 @@ import type {
   RemovePeerResult,
   RouteInfo,
   SendPacketParams,
-} from './types.js';
+} from '../types/index.js';
+import { ConnectorError, ConnectorNotStartedError } from '../utils/errors.js';
+import { createLogger, type Logger } from '../utils/logger.js';
+import { VERSION } from '../utils/version.js';
+import { BlsClient } from './bls-client.js';
+import type { Next, PipelineServices } from './context.js';
+import { fetchIldcp } from './ildcp-client.js';
+import { DEFAULT_SNAPSHOT_PATH, defaultLedger, openLedger } from './ledger-choice.js';
+import { LocalDelivery } from './local-delivery.js';
+import { PacketHandler } from './packet-handler.js';
+import { createPaymentHandlerAdapter } from './payment-handler.js';
+import { PeerManager } from './peer-manager.js';
+import { PeerRegistry, peerAccount, SELF_ACCOUNT } from './peers.js';
+import { composePipeline } from './pipeline.js';
 
 export interface ConnectorNodeOptions {
   /** Environment for ${VAR} substitution, overrides and BTP secrets (default process.env). */

@@ -2,7 +2,6 @@
 import type { IlpPrepare, IlpReply } from '../codec/index.js';
 import type { Ledger } from '../ledger/index.js';
 import type { Logger } from '../utils/logger.js';
-import type { LocalDelivery } from './local-delivery.js';
 import type { PeerRegistry, PeerState } from './peers.js';
 
 /** A reply; `raw` holds the bytes when they came from the next hop, so they are relayed unchanged. */
@@ -33,6 +32,13 @@ export interface LinkSender {
   sendIlp(peerId: string, ilp: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
 }
 
+/** Local delivery as the pipeline's last stages use it (core/local-delivery.ts implements it). */
+export interface LocalDeliverer {
+  deliver(ctx: PacketContext): Promise<Reply>;
+  /** Fire and forget: never delays forwarding. */
+  notifyTransit(ctx: PacketContext): void;
+}
+
 export interface PipelineServices {
   readonly nodeId: string;
   /** Our ILP address; may change once a parent answers IL-DCP. */
@@ -44,7 +50,7 @@ export interface PipelineServices {
   readonly routes: RouteLookup;
   readonly ledger: Ledger;
   readonly links: LinkSender;
-  readonly local: LocalDelivery;
+  readonly local: LocalDeliverer;
   readonly perHopNotification: boolean;
   nextTransferId(): bigint;
   /** Told after a Fulfill to this peer was booked (settlement's threshold check); must not block. */

@@ -11,22 +11,3 @@ export {
   validateResponseData,
 } from './payment-handler.js';
 export { STAGES } from './pipeline.js';
-export type {
-  DeploymentMode,
-  ILPFulfillPacket,
-  ILPPreparePacket,
-  ILPRejectPacket,
-  LocalDeliveryHandler,
-  LocalDeliveryRequest,
-  LocalDeliveryResponse,
-  PaymentHandler,
-  PaymentRequest,
-  PaymentResponse,
-  PeerAccountBalance,
-  PeerChannelState,
-  PeerInfo,
-  PeerRegistrationRequest,
-  RemovePeerResult,
-  RouteInfo,
-  SendPacketParams,
-} from './types.js';

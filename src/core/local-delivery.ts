@@ -3,11 +3,11 @@
  * standalone: an HTTP client with the same shape), and per-hop transit notifications.
  */
 import type { IlpReject } from '../codec/index.js';
+import type { LocalDeliveryHandler, LocalDeliveryRequest, LocalDeliveryResponse } from '../types/index.js';
 import type { Logger } from '../utils/logger.js';
 import type { PacketContext, Reply } from './context.js';
+import { fulfills } from './fulfillment.js';
 import { reject } from './reject.js';
-import { fulfills } from './stages/deliver-or-forward.js';
-import type { LocalDeliveryHandler, LocalDeliveryRequest, LocalDeliveryResponse } from './types.js';
 
 export interface LocalDeliveryOptions {
   address: () => string;

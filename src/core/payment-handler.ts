@@ -10,15 +10,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { computeConditionFromData, computeFulfillmentFromData } from '../codec/condition.js';
-import type { Logger } from '../utils/logger.js';
-import { WarnLimiter } from '../utils/warn-limiter.js';
 import type {
   LocalDeliveryHandler,
   LocalDeliveryRequest,
   LocalDeliveryResponse,
   PaymentHandler,
   PaymentResponse,
-} from './types.js';
+} from '../types/index.js';
+import type { Logger } from '../utils/logger.js';
+import { WarnLimiter } from '../utils/warn-limiter.js';
 
 const MAX_DATA_BYTES = 32767;
 

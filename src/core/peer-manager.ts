@@ -6,11 +6,11 @@ import { type LinkManager, redact } from '../btp/index.js';
 import { parsePeerConfig, type ResolvedConfig, type ResolvedPeerConfig } from '../config/index.js';
 import type { Ledger } from '../ledger/index.js';
 import type { RoutingTable } from '../routing/index.js';
+import type { PeerInfo, PeerRegistrationRequest, RemovePeerResult } from '../types/index.js';
 import { ConnectorError } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
 import { toPeerSettings } from './peer-settings.js';
 import type { PeerRegistry } from './peers.js';
-import type { PeerInfo, PeerRegistrationRequest, RemovePeerResult } from './types.js';
 
 export interface PeerManagerDeps {
   config: ResolvedConfig;

@@ -4,9 +4,11 @@
  * every error is `{error, message}` with the status that fits. Amounts travel as decimal strings.
  */
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { PeerAccountBalance, PeerRegistrationRequest } from '../types/index.js';
 import { ConnectorError, type ErrorCode } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
 import { type AccessOptions, createAccessHook } from './access.js';
+import type { AdminNode } from './admin-node.js';
 import {
   addPeerBody,
   addRouteBody,
@@ -18,7 +20,6 @@ import {
 } from './admin-schemas.js';
 import { IlpSendHandler } from './ilp-send-handler.js';
 import { listenOn } from './listen.js';
-import type { AdminNode, PeerAccountBalance, PeerRegistrationRequest } from './node-api.js';
 
 export interface AdminServerOptions {
   node: AdminNode;

@@ -9,8 +9,8 @@
  */
 import { computeConditionFromData } from '../codec/condition.js';
 import { type IlpFulfill, type IlpReject, isValidAddress } from '../codec/index.js';
+import type { SendPacketParams } from '../types/index.js';
 import type { Logger } from '../utils/logger.js';
-import type { SendPacketParams } from './node-api.js';
 
 export interface IlpSendRequest {
   destination: string;

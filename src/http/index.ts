@@ -1,4 +1,5 @@
 export type { AccessOptions } from './access.js';
+export type { AdminNode } from './admin-node.js';
 export type { AdminServerOptions } from './admin-server.js';
 export { AdminServer } from './admin-server.js';
 export type { HealthStatus, MetricsScrape, NodeHealth, PeerHealth } from './health-server.js';
@@ -14,15 +15,3 @@ export type {
 export { IlpSendHandler, parseIlpSendRequest } from './ilp-send-handler.js';
 export type { BalanceSample, MetricsSource, PacketCounts } from './metrics.js';
 export { ConnectorMetrics, newPacketCounts } from './metrics.js';
-export type {
-  AdminNode,
-  ChannelMetadata,
-  ChannelOpenOptions,
-  PeerAccountBalance,
-  PeerInfo,
-  PeerRegistrationRequest,
-  PeerRouteInput,
-  RemovePeerResult,
-  RouteInfo,
-  SendPacketParams,
-} from './node-api.js';

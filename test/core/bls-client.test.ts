@@ -10,7 +10,7 @@ import { computeConditionFromData, computeFulfillmentFromData } from '../../src/
 import { cutUtf8, parseAnswer } from '../../src/core/bls-answer.js';
 import { BlsClient, type BlsClientOptions } from '../../src/core/bls-client.js';
 import { createPaymentHandlerAdapter } from '../../src/core/payment-handler.js';
-import type { LocalDeliveryRequest, PaymentRequest, PaymentResponse } from '../../src/core/types.js';
+import type { LocalDeliveryRequest, PaymentRequest, PaymentResponse } from '../../src/types/index.js';
 import { silentLogger } from '../../src/utils/logger.js';
 
 interface Seen {

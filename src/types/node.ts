@@ -1,9 +1,15 @@
 /**
- * The node's API types that the HTTP layer needs, and what the admin server asks of a node.
- * They live here because http/ sits below core/ (docs/architecture.md); core/types.ts
- * re-exports them, so users import them from the package as before.
+ * The data types of ConnectorNode's public API (names and shapes follow the spec's README): what
+ * its methods take and return. Types only: both http/ (which serves them) and core/ (which
+ * implements them) import them from here.
  */
-import type { IlpFulfill, IlpReject } from '../codec/index.js';
+import type { IlpFulfill, IlpPrepare, IlpReject } from '../codec/index.js';
+
+export type ILPPreparePacket = IlpPrepare;
+export type ILPFulfillPacket = IlpFulfill;
+export type ILPRejectPacket = IlpReject;
+
+export type DeploymentMode = 'embedded' | 'standalone';
 
 /** What `sendPacket` takes. Buffers are accepted wherever Uint8Array is. */
 export interface SendPacketParams {
@@ -102,17 +108,11 @@ export interface ChannelOpenOptions {
   amount: bigint;
 }
 
-/** What the admin API and the ILP send handler need of a node (ConnectorNode implements it). */
-export interface AdminNode {
-  isReady(): boolean;
-  listPeers(): PeerInfo[];
-  registerPeer(request: PeerRegistrationRequest): Promise<PeerInfo>;
-  removePeer(peerId: string, removeRoutes?: boolean): Promise<RemovePeerResult>;
-  listRoutes(): RouteInfo[];
-  addRoute(prefix: string, nextHop: string, priority?: number): void;
-  removeRoute(prefix: string): void;
-  sendPacket(params: SendPacketParams): Promise<IlpFulfill | IlpReject>;
-  getBalance(peerId: string): Promise<PeerAccountBalance>;
-  listChannels(): Promise<ChannelMetadata[]>;
-  openChannel(options: ChannelOpenOptions): Promise<ChannelMetadata>;
+/** `getChannelState(peerId)`: the peer's current (not settled) channel in each direction. */
+export interface PeerChannelState {
+  peerId: string;
+  /** We pay into it: our signed claims. */
+  outgoing?: ChannelMetadata;
+  /** The peer pays into it: its claims we hold and redeem. */
+  incoming?: ChannelMetadata;
 }

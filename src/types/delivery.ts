@@ -1,22 +1,8 @@
-/** Public types of the ConnectorNode API (names and shapes follow the spec's README). */
-import type { IlpFulfill, IlpPrepare, IlpReject } from '../codec/index.js';
-import type { ChannelMetadata } from '../http/node-api.js';
-
-export type {
-  ChannelMetadata,
-  ChannelOpenOptions,
-  PeerAccountBalance,
-  PeerInfo,
-  PeerRegistrationRequest,
-  PeerRouteInput,
-  RemovePeerResult,
-  RouteInfo,
-  SendPacketParams,
-} from '../http/node-api.js';
-
-export type ILPPreparePacket = IlpPrepare;
-export type ILPFulfillPacket = IlpFulfill;
-export type ILPRejectPacket = IlpReject;
+/**
+ * What a node hands to the code that answers packets addressed to it: the embedded handler
+ * (`setPacketHandler`, `setLocalDeliveryHandler`) and, as JSON, a standalone business-logic
+ * server. Types only.
+ */
 
 /**
  * A packet delivered to this node, in JSON-safe form: the same object is POSTed to a standalone
@@ -58,14 +44,3 @@ export interface PaymentResponse {
 }
 
 export type PaymentHandler = (request: PaymentRequest) => Promise<PaymentResponse> | PaymentResponse;
-
-export type DeploymentMode = 'embedded' | 'standalone';
-
-/** `getChannelState(peerId)`: the peer's current (not settled) channel in each direction. */
-export interface PeerChannelState {
-  peerId: string;
-  /** We pay into it: our signed claims. */
-  outgoing?: ChannelMetadata;
-  /** The peer pays into it: its claims we hold and redeem. */
-  incoming?: ChannelMetadata;
-}
