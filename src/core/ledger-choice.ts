@@ -56,3 +56,32 @@ export async function openLedger(config: ResolvedConfig, logger: Logger, fallbac
     return fallback;
   }
 }
+
+/**
+ * The node's ledger: the one given by the embedder, or the default until start chooses
+ * (TigerBeetle may replace it). Parts that keep books read `current` when they act.
+ */
+export class NodeLedger {
+  private ledger: Ledger;
+  private readonly given: boolean;
+
+  constructor(
+    private readonly config: ResolvedConfig,
+    private readonly logger: Logger,
+    given: Ledger | undefined,
+  ) {
+    this.given = given !== undefined;
+    this.ledger = given ?? defaultLedger(config, logger);
+  }
+
+  get current(): Ledger {
+    return this.ledger;
+  }
+
+  /** Opens the ledger (an embedder's as given, else the configured choice); returns it. */
+  async open(): Promise<Ledger> {
+    if (this.given) await this.ledger.open();
+    else this.ledger = await openLedger(this.config, this.logger, this.ledger);
+    return this.ledger;
+  }
+}

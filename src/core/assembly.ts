@@ -1,0 +1,208 @@
+/**
+ * The wiring of a node: every part built once, each given what it needs and no more. The
+ * ConnectorNode keeps the API and the lifecycle; what is connected to what is read here.
+ */
+import { LinkManager } from '../btp/index.js';
+import { CONTENT_TYPE, type ProtocolData } from '../codec/index.js';
+import { allowNoAuth, type Env, type ResolvedConfig, resolvePeerSecret } from '../config/index.js';
+import { ConnectorMetrics, newPacketCounts } from '../http/index.js';
+import type { Ledger } from '../ledger/index.js';
+import { RoutingTable } from '../routing/index.js';
+import type { SettlementEvent } from '../settlement/index.js';
+import { ConnectorError } from '../utils/errors.js';
+import type { Logger } from '../utils/logger.js';
+import { Addressing } from './addressing.js';
+import { BlsClient } from './bls-client.js';
+import { type BtpDispatch, createBtpDispatch } from './btp-dispatch.js';
+import type { Next, PipelineServices } from './context.js';
+import { NodeLedger } from './ledger-choice.js';
+import { LocalDelivery } from './local-delivery.js';
+import { NodeSettlement } from './node-settlement.js';
+import { metricsSource, peerBalance } from './node-status.js';
+import { PacketHandler } from './packet-handler.js';
+import { createPaymentHandlerAdapter } from './payment-handler.js';
+import { PeerManager } from './peer-manager.js';
+import { PeerRegistry } from './peers.js';
+import { composePipeline } from './pipeline.js';
+
+export interface AssemblyOptions {
+  config: ResolvedConfig;
+  env: Env;
+  logger: Logger;
+  /** An embedder's ledger; default: chosen from the config at start. */
+  ledger?: Ledger | undefined;
+  maxTransitInFlight: number;
+}
+
+/** What the parts tell the node, which turns it into its events. */
+export interface NodeHooks {
+  linkUp(peerId: string): void;
+  linkDown(peerId: string): void;
+  addressChanged(address: string): void;
+  settlementEvent(event: SettlementEvent): void;
+}
+
+export interface NodeParts {
+  readonly peers: PeerRegistry;
+  readonly addressing: Addressing;
+  readonly ledger: NodeLedger;
+  readonly local: LocalDelivery;
+  readonly links: LinkManager;
+  readonly packets: PacketHandler;
+  readonly peerManager: PeerManager;
+  readonly settlement: NodeSettlement;
+  readonly metrics: ConnectorMetrics;
+  /** Standalone local delivery: packets for this node are POSTed to the business-logic server. */
+  readonly bls: BlsClient | undefined;
+  /** Composes the packet pipeline over the opened ledger; until then no packet is accepted. */
+  composePipeline(ledger: Ledger): void;
+  /** The node's own routes: its address, then the configured ones. */
+  addConfiguredRoutes(): void;
+}
+
+export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
+  const { config, logger } = o;
+  const peers = new PeerRegistry();
+  const routes = new RoutingTable();
+  const ledger = new NodeLedger(config, logger, o.ledger);
+  let dispatch: BtpDispatch = () => [];
+  const links = new LinkManager({
+    nodeId: config.nodeId,
+    port: config.btpServerPort,
+    limits: config.btp,
+    logger,
+    allowNoAuth: allowNoAuth(config, o.env),
+    secretFor: (peerId) => resolvePeerSecret(peerId, o.env),
+    onRequest: (peerId, packet) => dispatch(peerId, packet),
+  });
+  const addressing = new Addressing({
+    nodeId: config.nodeId,
+    configured: config.ilpAddress,
+    routes,
+    peers,
+    links,
+    requestTimeoutMs: config.btp.requestTimeoutMs,
+    logger,
+    onChange: (old, address) => {
+      peerManager.readdressChildren(old, address);
+      hooks.addressChanged(address);
+    },
+  });
+  const address = addressing.address;
+  const local = new LocalDelivery({
+    address,
+    logger,
+    maxTransitInFlight: o.maxTransitInFlight,
+    maxHoldTimeMs: config.packet.maxHoldTimeMs,
+    minMessageWindowMs: config.packet.minMessageWindowMs,
+  });
+  const settlement = new NodeSettlement({
+    config,
+    logger,
+    ledger: () => ledger.current,
+    links,
+    peers,
+    onEvent: (event) => hooks.settlementEvent(event),
+  });
+  let transferSeq = 0;
+  const transferBase = BigInt(Date.now()) << 32n;
+  const services: PipelineServices = {
+    nodeId: config.nodeId,
+    address,
+    now: Date.now,
+    minMessageWindowMs: config.packet.minMessageWindowMs,
+    maxHoldTimeMs: config.packet.maxHoldTimeMs,
+    peers,
+    routes,
+    ledger: ledger.current,
+    links,
+    local,
+    perHopNotification: config.localDelivery.perHopNotification,
+    nextTransferId: () => transferBase + BigInt(++transferSeq),
+    fulfilledTo: settlement.fulfilledTo(),
+    logger,
+  };
+  let pipeline: Next | undefined;
+  const own = newPacketCounts();
+  const metrics = new ConnectorMetrics(
+    metricsSource({
+      config,
+      peers,
+      links,
+      address,
+      own,
+      balance: (peerId) => peerBalance(ledger.current, peers, config, peerId),
+      packetsInFlight: () => packets.packetsInFlight,
+      transitDropped: () => local.transitDropped,
+      settlement: () => settlement.stats,
+    }),
+  );
+  const recorder = { own, observeLatency: (s: number) => metrics.observeLatency(s) };
+  const packets = new PacketHandler((ctx) => pipeline!(ctx), address, logger, recorder);
+  dispatch = createBtpDispatch([
+    {
+      name: 'ilp',
+      handle: (peerId, data) => {
+        const source = peers.get(peerId);
+        if (source === undefined) throw new ConnectorError('ERR_PEER_UNKNOWN', `unknown peer ${peerId}`);
+        return packets.handleBytes(source, data).then(ilpReply);
+      },
+    },
+    ...settlement.subProtocols(),
+  ]);
+  const peerManager = new PeerManager({
+    config,
+    peers,
+    routes,
+    ledger: () => ledger.current,
+    links,
+    logger,
+    address,
+  });
+  links.on('link-up', (peerId: string) => {
+    hooks.linkUp(peerId);
+    settlement.linkUp(peerId);
+    addressing.linkUp(peerId);
+  });
+  links.on('link-down', (peerId: string) => hooks.linkDown(peerId));
+  return {
+    peers,
+    addressing,
+    ledger,
+    local,
+    links,
+    packets,
+    peerManager,
+    settlement,
+    metrics,
+    bls: createBlsClient(config, logger, local),
+    composePipeline: (opened) => {
+      pipeline = composePipeline({ ...services, ledger: opened });
+    },
+    addConfiguredRoutes: () => {
+      routes.addRoute(address(), config.nodeId);
+      for (const route of config.routes) routes.addRoute(route.prefix, route.nextHop, route.priority);
+    },
+  };
+}
+
+function ilpReply(data: Uint8Array): ProtocolData[] {
+  return [{ protocolName: 'ilp', contentType: CONTENT_TYPE.octetStream, data }];
+}
+
+function createBlsClient(
+  config: ResolvedConfig,
+  logger: Logger,
+  local: LocalDelivery,
+): BlsClient | undefined {
+  const { enabled, handlerUrl, timeout, authToken } = config.localDelivery;
+  if (!enabled || handlerUrl === undefined) return undefined;
+  const client = new BlsClient({
+    handlerUrl,
+    timeoutMs: timeout,
+    logger,
+    ...(authToken ? { authToken } : {}),
+  });
+  local.setHandler(createPaymentHandlerAdapter(client.handle, logger));
+  return client;
+}
