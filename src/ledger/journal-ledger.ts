@@ -28,7 +28,7 @@ import {
   type Transfer,
   type TransferResult,
 } from './ledger.js';
-import { MemoryLedger } from './memory-ledger.js';
+import { MemoryLedger } from './memory/memory-ledger.js';
 import { checkAccountId, checkAccountOptions, checkNowMs } from './validate.js';
 
 const RESOLVED = Object.fromEntries(Object.values(R).map((r) => [r, Promise.resolve(r)])) as Record<

@@ -2,7 +2,7 @@
 import { ConnectorError } from '../utils/errors.js';
 import { type Logger, silentLogger } from '../utils/logger.js';
 import { MAX_FRAME_BYTES } from './journal-codec.js';
-import type { MemoryLedgerOptions } from './memory-ledger.js';
+import type { MemoryLedgerOptions } from './memory/memory-ledger.js';
 
 /**
  * - `fsync` (default): a call resolves once its record is written and fdatasync'd: survives power

@@ -9,7 +9,7 @@
 import { ConnectorError } from '../utils/errors.js';
 import { type JournalRecord, type PostingFields, type PostingRecord, RECORD_TYPE } from './journal-codec.js';
 import { U128_MAX } from './ledger.js';
-import type { PostedAccount, PostedLedgerState, PostedTransfer } from './memory-state.js';
+import type { PostedAccount, PostedLedgerState, PostedTransfer } from './memory/state.js';
 import { checkAccountId, checkAccountOptions, checkTimeoutMs, checkTransferId } from './validate.js';
 
 class LoadedAccount {

@@ -22,7 +22,7 @@ import type { ResolvedJournalOptions } from './journal-options.js';
 import { replayGeneration } from './journal-reader.js';
 import { LoadedState } from './journal-state.js';
 import { JournalWriter } from './journal-writer.js';
-import type { MemoryLedger } from './memory-ledger.js';
+import type { MemoryLedger } from './memory/memory-ledger.js';
 import { encodeSnapshot, readSnapshot, writeSnapshot } from './snapshot.js';
 
 export class JournalStore {

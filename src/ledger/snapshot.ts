@@ -17,7 +17,7 @@ import { ConnectorError } from '../utils/errors.js';
 import { type PostingRecord, RECORD_TYPE } from './journal-codec.js';
 import { isCode, type JournalPaths, syncDirectory } from './journal-files.js';
 import { checkAccount, type LoadedState } from './journal-state.js';
-import type { PostedLedgerState } from './memory-state.js';
+import type { PostedLedgerState } from './memory/state.js';
 
 const FORMAT = 'ilp-ledger-snapshot';
 const VERSION = 1;

@@ -2,9 +2,9 @@
  * In-memory ledger: the reference backend and the fast path's default. Every call resolves at
  * once; results are pre-resolved shared promises so a hold or post allocates only its record,
  * and the packet path may skip the promises altogether (`SyncTransfers`).
- * Idempotency is remembered for the last `maxRememberedTransfers` finished transfers (README.md).
+ * Idempotency is remembered for the last `maxRememberedTransfers` finished transfers (../README.md).
  */
-import { ConnectorError } from '../utils/errors.js';
+import { ConnectorError } from '../../utils/errors.js';
 import {
   type AccountBalance,
   type AccountOptions,
@@ -14,7 +14,16 @@ import {
   TRANSFER_RESULT,
   type Transfer,
   type TransferResult,
-} from './ledger.js';
+} from '../ledger.js';
+import {
+  checkAccountId,
+  checkAccountOptions,
+  checkNowMs,
+  checkTimeoutMs,
+  checkTransferId,
+  isValidAmount,
+} from '../validate.js';
+import { RecentTransfers } from './recent-transfers.js';
 import {
   Account,
   EXPIRED,
@@ -26,17 +35,8 @@ import {
   SINGLE,
   TransferRecord,
   VOIDED,
-} from './memory-records.js';
-import { exportPosted, importPosted, type PostedLedgerState, type PostedTransfer } from './memory-state.js';
-import { RecentTransfers } from './recent-transfers.js';
-import {
-  checkAccountId,
-  checkAccountOptions,
-  checkNowMs,
-  checkTimeoutMs,
-  checkTransferId,
-  isValidAmount,
-} from './validate.js';
+} from './records.js';
+import { exportPosted, importPosted, type PostedLedgerState, type PostedTransfer } from './state.js';
 
 export interface MemoryLedgerOptions {
   /** Clock in ms since the epoch; injectable so expiry tests need no sleeps. Default `Date.now`. */
@@ -193,7 +193,7 @@ export class MemoryLedger implements Ledger, SyncTransfers {
     return orThrow(this.#finish(id, VOIDED));
   }
 
-  /** Accounts and the postings of the idempotency window, for a snapshot (memory-state.ts). */
+  /** Accounts and the postings of the idempotency window, for a snapshot (state.ts). */
   exportState(): PostedLedgerState {
     const error = this.#checkOpen();
     if (error !== undefined) throw error;
