@@ -13,11 +13,11 @@
 import { open, readFile, rename, stat } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { z } from 'zod';
-import { ConnectorError } from '../utils/errors.js';
-import { type PostingRecord, RECORD_TYPE } from './journal-codec.js';
-import { isCode, type JournalPaths, syncDirectory } from './journal-files.js';
-import { checkAccount, type LoadedState } from './journal-state.js';
-import type { PostedLedgerState } from './memory/state.js';
+import { ConnectorError } from '../../utils/errors.js';
+import type { PostedLedgerState } from '../memory/state.js';
+import { type PostingRecord, RECORD_TYPE } from './codec.js';
+import { isCode, type JournalPaths, syncDirectory } from './files.js';
+import { checkAccount, type LoadedState } from './state.js';
 
 const FORMAT = 'ilp-ledger-snapshot';
 const VERSION = 1;

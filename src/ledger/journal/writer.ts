@@ -16,14 +16,9 @@
  * of zeros after it (the end marker) waits for an extension.
  * No synchronous I/O.
  */
-import { ConnectorError } from '../utils/errors.js';
-import {
-  type EncodableRecord,
-  encodeRecordWith,
-  FRAME_HEADER_BYTES,
-  MAX_FRAME_BYTES,
-} from './journal-codec.js';
-import { extendGeneration, type GenerationFile } from './journal-files.js';
+import { ConnectorError } from '../../utils/errors.js';
+import { type EncodableRecord, encodeRecordWith, FRAME_HEADER_BYTES, MAX_FRAME_BYTES } from './codec.js';
+import { extendGeneration, type GenerationFile } from './files.js';
 
 export interface JournalWriterOptions {
   /** fdatasync after each write: durable across power loss, not only across a process crash. */

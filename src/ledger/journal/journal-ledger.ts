@@ -3,21 +3,11 @@
  * an append-only journal with group commit, compacted by periodic snapshots. Only what must
  * survive is journaled: accounts and limits, single-phase transfers, posted holds. Holds and voids
  * are not: a crash voids every pending hold by construction. A post or transfer resolves once its
- * record is durable, so a Fulfill passed upstream is never lost. README.md, "Journal", has the
+ * record is durable, so a Fulfill passed upstream is never lost. ../README.md, "Journal", has the
  * file format and the recovery rules.
  */
 import { mkdir } from 'node:fs/promises';
-import { ConnectorError } from '../utils/errors.js';
-import { type AccountRecord, type PostingFields, RECORD_TYPE } from './journal-codec.js';
-import { type JournalPaths, journalPaths } from './journal-files.js';
-import {
-  type JournalDurability,
-  type JournalLedgerOptions,
-  type ResolvedJournalOptions,
-  resolveJournalOptions,
-} from './journal-options.js';
-import { checkNewAccountId } from './journal-state.js';
-import { JournalStore } from './journal-store.js';
+import { ConnectorError } from '../../utils/errors.js';
 import {
   type AccountBalance,
   type AccountOptions,
@@ -27,9 +17,19 @@ import {
   type SyncTransfers,
   type Transfer,
   type TransferResult,
-} from './ledger.js';
-import { MemoryLedger } from './memory/memory-ledger.js';
-import { checkAccountId, checkAccountOptions, checkNowMs } from './validate.js';
+} from '../ledger.js';
+import { MemoryLedger } from '../memory/memory-ledger.js';
+import { checkAccountId, checkAccountOptions, checkNowMs } from '../validate.js';
+import { type AccountRecord, type PostingFields, RECORD_TYPE } from './codec.js';
+import { type JournalPaths, journalPaths } from './files.js';
+import {
+  type JournalDurability,
+  type JournalLedgerOptions,
+  type ResolvedJournalOptions,
+  resolveJournalOptions,
+} from './options.js';
+import { checkNewAccountId } from './state.js';
+import { JournalStore } from './store.js';
 
 const RESOLVED = Object.fromEntries(Object.values(R).map((r) => [r, Promise.resolve(r)])) as Record<
   TransferResult,
