@@ -14,6 +14,6 @@ export { MAX_ACCOUNT_ID_LENGTH, MAX_TIMEOUT_MS, TRANSFER_RESULT, U128_MAX } from
 export type { MemoryLedgerOptions } from './memory/memory-ledger.js';
 export { MemoryLedger } from './memory/memory-ledger.js';
 export type { PostedAccount, PostedLedgerState, PostedTransfer } from './memory/state.js';
-export type { TbAccount, TbCreateResult, TbTransfer, TigerBeetleClientLike } from './tigerbeetle-client.js';
-export type { TigerBeetleLedgerOptions } from './tigerbeetle-ledger.js';
-export { TigerBeetleLedger } from './tigerbeetle-ledger.js';
+export type { TbAccount, TbCreateResult, TbTransfer, TigerBeetleClientLike } from './tigerbeetle/client.js';
+export type { TigerBeetleLedgerOptions } from './tigerbeetle/tigerbeetle-ledger.js';
+export { TigerBeetleLedger } from './tigerbeetle/tigerbeetle-ledger.js';
