@@ -19,6 +19,7 @@ import {
   type TransferResult,
 } from '../ledger.js';
 import { MemoryLedger } from '../memory/memory-ledger.js';
+import { checkOpen, notOpenError } from '../phase.js';
 import { checkAccountId, checkAccountOptions, checkNowMs } from '../validate.js';
 import { type AccountRecord, type PostingFields, RECORD_TYPE } from './codec.js';
 import { type JournalPaths, journalPaths } from './files.js';
@@ -43,6 +44,8 @@ export class JournalLedger implements Ledger, SyncTransfers {
   readonly durability: JournalDurability;
   readonly #options: ResolvedJournalOptions;
   readonly #paths: JournalPaths;
+  /** Names this ledger in its errors. */
+  readonly #label: string;
   /** The state: every change to its posted state is journaled in the same tick. */
   readonly #inner: MemoryLedger;
   /** False with durability 'off': nothing to make durable, every call goes to the memory ledger. */
@@ -58,6 +61,7 @@ export class JournalLedger implements Ledger, SyncTransfers {
     this.#options = resolveJournalOptions(options);
     this.durability = this.#options.durability;
     this.#paths = journalPaths(this.#options.snapshotPath);
+    this.#label = `journal ledger ${this.#paths.snapshot}`;
     const { maxRememberedTransfers, sweepIntervalMs } = this.#options;
     this.#inner = new MemoryLedger({
       ...(options.now === undefined ? {} : { now: options.now }),
@@ -81,7 +85,9 @@ export class JournalLedger implements Ledger, SyncTransfers {
         },
       );
     }
-    if (this.#phase === 'closed' || this.#opening === undefined) return Promise.reject(this.#notOpen());
+    if (this.#phase === 'closed' || this.#opening === undefined) {
+      return Promise.reject(notOpenError(this.#label, this.#phase));
+    }
     return this.#opening;
   }
 
@@ -261,12 +267,6 @@ export class JournalLedger implements Ledger, SyncTransfers {
   }
 
   #unusable(): ConnectorError | undefined {
-    if (this.#phase !== 'open') return this.#notOpen();
-    return this.#store?.failure;
-  }
-
-  #notOpen(): ConnectorError {
-    const what = this.#phase === 'closed' ? 'closed' : 'not open';
-    return new ConnectorError('ERR_LEDGER', `journal ledger ${this.#paths.snapshot} is ${what}`);
+    return checkOpen(this.#label, this.#phase) ?? this.#store?.failure;
   }
 }

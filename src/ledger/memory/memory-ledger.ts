@@ -15,6 +15,7 @@ import {
   type Transfer,
   type TransferResult,
 } from '../ledger.js';
+import { checkOpen, notOpenError } from '../phase.js';
 import {
   checkAccountId,
   checkAccountOptions,
@@ -47,6 +48,8 @@ export interface MemoryLedgerOptions {
   sweepIntervalMs?: number;
 }
 
+/** Names this backend in its errors. */
+const LABEL = 'memory ledger';
 const MAX_REMEMBERED_TRANSFERS_MAX = 100_000_000;
 const SWEEP_INTERVAL_MS_MAX = 60_000;
 
@@ -105,7 +108,7 @@ export class MemoryLedger implements Ledger, SyncTransfers {
   }
 
   open(): Promise<void> {
-    if (this.#phase === 'closed') return Promise.reject(this.#notOpen());
+    if (this.#phase === 'closed') return Promise.reject(notOpenError(LABEL, this.#phase));
     if (this.#phase === 'new') {
       this.#phase = 'open';
       // unref: a safety net for holds the caller forgot must never keep the process alive.
@@ -234,14 +237,7 @@ export class MemoryLedger implements Ledger, SyncTransfers {
   }
 
   #checkOpen(): ConnectorError | undefined {
-    return this.#phase === 'open' ? undefined : this.#notOpen();
-  }
-
-  #notOpen(): ConnectorError {
-    return new ConnectorError(
-      'ERR_LEDGER',
-      `memory ledger is ${this.#phase === 'new' ? 'not open' : 'closed'}`,
-    );
+    return checkOpen(LABEL, this.#phase);
   }
 
   #applyLimits(account: Account, options: AccountOptions | undefined): void {

@@ -16,6 +16,7 @@ import {
   type Transfer,
   type TransferResult,
 } from '../ledger.js';
+import { checkOpen, notOpenError } from '../phase.js';
 import {
   checkAccountId,
   checkAccountOptions,
@@ -55,6 +56,8 @@ interface AccountState extends LimitedAccount {
   name: string;
 }
 
+/** Names this backend in its errors. */
+const LABEL = 'tigerbeetle ledger';
 const RESOLVED = Object.fromEntries(Object.values(R).map((r) => [r, Promise.resolve(r)])) as Record<
   TransferResult,
   Promise<TransferResult>
@@ -304,13 +307,10 @@ export class TigerBeetleLedger implements Ledger {
   }
 
   #checkOpen(): ConnectorError | undefined {
-    return this.#phase === 'open' ? undefined : this.#notOpen();
+    return checkOpen(LABEL, this.#phase);
   }
 
   #notOpen(): ConnectorError {
-    return new ConnectorError(
-      'ERR_LEDGER',
-      `tigerbeetle ledger is ${this.#phase === 'closed' ? 'closed' : 'not open'}`,
-    );
+    return notOpenError(LABEL, this.#phase);
   }
 }
