@@ -18,6 +18,7 @@ import { open } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { ConnectorError } from '../../utils/errors.js';
 import type { Logger } from '../../utils/logger.js';
+import { messageOf } from '../../utils/text.js';
 import {
   decodeRecord,
   FRAME_HEADER_BYTES,
@@ -154,7 +155,7 @@ class Scan {
     try {
       record = decodeRecord(payload);
     } catch (err) {
-      throw journalCorrupt(this.#path, at, `undecodable record: ${(err as Error).message}`);
+      throw journalCorrupt(this.#path, at, `undecodable record: ${messageOf(err)}`);
     }
     const refused = apply(record);
     if (refused !== undefined) throw journalCorrupt(this.#path, at, refused);
