@@ -1,3 +1,4 @@
+// One file (~350 lines): one state machine whose methods all write the same private maps.
 /**
  * In-memory ledger: the reference backend and the fast path's default. Every call resolves at
  * once; results are pre-resolved shared promises so a hold or post allocates only its record,

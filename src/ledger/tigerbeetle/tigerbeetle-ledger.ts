@@ -1,3 +1,4 @@
+// One file (~320 lines): each call's glue over private account and hold maps; its parts are siblings.
 /**
  * The TigerBeetle backend (DESIGN.md §6): accounts and two-phase transfers kept by a TigerBeetle
  * cluster through tigerbeetle-node, loaded only when `open` runs. Holds are pending transfers
