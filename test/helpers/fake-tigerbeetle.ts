@@ -29,7 +29,7 @@ import type {
   TbCreateResult,
   TbTransfer,
   TigerBeetleClientLike,
-} from '../../src/ledger/tigerbeetle-client.js';
+} from '../../src/ledger/tigerbeetle/client.js';
 
 const MAX = (1n << 128n) - 1n;
 const NS_PER_MS = 1_000_000n;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
-import { crc32Range } from '../../src/ledger/crc32.js';
+import { crc32Range } from '../../src/ledger/journal/crc32.js';
 
 describe('crc32Range', () => {
   it('equals zlib.crc32 of the same range', () => {

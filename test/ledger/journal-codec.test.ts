@@ -11,7 +11,7 @@ import {
   type JournalRecord,
   MAX_FRAME_BYTES,
   RECORD_TYPE,
-} from '../../src/ledger/journal-codec.js';
+} from '../../src/ledger/journal/codec.js';
 import { CodecError } from '../../src/utils/errors.js';
 
 const SEED = 0x10c0de;

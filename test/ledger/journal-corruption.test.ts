@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { crc32 } from 'node:zlib';
 import { JournalLedger, TRANSFER_RESULT as R } from '../../src/ledger/index.js';
-import { encodeRecord, MAX_FRAME_BYTES, RECORD_TYPE } from '../../src/ledger/journal-codec.js';
-import { discardStaleLock, nextPreallocation } from '../../src/ledger/journal-files.js';
+import { encodeRecord, MAX_FRAME_BYTES, RECORD_TYPE } from '../../src/ledger/journal/codec.js';
+import { discardStaleLock, nextPreallocation } from '../../src/ledger/journal/files.js';
 import { ConnectorError } from '../../src/utils/errors.js';
 import {
   catchingLogger,

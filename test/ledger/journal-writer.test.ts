@@ -9,9 +9,9 @@ import {
   MAX_FRAME_BYTES,
   type PostingRecord,
   RECORD_TYPE,
-} from '../../src/ledger/journal-codec.js';
-import type { GenerationFile } from '../../src/ledger/journal-files.js';
-import { JournalWriter } from '../../src/ledger/journal-writer.js';
+} from '../../src/ledger/journal/codec.js';
+import type { GenerationFile } from '../../src/ledger/journal/files.js';
+import { JournalWriter } from '../../src/ledger/journal/writer.js';
 import { ConnectorError } from '../../src/utils/errors.js';
 
 /** A file in memory whose writes wait for `release()` when gated, and may fail. */

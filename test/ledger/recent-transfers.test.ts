@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RecentTransfers } from '../../src/ledger/recent-transfers.js';
+import { RecentTransfers } from '../../src/ledger/memory/recent-transfers.js';
 
 describe('RecentTransfers', () => {
   it('keeps the newest `capacity` ids, evicting the oldest first', () => {

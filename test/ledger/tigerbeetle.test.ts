@@ -14,7 +14,7 @@ import {
   TransferFlags,
 } from 'tigerbeetle-node/dist/bindings.js';
 import { type Ledger, TRANSFER_RESULT as R, TigerBeetleLedger } from '../../src/ledger/index.js';
-import { ACCOUNT_FLAGS, TB, TB_ACCOUNT, TRANSFER_FLAGS } from '../../src/ledger/tigerbeetle-client.js';
+import { ACCOUNT_FLAGS, TB, TB_ACCOUNT, TRANSFER_FLAGS } from '../../src/ledger/tigerbeetle/client.js';
 import { silentLogger } from '../../src/utils/logger.js';
 import { FakeTigerBeetle, type FakeTigerBeetleOptions } from '../helpers/fake-tigerbeetle.js';
 import { ManualClock, runLedgerConformance } from './conformance.js';

@@ -1,14 +1,14 @@
 /**
  * Creating the TigerBeetle accounts behind a ledger account, and checking that its mirrors still
- * follow it before a limit is relied on (README.md, "TigerBeetle"). Both are idempotent: a node
+ * follow it before a limit is relied on (../README.md, "TigerBeetle"). Both are idempotent: a node
  * that restarts calls createAccount again for every peer and finds its balances.
  */
-import { ConnectorError } from '../utils/errors.js';
-import type { AccountOptions } from './ledger.js';
-import type { TigerBeetleBatcher } from './tigerbeetle-batcher.js';
-import { type ChainContext, GRANT, type LimitedAccount } from './tigerbeetle-chains.js';
-import { ACCOUNT_FLAGS, TB, TB_ACCOUNT, type TbAccount } from './tigerbeetle-client.js';
-import { type AccountIds, grantId } from './tigerbeetle-ids.js';
+import { ConnectorError } from '../../utils/errors.js';
+import type { AccountOptions } from '../ledger.js';
+import type { TigerBeetleBatcher } from './batcher.js';
+import { type ChainContext, GRANT, type LimitedAccount } from './chains.js';
+import { ACCOUNT_FLAGS, TB, TB_ACCOUNT, type TbAccount } from './client.js';
+import { type AccountIds, grantId } from './ids.js';
 
 const MIRROR_RECHECK_MS = 20;
 

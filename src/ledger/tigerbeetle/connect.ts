@@ -3,12 +3,12 @@
  * `connectTimeoutMs` that the cluster answers, so a node can fall back to another backend instead
  * of hanging: a TigerBeetle client never fails a request, it retries until the cluster answers.
  */
-import { ConnectorError } from '../utils/errors.js';
-import { ensureProbeAccount } from './tigerbeetle-accounts.js';
-import { TigerBeetleBatcher } from './tigerbeetle-batcher.js';
-import type { ChainContext } from './tigerbeetle-chains.js';
-import { loadClient, type TigerBeetleClientLike } from './tigerbeetle-client.js';
-import type { ResolvedOptions } from './tigerbeetle-options.js';
+import { ConnectorError } from '../../utils/errors.js';
+import { ensureProbeAccount } from './accounts.js';
+import { TigerBeetleBatcher } from './batcher.js';
+import type { ChainContext } from './chains.js';
+import { loadClient, type TigerBeetleClientLike } from './client.js';
+import type { ResolvedOptions } from './options.js';
 
 export interface Connection {
   client: TigerBeetleClientLike;

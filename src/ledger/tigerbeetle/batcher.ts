@@ -7,14 +7,14 @@
  * the effects of every request sent before it. Each job is answered from the result list by its
  * events' indexes.
  */
-import { ConnectorError } from '../utils/errors.js';
+import { ConnectorError } from '../../utils/errors.js';
 import {
   failuresByIndex,
   type TbAccount,
   type TbCreateResult,
   type TbTransfer,
   type TigerBeetleClientLike,
-} from './tigerbeetle-client.js';
+} from './client.js';
 
 interface Job<E, R> {
   events: E[];

@@ -4,10 +4,10 @@
  * hold expires at its exact millisecond, where TigerBeetle's own timeout is in whole seconds. TigerBeetle
  * stays the authority: its timeout voids the hold even if this process is gone. Pending holds
  * are bounded by the caller (one per packet in flight); finished ones are remembered in a FIFO
- * window of `capacity`, past which TigerBeetle's own answers apply (README.md).
+ * window of `capacity`, past which TigerBeetle's own answers apply (../README.md).
  */
-import { TRANSFER_RESULT as R, type TransferResult } from './ledger.js';
-import type { AccountIds } from './tigerbeetle-ids.js';
+import { TRANSFER_RESULT as R, type TransferResult } from '../ledger.js';
+import type { AccountIds } from './ids.js';
 
 export const HOLD_PENDING = 0;
 export const HOLD_POSTED = 1;

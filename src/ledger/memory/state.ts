@@ -3,9 +3,9 @@
  * (accounts with their limits and posted counters, and the postings of the idempotency window).
  * Pending holds are not part of it: a restart voids them.
  */
-import { ConnectorError } from '../utils/errors.js';
-import { Account, POSTED, SINGLE, TransferRecord } from './memory-records.js';
+import { ConnectorError } from '../../utils/errors.js';
 import type { RecentTransfers } from './recent-transfers.js';
+import { Account, POSTED, SINGLE, TransferRecord } from './records.js';
 
 /** A posted hold (its `timeoutMs`, at least 1) or a single-phase transfer (`timeoutMs` 0). */
 export interface PostedTransfer {

@@ -8,9 +8,9 @@
  * account ids u16-length-prefixed UTF-8. Decoding is strict: known type, known flags, well-formed
  * UTF-8, no trailing bytes.
  */
-import { CodecError } from '../utils/errors.js';
+import { CodecError } from '../../utils/errors.js';
+import { MAX_ACCOUNT_ID_LENGTH } from '../ledger.js';
 import { crc32Range } from './crc32.js';
-import { MAX_ACCOUNT_ID_LENGTH } from './ledger.js';
 
 /** First bytes of every generation file ("ledger journal, format 1"). */
 export const JOURNAL_MAGIC = Buffer.from('LEDGJRN1', 'latin1');

@@ -6,11 +6,11 @@
  * in the same tick, so its export at a generation switch matches that journal position exactly.
  * Pending holds are not part of it: a crash voids them.
  */
-import { ConnectorError } from '../utils/errors.js';
-import { type JournalRecord, type PostingFields, type PostingRecord, RECORD_TYPE } from './journal-codec.js';
-import { U128_MAX } from './ledger.js';
-import type { PostedAccount, PostedLedgerState, PostedTransfer } from './memory-state.js';
-import { checkAccountId, checkAccountOptions, checkTimeoutMs, checkTransferId } from './validate.js';
+import { ConnectorError } from '../../utils/errors.js';
+import { U128_MAX } from '../ledger.js';
+import type { PostedAccount, PostedLedgerState, PostedTransfer } from '../memory/state.js';
+import { checkAccountId, checkAccountOptions, checkTimeoutMs, checkTransferId } from '../validate.js';
+import { type JournalRecord, type PostingFields, type PostingRecord, RECORD_TYPE } from './codec.js';
 
 class LoadedAccount {
   debitLimit: bigint | undefined;

@@ -3,7 +3,7 @@
  * to TRANSFER_RESULT. TigerBeetle applies a chain atomically: the first event that fails fails
  * them all (the others answer linked_event_failed) and nothing of it remains.
  *
- * The limit scheme (README.md, "TigerBeetle"): every ledger account is three TigerBeetle
+ * The limit scheme (../README.md, "TigerBeetle"): every ledger account is three TigerBeetle
  * accounts, the main one (no flags; its counters are the balance) and two mirrors that receive
  * the same debits and credits: a debit mirror with `debits_must_not_exceed_credits` and a credit
  * mirror with `credits_must_not_exceed_debits`, each granted GRANT of headroom at creation. So the
@@ -19,13 +19,13 @@
  * want of mirror headroom (past 2^126 its mirror saturates and stops following; a limit can then
  * no longer be set on it, see `checkMirrors`). A limited side never saturates: its probe fails first.
  */
-import { ConnectorError } from '../utils/errors.js';
-import { TRANSFER_RESULT as R, type TransferResult } from './ledger.js';
-import { TRANSFER_FLAGS as F, TB, type TbTransfer } from './tigerbeetle-client.js';
-import type { HoldRecord } from './tigerbeetle-holds.js';
-import { type AccountIds, type FreshIds, legId } from './tigerbeetle-ids.js';
+import { ConnectorError } from '../../utils/errors.js';
+import { TRANSFER_RESULT as R, type TransferResult } from '../ledger.js';
+import { TRANSFER_FLAGS as F, TB, type TbTransfer } from './client.js';
+import type { HoldRecord } from './holds.js';
+import { type AccountIds, type FreshIds, legId } from './ids.js';
 
-/** Mirror headroom. Limits must stay below it; see README.md for the bounds it implies. */
+/** Mirror headroom. Limits must stay below it; see ../README.md for the bounds it implies. */
 export const GRANT = 1n << 126n;
 
 export interface ChainContext {

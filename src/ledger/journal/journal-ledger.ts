@@ -3,21 +3,11 @@
  * an append-only journal with group commit, compacted by periodic snapshots. Only what must
  * survive is journaled: accounts and limits, single-phase transfers, posted holds. Holds and voids
  * are not: a crash voids every pending hold by construction. A post or transfer resolves once its
- * record is durable, so a Fulfill passed upstream is never lost. README.md, "Journal", has the
+ * record is durable, so a Fulfill passed upstream is never lost. ../README.md, "Journal", has the
  * file format and the recovery rules.
  */
 import { mkdir } from 'node:fs/promises';
-import { ConnectorError } from '../utils/errors.js';
-import { type AccountRecord, type PostingFields, RECORD_TYPE } from './journal-codec.js';
-import { type JournalPaths, journalPaths } from './journal-files.js';
-import {
-  type JournalDurability,
-  type JournalLedgerOptions,
-  type ResolvedJournalOptions,
-  resolveJournalOptions,
-} from './journal-options.js';
-import { checkNewAccountId } from './journal-state.js';
-import { JournalStore } from './journal-store.js';
+import { ConnectorError } from '../../utils/errors.js';
 import {
   type AccountBalance,
   type AccountOptions,
@@ -27,9 +17,20 @@ import {
   type SyncTransfers,
   type Transfer,
   type TransferResult,
-} from './ledger.js';
-import { MemoryLedger } from './memory-ledger.js';
-import { checkAccountId, checkAccountOptions, checkNowMs } from './validate.js';
+} from '../ledger.js';
+import { MemoryLedger } from '../memory/memory-ledger.js';
+import { checkOpen, notOpenError } from '../phase.js';
+import { checkAccountId, checkAccountOptions, checkNowMs } from '../validate.js';
+import { type AccountRecord, type PostingFields, RECORD_TYPE } from './codec.js';
+import { type JournalPaths, journalPaths } from './files.js';
+import {
+  type JournalDurability,
+  type JournalLedgerOptions,
+  type ResolvedJournalOptions,
+  resolveJournalOptions,
+} from './options.js';
+import { checkNewAccountId } from './state.js';
+import { JournalStore } from './store.js';
 
 const RESOLVED = Object.fromEntries(Object.values(R).map((r) => [r, Promise.resolve(r)])) as Record<
   TransferResult,
@@ -43,6 +44,8 @@ export class JournalLedger implements Ledger, SyncTransfers {
   readonly durability: JournalDurability;
   readonly #options: ResolvedJournalOptions;
   readonly #paths: JournalPaths;
+  /** Names this ledger in its errors. */
+  readonly #label: string;
   /** The state: every change to its posted state is journaled in the same tick. */
   readonly #inner: MemoryLedger;
   /** False with durability 'off': nothing to make durable, every call goes to the memory ledger. */
@@ -58,6 +61,7 @@ export class JournalLedger implements Ledger, SyncTransfers {
     this.#options = resolveJournalOptions(options);
     this.durability = this.#options.durability;
     this.#paths = journalPaths(this.#options.snapshotPath);
+    this.#label = `journal ledger ${this.#paths.snapshot}`;
     const { maxRememberedTransfers, sweepIntervalMs } = this.#options;
     this.#inner = new MemoryLedger({
       ...(options.now === undefined ? {} : { now: options.now }),
@@ -81,7 +85,9 @@ export class JournalLedger implements Ledger, SyncTransfers {
         },
       );
     }
-    if (this.#phase === 'closed' || this.#opening === undefined) return Promise.reject(this.#notOpen());
+    if (this.#phase === 'closed' || this.#opening === undefined) {
+      return Promise.reject(notOpenError(this.#label, this.#phase));
+    }
     return this.#opening;
   }
 
@@ -261,12 +267,6 @@ export class JournalLedger implements Ledger, SyncTransfers {
   }
 
   #unusable(): ConnectorError | undefined {
-    if (this.#phase !== 'open') return this.#notOpen();
-    return this.#store?.failure;
-  }
-
-  #notOpen(): ConnectorError {
-    const what = this.#phase === 'closed' ? 'closed' : 'not open';
-    return new ConnectorError('ERR_LEDGER', `journal ledger ${this.#paths.snapshot} is ${what}`);
+    return checkOpen(this.#label, this.#phase) ?? this.#store?.failure;
   }
 }

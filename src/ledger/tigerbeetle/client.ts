@@ -5,7 +5,7 @@
  * tigerbeetle-node 0.16.66 (`dist/bindings.d.ts`) because importing the package loads its native
  * library. The codes kept their numbers from 0.15 on; 0.17 only added `created = 0xFFFFFFFF`.
  */
-import { ConnectorError } from '../utils/errors.js';
+import { ConnectorError } from '../../utils/errors.js';
 
 /** Same shape as tigerbeetle-node's `Account`. */
 export interface TbAccount {

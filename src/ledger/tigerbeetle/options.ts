@@ -1,7 +1,7 @@
 /** Options of the TigerBeetle backend, checked once at construction. */
-import { ConnectorError } from '../utils/errors.js';
-import type { Logger } from '../utils/logger.js';
-import { TB_BATCH_MAX, type TigerBeetleClientLike } from './tigerbeetle-client.js';
+import { ConnectorError } from '../../utils/errors.js';
+import type { Logger } from '../../utils/logger.js';
+import { TB_BATCH_MAX, type TigerBeetleClientLike } from './client.js';
 
 export interface TigerBeetleLedgerOptions {
   /** TIGERBEETLE_CLUSTER_ID. */
@@ -18,7 +18,7 @@ export interface TigerBeetleLedgerOptions {
   maxBatch?: number;
   /** Events waiting for a request; past it calls reject with ERR_LEDGER. Default 131,072. */
   maxQueuedEvents?: number;
-  /** Finished holds remembered for exact answers (README.md). Default 10,000. */
+  /** Finished holds remembered for exact answers (../README.md). Default 10,000. */
   maxRememberedTransfers?: number;
   /** How often this instance's expired holds are voided in the background, 1..60,000. Default 1,000. */
   sweepIntervalMs?: number;

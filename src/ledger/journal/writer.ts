@@ -16,14 +16,10 @@
  * of zeros after it (the end marker) waits for an extension.
  * No synchronous I/O.
  */
-import { ConnectorError } from '../utils/errors.js';
-import {
-  type EncodableRecord,
-  encodeRecordWith,
-  FRAME_HEADER_BYTES,
-  MAX_FRAME_BYTES,
-} from './journal-codec.js';
-import { extendGeneration, type GenerationFile } from './journal-files.js';
+import { ConnectorError } from '../../utils/errors.js';
+import { messageOf } from '../../utils/text.js';
+import { type EncodableRecord, encodeRecordWith, FRAME_HEADER_BYTES, MAX_FRAME_BYTES } from './codec.js';
+import { extendGeneration, type GenerationFile } from './files.js';
 
 export interface JournalWriterOptions {
   /** fdatasync after each write: durable across power loss, not only across a process crash. */
@@ -263,7 +259,7 @@ export class JournalWriter {
 
   /** A failed write or sync leaves the file's state unknown (fsyncgate): no retry, ever. */
   #fail(file: GenerationFile, err: unknown): void {
-    const why = err instanceof Error ? err.message : String(err);
+    const why = messageOf(err);
     this.#failure = new ConnectorError('ERR_LEDGER', `ledger journal ${file.path} write failed: ${why}`, {
       cause: err,
     });

@@ -1,10 +1,11 @@
+// One file (~350 lines): one state machine whose methods all write the same private maps.
 /**
  * In-memory ledger: the reference backend and the fast path's default. Every call resolves at
  * once; results are pre-resolved shared promises so a hold or post allocates only its record,
  * and the packet path may skip the promises altogether (`SyncTransfers`).
- * Idempotency is remembered for the last `maxRememberedTransfers` finished transfers (README.md).
+ * Idempotency is remembered for the last `maxRememberedTransfers` finished transfers (../README.md).
  */
-import { ConnectorError } from '../utils/errors.js';
+import { ConnectorError } from '../../utils/errors.js';
 import {
   type AccountBalance,
   type AccountOptions,
@@ -14,7 +15,17 @@ import {
   TRANSFER_RESULT,
   type Transfer,
   type TransferResult,
-} from './ledger.js';
+} from '../ledger.js';
+import { checkOpen, notOpenError } from '../phase.js';
+import {
+  checkAccountId,
+  checkAccountOptions,
+  checkNowMs,
+  checkTimeoutMs,
+  checkTransferId,
+  isValidAmount,
+} from '../validate.js';
+import { RecentTransfers } from './recent-transfers.js';
 import {
   Account,
   EXPIRED,
@@ -26,17 +37,8 @@ import {
   SINGLE,
   TransferRecord,
   VOIDED,
-} from './memory-records.js';
-import { exportPosted, importPosted, type PostedLedgerState, type PostedTransfer } from './memory-state.js';
-import { RecentTransfers } from './recent-transfers.js';
-import {
-  checkAccountId,
-  checkAccountOptions,
-  checkNowMs,
-  checkTimeoutMs,
-  checkTransferId,
-  isValidAmount,
-} from './validate.js';
+} from './records.js';
+import { exportPosted, importPosted, type PostedLedgerState, type PostedTransfer } from './state.js';
 
 export interface MemoryLedgerOptions {
   /** Clock in ms since the epoch; injectable so expiry tests need no sleeps. Default `Date.now`. */
@@ -47,6 +49,8 @@ export interface MemoryLedgerOptions {
   sweepIntervalMs?: number;
 }
 
+/** Names this backend in its errors. */
+const LABEL = 'memory ledger';
 const MAX_REMEMBERED_TRANSFERS_MAX = 100_000_000;
 const SWEEP_INTERVAL_MS_MAX = 60_000;
 
@@ -105,7 +109,7 @@ export class MemoryLedger implements Ledger, SyncTransfers {
   }
 
   open(): Promise<void> {
-    if (this.#phase === 'closed') return Promise.reject(this.#notOpen());
+    if (this.#phase === 'closed') return Promise.reject(notOpenError(LABEL, this.#phase));
     if (this.#phase === 'new') {
       this.#phase = 'open';
       // unref: a safety net for holds the caller forgot must never keep the process alive.
@@ -193,7 +197,7 @@ export class MemoryLedger implements Ledger, SyncTransfers {
     return orThrow(this.#finish(id, VOIDED));
   }
 
-  /** Accounts and the postings of the idempotency window, for a snapshot (memory-state.ts). */
+  /** Accounts and the postings of the idempotency window, for a snapshot (state.ts). */
   exportState(): PostedLedgerState {
     const error = this.#checkOpen();
     if (error !== undefined) throw error;
@@ -234,14 +238,7 @@ export class MemoryLedger implements Ledger, SyncTransfers {
   }
 
   #checkOpen(): ConnectorError | undefined {
-    return this.#phase === 'open' ? undefined : this.#notOpen();
-  }
-
-  #notOpen(): ConnectorError {
-    return new ConnectorError(
-      'ERR_LEDGER',
-      `memory ledger is ${this.#phase === 'new' ? 'not open' : 'closed'}`,
-    );
+    return checkOpen(LABEL, this.#phase);
   }
 
   #applyLimits(account: Account, options: AccountOptions | undefined): void {

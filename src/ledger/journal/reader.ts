@@ -1,5 +1,5 @@
 /**
- * Replays one generation file at open. Recovery rules (README.md, "Journal"):
+ * Replays one generation file at open. Recovery rules (../README.md, "Journal"):
  * - the records end at the end of the file, or at a frame header whose length is 0 (the end
  *   marker: a preallocated file is zeros after its last record); every byte after the end marker
  *   must be zero;
@@ -16,8 +16,9 @@
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
-import { ConnectorError } from '../utils/errors.js';
-import type { Logger } from '../utils/logger.js';
+import { ConnectorError } from '../../utils/errors.js';
+import type { Logger } from '../../utils/logger.js';
+import { messageOf } from '../../utils/text.js';
 import {
   decodeRecord,
   FRAME_HEADER_BYTES,
@@ -25,7 +26,7 @@ import {
   type JournalRecord,
   MAX_FRAME_BYTES,
   MAX_PAYLOAD_BYTES,
-} from './journal-codec.js';
+} from './codec.js';
 
 const CHUNK_BYTES = 1 << 20;
 let zeros: Buffer | undefined;
@@ -154,7 +155,7 @@ class Scan {
     try {
       record = decodeRecord(payload);
     } catch (err) {
-      throw journalCorrupt(this.#path, at, `undecodable record: ${(err as Error).message}`);
+      throw journalCorrupt(this.#path, at, `undecodable record: ${messageOf(err)}`);
     }
     const refused = apply(record);
     if (refused !== undefined) throw journalCorrupt(this.#path, at, refused);

@@ -12,8 +12,8 @@ import { constants } from 'node:fs';
 import { type FileHandle, link, open, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
-import { ConnectorError } from '../utils/errors.js';
-import { JOURNAL_MAGIC } from './journal-codec.js';
+import { ConnectorError } from '../../utils/errors.js';
+import { JOURNAL_MAGIC } from './codec.js';
 
 export interface JournalPaths {
   readonly dir: string;

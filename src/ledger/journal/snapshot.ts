@@ -13,11 +13,12 @@
 import { open, readFile, rename, stat } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { z } from 'zod';
-import { ConnectorError } from '../utils/errors.js';
-import { type PostingRecord, RECORD_TYPE } from './journal-codec.js';
-import { isCode, type JournalPaths, syncDirectory } from './journal-files.js';
-import { checkAccount, type LoadedState } from './journal-state.js';
-import type { PostedLedgerState } from './memory-state.js';
+import { ConnectorError } from '../../utils/errors.js';
+import { messageOf } from '../../utils/text.js';
+import type { PostedLedgerState } from '../memory/state.js';
+import { type PostingRecord, RECORD_TYPE } from './codec.js';
+import { isCode, type JournalPaths, syncDirectory } from './files.js';
+import { checkAccount, type LoadedState } from './state.js';
 
 const FORMAT = 'ilp-ledger-snapshot';
 const VERSION = 1;
@@ -112,7 +113,7 @@ function decodeSnapshot(paths: JournalPaths, text: string, state: LoadedState): 
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw corrupt(paths, `not JSON (${(err as Error).message})`);
+    throw corrupt(paths, `not JSON (${messageOf(err)})`);
   }
   const envelope = envelopeSchema.safeParse(json);
   if (!envelope.success) throw corrupt(paths, z.prettifyError(envelope.error));

@@ -5,7 +5,7 @@
  * data: changing them orphans every account already created.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { U128_MAX } from './ledger.js';
+import { U128_MAX } from '../ledger.js';
 
 const DOMAIN = 'ilp-connector/tigerbeetle/v1/';
 
@@ -18,7 +18,7 @@ function hash128(domain: string, data: string): bigint {
   }
 }
 
-/** The three TigerBeetle accounts behind one ledger account (README.md, "TigerBeetle"). */
+/** The three TigerBeetle accounts behind one ledger account (../README.md, "TigerBeetle"). */
 export interface AccountIds {
   /** The account itself, no flags: its counters are the balance. */
   main: bigint;

@@ -7,9 +7,10 @@
  * generation, which the snapshot does not cover.
  */
 
-import { ConnectorError } from '../utils/errors.js';
-import type { Logger } from '../utils/logger.js';
-import type { EncodableRecord } from './journal-codec.js';
+import { ConnectorError } from '../../utils/errors.js';
+import type { Logger } from '../../utils/logger.js';
+import type { MemoryLedger } from '../memory/memory-ledger.js';
+import type { EncodableRecord } from './codec.js';
 import {
   acquireLock,
   createGeneration,
@@ -17,13 +18,12 @@ import {
   listGenerations,
   nextPreallocation,
   removeFile,
-} from './journal-files.js';
-import type { ResolvedJournalOptions } from './journal-options.js';
-import { replayGeneration } from './journal-reader.js';
-import { LoadedState } from './journal-state.js';
-import { JournalWriter } from './journal-writer.js';
-import type { MemoryLedger } from './memory-ledger.js';
+} from './files.js';
+import type { ResolvedJournalOptions } from './options.js';
+import { replayGeneration } from './reader.js';
 import { encodeSnapshot, readSnapshot, writeSnapshot } from './snapshot.js';
+import { LoadedState } from './state.js';
+import { JournalWriter } from './writer.js';
 
 export class JournalStore {
   readonly #paths: JournalPaths;

@@ -1,12 +1,13 @@
+// One file (~320 lines): each call's glue over private account and hold maps; its parts are siblings.
 /**
  * The TigerBeetle backend (DESIGN.md §6): accounts and two-phase transfers kept by a TigerBeetle
  * cluster through tigerbeetle-node, loaded only when `open` runs. Holds are pending transfers
  * with TigerBeetle timeouts, posts and voids are post/void_pending_transfer, limits are checked
- * by TigerBeetle inside each linked chain (tigerbeetle-chains.ts), and calls are batched into
- * few requests (tigerbeetle-batcher.ts). README.md, "TigerBeetle", states the scheme and its limits.
+ * by TigerBeetle inside each linked chain (chains.ts), and calls are batched into
+ * few requests (batcher.ts). ../README.md, "TigerBeetle", states the scheme and its limits.
  */
-import { ConnectorError } from '../utils/errors.js';
-import type { Logger } from '../utils/logger.js';
+import { ConnectorError } from '../../utils/errors.js';
+import type { Logger } from '../../utils/logger.js';
 import {
   type AccountBalance,
   type AccountOptions,
@@ -15,9 +16,18 @@ import {
   TRANSFER_RESULT as R,
   type Transfer,
   type TransferResult,
-} from './ledger.js';
-import { addsLimit, checkLimitRange, checkMirrors, ensureAccount } from './tigerbeetle-accounts.js';
-import type { TigerBeetleBatcher } from './tigerbeetle-batcher.js';
+} from '../ledger.js';
+import { checkOpen, notOpenError } from '../phase.js';
+import {
+  checkAccountId,
+  checkAccountOptions,
+  checkNowMs,
+  checkTimeoutMs,
+  checkTransferId,
+  isValidAmount,
+} from '../validate.js';
+import { addsLimit, checkLimitRange, checkMirrors, ensureAccount } from './accounts.js';
+import type { TigerBeetleBatcher } from './batcher.js';
 import {
   type ChainContext,
   createChain,
@@ -26,9 +36,9 @@ import {
   type LimitedAccount,
   postChain,
   voidChain,
-} from './tigerbeetle-chains.js';
-import { TRANSFER_FLAGS } from './tigerbeetle-client.js';
-import { type Connection, connect, withTimeout } from './tigerbeetle-connect.js';
+} from './chains.js';
+import { TRANSFER_FLAGS } from './client.js';
+import { type Connection, connect, withTimeout } from './connect.js';
 import {
   finishedResult,
   HOLD_PENDING,
@@ -37,24 +47,18 @@ import {
   HoldRecord,
   HoldRegistry,
   stateAfter,
-} from './tigerbeetle-holds.js';
-import { accountIds, expiryVoidId, FreshIds, mirrorsOf, probeAccountId } from './tigerbeetle-ids.js';
-import { openOptions, type ResolvedOptions, type TigerBeetleLedgerOptions } from './tigerbeetle-options.js';
-import {
-  checkAccountId,
-  checkAccountOptions,
-  checkNowMs,
-  checkTimeoutMs,
-  checkTransferId,
-  isValidAmount,
-} from './validate.js';
+} from './holds.js';
+import { accountIds, expiryVoidId, FreshIds, mirrorsOf, probeAccountId } from './ids.js';
+import { openOptions, type ResolvedOptions, type TigerBeetleLedgerOptions } from './options.js';
 
-export type { TigerBeetleLedgerOptions } from './tigerbeetle-options.js';
+export type { TigerBeetleLedgerOptions } from './options.js';
 
 interface AccountState extends LimitedAccount {
   name: string;
 }
 
+/** Names this backend in its errors. */
+const LABEL = 'tigerbeetle ledger';
 const RESOLVED = Object.fromEntries(Object.values(R).map((r) => [r, Promise.resolve(r)])) as Record<
   TransferResult,
   Promise<TransferResult>
@@ -304,13 +308,10 @@ export class TigerBeetleLedger implements Ledger {
   }
 
   #checkOpen(): ConnectorError | undefined {
-    return this.#phase === 'open' ? undefined : this.#notOpen();
+    return checkOpen(LABEL, this.#phase);
   }
 
   #notOpen(): ConnectorError {
-    return new ConnectorError(
-      'ERR_LEDGER',
-      `tigerbeetle ledger is ${this.#phase === 'closed' ? 'closed' : 'not open'}`,
-    );
+    return notOpenError(LABEL, this.#phase);
   }
 }

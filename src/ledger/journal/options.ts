@@ -1,8 +1,8 @@
 /** Options of the journal backend, checked once in its constructor. */
-import { ConnectorError } from '../utils/errors.js';
-import { type Logger, silentLogger } from '../utils/logger.js';
-import { MAX_FRAME_BYTES } from './journal-codec.js';
-import type { MemoryLedgerOptions } from './memory-ledger.js';
+import { ConnectorError } from '../../utils/errors.js';
+import { type Logger, silentLogger } from '../../utils/logger.js';
+import type { MemoryLedgerOptions } from '../memory/memory-ledger.js';
+import { MAX_FRAME_BYTES } from './codec.js';
 
 /**
  * - `fsync` (default): a call resolves once its record is written and fdatasync'd: survives power

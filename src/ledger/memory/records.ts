@@ -2,7 +2,7 @@
  * The memory backend's state: accounts with TigerBeetle's four counters, and transfer records
  * that hold references to their accounts so post/void need no account lookup.
  */
-import { type AccountOptions, TRANSFER_RESULT, type TransferResult } from './ledger.js';
+import { type AccountOptions, TRANSFER_RESULT, type TransferResult } from '../ledger.js';
 
 // Transfer states. SINGLE marks a single-phase transfer, which shares the id space with holds.
 export const PENDING = 0;
