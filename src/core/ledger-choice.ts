@@ -4,10 +4,15 @@
  * in the durability mode configured (`off` is the plain memory ledger).
  */
 import type { ResolvedConfig } from '../config/index.js';
-import { JournalLedger, type Ledger, MemoryLedger, TigerBeetleLedger } from '../ledger/index.js';
+import {
+  DEFAULT_SNAPSHOT_PATH,
+  JournalLedger,
+  type Ledger,
+  MemoryLedger,
+  TigerBeetleLedger,
+} from '../ledger/index.js';
 import type { Logger } from '../utils/logger.js';
 
-export const DEFAULT_SNAPSHOT_PATH = './data/ledger-snapshot.json';
 export const DEFAULT_PERSIST_INTERVAL_MS = 30_000;
 /** How long a start waits for TigerBeetle before it falls back. */
 export const TIGERBEETLE_CONNECT_TIMEOUT_MS = 5_000;

@@ -9,7 +9,7 @@ import type { LinkManager } from '../btp/index.js';
 import { BtpRemoteError } from '../btp/index.js';
 import type { ResolvedConfig } from '../config/index.js';
 import { createSigner } from '../keys/index.js';
-import type { Ledger } from '../ledger/index.js';
+import { DEFAULT_SNAPSHOT_PATH, type Ledger } from '../ledger/index.js';
 import {
   ChannelStore,
   type ChannelView,
@@ -25,7 +25,6 @@ import type { ChannelMetadata, PeerChannelState } from '../types/index.js';
 import { ConnectorError } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
 import type { SubProtocol } from './btp-dispatch.js';
-import { DEFAULT_SNAPSHOT_PATH } from './ledger-choice.js';
 import { type PeerRegistry, peerAccount } from './peers.js';
 
 export interface NodeSettlementDeps {

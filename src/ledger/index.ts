@@ -1,6 +1,6 @@
 export { JournalLedger } from './journal/journal-ledger.js';
 export type { JournalDurability, JournalLedgerOptions } from './journal/options.js';
-export { JOURNAL_DURABILITIES } from './journal/options.js';
+export { DEFAULT_SNAPSHOT_PATH, JOURNAL_DURABILITIES } from './journal/options.js';
 export type {
   AccountBalance,
   AccountOptions,
