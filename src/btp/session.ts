@@ -2,6 +2,8 @@
  * One BTP 2.0 socket (RFC 23): request-id correlation of our requests, answering the peer's
  * requests through a bounded handler, keepalive, and closing. Knows nothing of auth policy or
  * of links: the server or client that owns it says when it is authenticated.
+ * One file over 300 lines on purpose: one socket's state machine, whose methods all read and
+ * write the same private state, with the hot path (frame → serve → answer → write) read together.
  */
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
