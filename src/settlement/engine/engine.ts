@@ -13,18 +13,18 @@
  * (idempotent ids), so a kill between saving a claim and booking it loses nothing.
  */
 import type { Address } from 'viem';
-import type { ProtocolData } from '../codec/index.js';
-import { ConnectorError } from '../utils/errors.js';
+import type { ProtocolData } from '../../codec/index.js';
+import { ConnectorError } from '../../utils/errors.js';
+import { type ChainRuntime, type ChainSpec, connectChain } from '../chain/chain-setup.js';
+import type { IncomingChannel, OutgoingChannel } from '../channels/channel-store.js';
 import { AccountManager } from './account-manager.js';
-import { type ChainRuntime, type ChainSpec, connectChain } from './chain-setup.js';
 import { ChannelCloser } from './channel-closer.js';
-import type { IncomingChannel, OutgoingChannel } from './channel-store.js';
 import { ChannelWatcher } from './channel-watcher.js';
 import { ClaimReceiver } from './claim-receiver.js';
-import { SettlementContext } from './settlement-context.js';
-import { UnifiedSettlementExecutor } from './settlement-executor.js';
-import { SettlementMonitor } from './settlement-monitor.js';
-import type { ChannelView, SettlementEngineOptions, SettlementStats } from './settlement-types.js';
+import { SettlementContext } from './context.js';
+import { UnifiedSettlementExecutor } from './executor.js';
+import { SettlementMonitor } from './monitor.js';
+import type { ChannelView, SettlementEngineOptions, SettlementStats } from './types.js';
 
 const STOP_WAIT_MS = 5_000;
 

@@ -4,9 +4,9 @@
  * accepts). A refusal is a value with a reason, not an exception: a peer's bad claim is input.
  */
 import { type Address, type Hex, isAddress, isHex, recoverAddress } from 'viem';
-import { signatureProblem } from '../keys/signature.js';
-import type { Signer } from '../keys/signer.js';
-import { ConnectorError } from '../utils/errors.js';
+import { signatureProblem } from '../../keys/signature.js';
+import type { Signer } from '../../keys/signer.js';
+import { ConnectorError } from '../../utils/errors.js';
 import {
   balanceProofDigest,
   balanceProofTypedData,

@@ -6,18 +6,18 @@
  * every channel on chain, so a close seen after a restart is still answered in time).
  */
 import type { Address } from 'viem';
-import { BtpRemoteError } from '../btp/index.js';
-import type { ProtocolData } from '../codec/index.js';
+import { BtpRemoteError } from '../../btp/index.js';
+import type { ProtocolData } from '../../codec/index.js';
+import type { ChainRuntime } from '../chain/chain-setup.js';
+import type { ChannelState } from '../chain/token-network.js';
+import type { IncomingChannel } from '../channels/channel-store.js';
+import { type Claim, type ClaimRefusal, verifyClaim } from '../claims/claim.js';
+import { decodeClaim } from '../claims/claim-codec.js';
+import { AssetUnits } from '../claims/units.js';
 import type { AccountManager } from './account-manager.js';
-import type { ChainRuntime } from './chain-setup.js';
-import type { IncomingChannel } from './channel-store.js';
 import type { ChannelWatcher } from './channel-watcher.js';
-import { type Claim, type ClaimRefusal, verifyClaim } from './claim.js';
-import { decodeClaim } from './claim-codec.js';
-import { claimFields, errorText, type SettlementContext, sameAddress } from './settlement-context.js';
-import type { SettlementPeer } from './settlement-types.js';
-import type { ChannelState } from './token-network.js';
-import { AssetUnits } from './units.js';
+import { claimFields, errorText, type SettlementContext, sameAddress } from './context.js';
+import type { SettlementPeer } from './types.js';
 
 const CLAIM_ACK: ProtocolData[] = [];
 

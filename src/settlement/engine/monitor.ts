@@ -4,9 +4,9 @@
  * interval settles whatever is owed to every peer with an `evmAddress`; a link coming up sends
  * the peer's unacknowledged claim again.
  */
-import type { OutgoingChannel } from './channel-store.js';
-import type { SettlementContext } from './settlement-context.js';
-import type { SettleReason, UnifiedSettlementExecutor } from './settlement-executor.js';
+import type { OutgoingChannel } from '../channels/channel-store.js';
+import type { SettlementContext } from './context.js';
+import type { SettleReason, UnifiedSettlementExecutor } from './executor.js';
 
 const MIN_SETTLE_BACKOFF_MS = 1_000;
 const MAX_SETTLE_BACKOFF_MS = 60_000;

@@ -12,7 +12,7 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Address, Hex } from 'viem';
-import { ConnectorError } from '../utils/errors.js';
+import { ConnectorError } from '../../utils/errors.js';
 
 export type ChannelStatus = 'open' | 'closing' | 'settled';
 

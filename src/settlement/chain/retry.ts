@@ -6,7 +6,7 @@
  * Wrap only calls that are safe to repeat (reads, waits for a receipt): a timed-out send may
  * still be mined, and sending it again would spend twice.
  */
-import { ConnectorError } from '../utils/errors.js';
+import { ConnectorError } from '../../utils/errors.js';
 import { ChainError } from './errors.js';
 
 export interface RetryOptions {

@@ -5,9 +5,9 @@
  * RPC calls (chain id, the registry's TokenNetwork for the token, the token's decimals).
  */
 import type { Address } from 'viem';
-import type { ResolvedConfig } from '../config/index.js';
-import type { Signer } from '../keys/index.js';
-import { type ConfigIssue, ConfigurationError } from '../utils/errors.js';
+import type { ResolvedConfig } from '../../config/index.js';
+import type { Signer } from '../../keys/index.js';
+import { type ConfigIssue, ConfigurationError } from '../../utils/errors.js';
 import { testTokenAbi } from './abi.js';
 import { ChainClient } from './chain-client.js';
 import { resolveChains } from './networks.js';

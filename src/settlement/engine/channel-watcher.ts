@@ -5,11 +5,11 @@
  * Redemption of incoming claims lives here too.
  */
 import type { Hex } from 'viem';
-import { tokenNetworkAbi } from './abi.js';
-import type { ChainRuntime } from './chain-setup.js';
-import type { IncomingChannel, OutgoingChannel } from './channel-store.js';
-import { DEFAULT_CHAIN_RETRY, retryChain } from './retry.js';
-import { latestClaim, type SettlementContext, submitCooperativeClose } from './settlement-context.js';
+import { tokenNetworkAbi } from '../chain/abi.js';
+import type { ChainRuntime } from '../chain/chain-setup.js';
+import { DEFAULT_CHAIN_RETRY, retryChain } from '../chain/retry.js';
+import type { IncomingChannel, OutgoingChannel } from '../channels/channel-store.js';
+import { latestClaim, type SettlementContext, submitCooperativeClose } from './context.js';
 
 /** ~7 hours of Base blocks: where a settled channel's event is looked for. */
 const SETTLED_LOOKBACK_BLOCKS = 50_000n;

@@ -4,20 +4,25 @@
  * waits for, and the ways to save, read the chain, report and emit.
  */
 import type { Address, Hex } from 'viem';
-import { ConnectorError } from '../utils/errors.js';
-import type { Logger } from '../utils/logger.js';
-import type { ChainRuntime, SettlementSpec } from './chain-setup.js';
-import type { CooperativeClose, IncomingChannel, OutgoingChannel, SettlementState } from './channel-store.js';
-import type { Claim } from './claim.js';
-import { ChainError } from './errors.js';
-import { DEFAULT_CHAIN_RETRY, retryChain } from './retry.js';
+import { ConnectorError } from '../../utils/errors.js';
+import type { Logger } from '../../utils/logger.js';
+import type { ChainRuntime, SettlementSpec } from '../chain/chain-setup.js';
+import { ChainError } from '../chain/errors.js';
+import { DEFAULT_CHAIN_RETRY, retryChain } from '../chain/retry.js';
+import type {
+  CooperativeClose,
+  IncomingChannel,
+  OutgoingChannel,
+  SettlementState,
+} from '../channels/channel-store.js';
+import type { Claim } from '../claims/claim.js';
 import type {
   ChannelView,
   SettlementEngineOptions,
   SettlementEvent,
   SettlementPeer,
   SettlementStats,
-} from './settlement-types.js';
+} from './types.js';
 
 /** Settled channels kept per direction (newest); older ones leave the state file. */
 const SETTLED_KEPT = 100;

@@ -5,10 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { Hex } from 'viem';
-import { TRANSFER_RESULT } from '../ledger/index.js';
-import { ConnectorError } from '../utils/errors.js';
-import type { IncomingChannel, OutgoingChannel } from './channel-store.js';
-import type { SettlementContext } from './settlement-context.js';
+import { TRANSFER_RESULT } from '../../ledger/index.js';
+import { ConnectorError } from '../../utils/errors.js';
+import type { IncomingChannel, OutgoingChannel } from '../channels/channel-store.js';
+import type { SettlementContext } from './context.js';
 
 export const SETTLEMENT_ACCOUNT = 'own:settlement';
 

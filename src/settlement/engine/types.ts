@@ -3,13 +3,13 @@
  * given, the events it emits, its stats and the channel view the API returns.
  */
 import type { Address, Hex } from 'viem';
-import type { ProtocolData } from '../codec/index.js';
-import type { Signer } from '../keys/index.js';
-import type { Ledger } from '../ledger/index.js';
-import type { Logger } from '../utils/logger.js';
-import type { SettlementSpec } from './chain-setup.js';
-import type { ChannelStore } from './channel-store.js';
-import type { ClaimRefusal } from './claim.js';
+import type { ProtocolData } from '../../codec/index.js';
+import type { Signer } from '../../keys/index.js';
+import type { Ledger } from '../../ledger/index.js';
+import type { Logger } from '../../utils/logger.js';
+import type { SettlementSpec } from '../chain/chain-setup.js';
+import type { ChannelStore } from '../channels/channel-store.js';
+import type { ClaimRefusal } from '../claims/claim.js';
 
 /** What the engine needs to know about a peer. */
 export interface SettlementPeer {

@@ -6,14 +6,15 @@
  * `payment-channel-close`: co-signing the peer's cooperative close.
  */
 import { bytesToHex, type Hex, hexToBytes, recoverAddress } from 'viem';
-import { BtpRemoteError } from '../btp/index.js';
-import { CONTENT_TYPE, type ProtocolData } from '../codec/index.js';
-import { signatureProblem } from '../keys/index.js';
-import { ConnectorError } from '../utils/errors.js';
-import type { ChainRuntime } from './chain-setup.js';
-import type { IncomingChannel, OutgoingChannel } from './channel-store.js';
-import { type Claim, signCooperativeSettle } from './claim.js';
-import { CLOSE_SUB_PROTOCOL, decodeClaim, encodeClaim } from './claim-codec.js';
+import { BtpRemoteError } from '../../btp/index.js';
+import { CONTENT_TYPE, type ProtocolData } from '../../codec/index.js';
+import { signatureProblem } from '../../keys/index.js';
+import { ConnectorError } from '../../utils/errors.js';
+import type { ChainRuntime } from '../chain/chain-setup.js';
+import type { IncomingChannel, OutgoingChannel } from '../channels/channel-store.js';
+import { type Claim, signCooperativeSettle } from '../claims/claim.js';
+import { CLOSE_SUB_PROTOCOL, decodeClaim, encodeClaim } from '../claims/claim-codec.js';
+import { cooperativeSettleDigest } from '../claims/typed-data.js';
 import { transient } from './claim-receiver.js';
 import {
   errorText,
@@ -22,9 +23,8 @@ import {
   sameAddress,
   sameHex,
   submitCooperativeClose,
-} from './settlement-context.js';
-import type { UnifiedSettlementExecutor } from './settlement-executor.js';
-import { cooperativeSettleDigest } from './typed-data.js';
+} from './context.js';
+import type { UnifiedSettlementExecutor } from './executor.js';
 
 /** Closes channels in either direction, cooperatively when the peer co-signs. */
 export class ChannelCloser {

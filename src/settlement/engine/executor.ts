@@ -7,17 +7,17 @@
  * comes back and on every poll.
  */
 import type { Address } from 'viem';
-import { BtpRemoteError } from '../btp/index.js';
-import { CONTENT_TYPE } from '../codec/index.js';
-import { ConnectorError } from '../utils/errors.js';
+import { BtpRemoteError } from '../../btp/index.js';
+import { CONTENT_TYPE } from '../../codec/index.js';
+import { ConnectorError } from '../../utils/errors.js';
+import type { ChainRuntime } from '../chain/chain-setup.js';
+import type { OutgoingChannel } from '../channels/channel-store.js';
+import { signClaim } from '../claims/claim.js';
+import { CLAIM_SUB_PROTOCOL, encodeClaim } from '../claims/claim-codec.js';
+import { AssetUnits } from '../claims/units.js';
 import type { AccountManager } from './account-manager.js';
-import type { ChainRuntime } from './chain-setup.js';
-import type { OutgoingChannel } from './channel-store.js';
-import { signClaim } from './claim.js';
-import { CLAIM_SUB_PROTOCOL, encodeClaim } from './claim-codec.js';
-import { claimFields, errorText, latestClaim, max, type SettlementContext } from './settlement-context.js';
-import type { ChannelView, SettlementPeer } from './settlement-types.js';
-import { AssetUnits } from './units.js';
+import { claimFields, errorText, latestClaim, max, type SettlementContext } from './context.js';
+import type { ChannelView, SettlementPeer } from './types.js';
 
 /** Why a settlement runs: a Fulfill crossed the threshold, the polling interval, or an operator. */
 export type SettleReason = 'threshold' | 'poll' | 'manual';

@@ -9,8 +9,8 @@ import {
   TimeoutError,
   WaitForTransactionReceiptTimeoutError,
 } from 'viem';
-import { redactKeys, redactUrlIn } from '../keys/redact.js';
-import { ConnectorError, type ErrorCode } from '../utils/errors.js';
+import { redactKeys, redactUrlIn } from '../../keys/redact.js';
+import { ConnectorError, type ErrorCode } from '../../utils/errors.js';
 
 export type ChainErrorKind = 'revert' | 'rpc' | 'timeout' | 'wrong-chain' | 'not-found';
 
