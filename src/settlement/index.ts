@@ -3,8 +3,6 @@ export type { ContractName } from './chain/artifacts.js';
 export { contractBytecode } from './chain/artifacts.js';
 export type { ChainClientOptions, TxResult } from './chain/chain-client.js';
 export { ChainClient } from './chain/chain-client.js';
-export type { ChainRuntime, ChainSpec, SettlementSpec } from './chain/chain-setup.js';
-export { connectChain, SETTLEMENT_DEFAULTS, settlementSpec } from './chain/chain-setup.js';
 export type { DeployedContracts, DeployOptions, TestTokenSpec } from './chain/deploy.js';
 export { DEFAULT_CHALLENGE_PERIOD_BOUNDS, DEFAULT_TEST_TOKEN, deployContracts } from './chain/deploy.js';
 export type { ChainErrorDetails, ChainErrorKind } from './chain/errors.js';
@@ -13,6 +11,8 @@ export type { NetworkConfig, NetworkMode, SettlementChain } from './chain/networ
 export { chainById, NETWORK_PRESETS, resolveChains } from './chain/networks.js';
 export type { RetryOptions } from './chain/retry.js';
 export { DEFAULT_CHAIN_RETRY, retryChain } from './chain/retry.js';
+export type { ChainRuntime, ChainSpec } from './chain/runtime.js';
+export { connectChain } from './chain/runtime.js';
 export type { ChallengePeriodBounds, ChannelState } from './chain/token-network.js';
 export { TokenNetworkClient } from './chain/token-network.js';
 export type {
@@ -53,6 +53,8 @@ export { SettlementEngine } from './engine/engine.js';
 export type { SettleReason } from './engine/executor.js';
 export { UnifiedSettlementExecutor } from './engine/executor.js';
 export { SettlementMonitor } from './engine/monitor.js';
+export type { SettlementSpec } from './engine/spec.js';
+export { SETTLEMENT_DEFAULTS, settlementSpec } from './engine/spec.js';
 export type {
   ChannelView,
   ClaimLink,

@@ -10,7 +10,7 @@ import { BtpRemoteError } from '../../btp/index.js';
 import { CONTENT_TYPE, type ProtocolData } from '../../codec/index.js';
 import { signatureProblem } from '../../keys/index.js';
 import { ConnectorError } from '../../utils/errors.js';
-import type { ChainRuntime } from '../chain/chain-setup.js';
+import type { ChainRuntime } from '../chain/runtime.js';
 import type { IncomingChannel, OutgoingChannel } from '../channels/channel-store.js';
 import { type Claim, signCooperativeSettle } from '../claims/claim.js';
 import { CLOSE_SUB_PROTOCOL, decodeClaim, encodeClaim } from '../claims/claim-codec.js';

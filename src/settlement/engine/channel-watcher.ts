@@ -6,8 +6,8 @@
  */
 import type { Hex } from 'viem';
 import { tokenNetworkAbi } from '../chain/abi.js';
-import type { ChainRuntime } from '../chain/chain-setup.js';
 import { DEFAULT_CHAIN_RETRY, retryChain } from '../chain/retry.js';
+import type { ChainRuntime } from '../chain/runtime.js';
 import type { IncomingChannel, OutgoingChannel } from '../channels/channel-store.js';
 import { latestClaim, type SettlementContext, submitCooperativeClose } from './context.js';
 

@@ -8,7 +8,7 @@
 import type { Address } from 'viem';
 import { BtpRemoteError } from '../../btp/index.js';
 import type { ProtocolData } from '../../codec/index.js';
-import type { ChainRuntime } from '../chain/chain-setup.js';
+import type { ChainRuntime } from '../chain/runtime.js';
 import type { ChannelState } from '../chain/token-network.js';
 import type { IncomingChannel } from '../channels/channel-store.js';
 import { type Claim, type ClaimRefusal, verifyClaim } from '../claims/claim.js';

@@ -6,9 +6,9 @@
 import type { Address, Hex } from 'viem';
 import { ConnectorError } from '../../utils/errors.js';
 import type { Logger } from '../../utils/logger.js';
-import type { ChainRuntime, SettlementSpec } from '../chain/chain-setup.js';
 import { ChainError } from '../chain/errors.js';
 import { DEFAULT_CHAIN_RETRY, retryChain } from '../chain/retry.js';
+import type { ChainRuntime } from '../chain/runtime.js';
 import type {
   CooperativeClose,
   IncomingChannel,
@@ -16,6 +16,7 @@ import type {
   SettlementState,
 } from '../channels/channel-store.js';
 import type { Claim } from '../claims/claim.js';
+import type { SettlementSpec } from './spec.js';
 import type {
   ChannelView,
   SettlementEngineOptions,

@@ -15,7 +15,7 @@
 import type { Address } from 'viem';
 import type { ProtocolData } from '../../codec/index.js';
 import { ConnectorError } from '../../utils/errors.js';
-import { type ChainRuntime, type ChainSpec, connectChain } from '../chain/chain-setup.js';
+import { type ChainRuntime, type ChainSpec, connectChain } from '../chain/runtime.js';
 import type { IncomingChannel, OutgoingChannel } from '../channels/channel-store.js';
 import { AccountManager } from './account-manager.js';
 import { ChannelCloser } from './channel-closer.js';

@@ -10,7 +10,7 @@ import type { Address } from 'viem';
 import { BtpRemoteError } from '../../btp/index.js';
 import { CONTENT_TYPE } from '../../codec/index.js';
 import { ConnectorError } from '../../utils/errors.js';
-import type { ChainRuntime } from '../chain/chain-setup.js';
+import type { ChainRuntime } from '../chain/runtime.js';
 import type { OutgoingChannel } from '../channels/channel-store.js';
 import { signClaim } from '../claims/claim.js';
 import { CLAIM_SUB_PROTOCOL, encodeClaim } from '../claims/claim-codec.js';

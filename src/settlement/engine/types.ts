@@ -7,9 +7,9 @@ import type { ProtocolData } from '../../codec/index.js';
 import type { Signer } from '../../keys/index.js';
 import type { Ledger } from '../../ledger/index.js';
 import type { Logger } from '../../utils/logger.js';
-import type { SettlementSpec } from '../chain/chain-setup.js';
 import type { ChannelStore } from '../channels/channel-store.js';
 import type { ClaimRefusal } from '../claims/claim.js';
+import type { SettlementSpec } from './spec.js';
 
 /** What the engine needs to know about a peer. */
 export interface SettlementPeer {
