@@ -3,7 +3,7 @@
  * the clients once connected (`ChainRuntime`). `connectChain` makes the RPC calls: chain id, the
  * registry's TokenNetwork for the token (the only one to trust), the token's decimals.
  */
-import type { Address } from 'viem';
+import type { Address, Hex } from 'viem';
 import type { Signer } from '../../keys/index.js';
 import { testTokenAbi } from './abi.js';
 import { ChainClient } from './chain-client.js';
@@ -49,4 +49,25 @@ export async function connectChain(
     }),
   );
   return { name: spec.name, chainId: client.chainId, client, network, token: spec.tokenAddress, decimals };
+}
+
+/** Both signatures of a CooperativeSettle (channels/channel-store.ts `CooperativeClose`). */
+export interface CoSignedClose {
+  readonly amount: bigint;
+  readonly senderSignature: Hex;
+  readonly receiverSignature: Hex;
+}
+
+/** Submits a co-signed close: either participant may, while the channel is open or closing. */
+export async function submitCooperativeClose(
+  chain: ChainRuntime,
+  channelId: Hex,
+  agreed: CoSignedClose,
+): Promise<void> {
+  await chain.network.cooperativeSettle(
+    channelId,
+    agreed.amount,
+    agreed.senderSignature,
+    agreed.receiverSignature,
+  );
 }

@@ -10,20 +10,14 @@ import { BtpRemoteError } from '../../btp/index.js';
 import { CONTENT_TYPE, type ProtocolData } from '../../codec/index.js';
 import { signatureProblem } from '../../keys/index.js';
 import { ConnectorError } from '../../utils/errors.js';
-import type { ChainRuntime } from '../chain/runtime.js';
+import { messageOf, sameHex } from '../../utils/text.js';
+import { type ChainRuntime, submitCooperativeClose } from '../chain/runtime.js';
 import type { IncomingChannel, OutgoingChannel } from '../channels/channel-store.js';
-import { type Claim, signCooperativeSettle } from '../claims/claim.js';
+import { type Claim, latestClaim, signCooperativeSettle } from '../claims/claim.js';
 import { CLOSE_SUB_PROTOCOL, decodeClaim, encodeClaim } from '../claims/claim-codec.js';
 import { cooperativeSettleDigest } from '../claims/typed-data.js';
 import { transient } from './claim-receiver.js';
-import {
-  errorText,
-  latestClaim,
-  type SettlementContext,
-  sameAddress,
-  sameHex,
-  submitCooperativeClose,
-} from './context.js';
+import type { SettlementContext } from './context.js';
 import type { UnifiedSettlementExecutor } from './executor.js';
 
 /** Closes channels in either direction, cooperatively when the peer co-signs. */
@@ -111,7 +105,7 @@ export class ChannelCloser {
       receiverSignature = await this.#askCoSignature(channel, amount, senderSignature);
     } catch (err) {
       ctx.logger.warn(
-        { peerId, channelId: channel.channelId, err: errorText(err) },
+        { peerId, channelId: channel.channelId, err: messageOf(err) },
         'settlement: the peer did not co-sign a cooperative close; closing unilaterally',
       );
       return false;
@@ -156,7 +150,7 @@ export class ChannelCloser {
       hash: cooperativeSettleDigest(ref, amount),
       signature: receiverSignature,
     });
-    if (signatureProblem(receiverSignature) !== undefined || !sameAddress(signer, channel.receiver))
+    if (signatureProblem(receiverSignature) !== undefined || !sameHex(signer, channel.receiver))
       throw new Error(`the co-signature is not ${channel.receiver}'s`);
     return receiverSignature;
   }
@@ -176,13 +170,13 @@ export class ChannelCloser {
     try {
       request = decodeClaim(data);
     } catch (err) {
-      throw refuseClose(ctx, peerId, errorText(err));
+      throw refuseClose(ctx, peerId, messageOf(err));
     }
     const peer = ctx.options.peer(peerId);
     const channel = ctx.state.incoming.find((c) => sameHex(c.channelId, request.channelId));
     if (peer?.evmAddress === undefined || channel === undefined || channel.peerId !== peerId)
       throw refuseClose(ctx, peerId, `no channel ${request.channelId} from ${peerId}`);
-    if (request.chainId !== channel.chainId || !sameAddress(request.tokenNetwork, channel.tokenNetwork))
+    if (request.chainId !== channel.chainId || !sameHex(request.tokenNetwork, channel.tokenNetwork))
       throw refuseClose(ctx, peerId, 'chain or TokenNetwork does not match the channel');
     const agreed = channel.cooperative;
     if (agreed !== undefined) {
@@ -251,7 +245,7 @@ export class ChannelCloser {
       hash: cooperativeSettleDigest(refOf(channel), amount),
       signature: request.signature,
     });
-    if (!sameAddress(signer, evmAddress))
+    if (!sameHex(signer, evmAddress))
       throw refuseClose(ctx, peerId, `signed by ${signer}, not ${evmAddress}`);
   }
 }

@@ -7,9 +7,10 @@
 import type { Hex } from 'viem';
 import { tokenNetworkAbi } from '../chain/abi.js';
 import { DEFAULT_CHAIN_RETRY, retryChain } from '../chain/retry.js';
-import type { ChainRuntime } from '../chain/runtime.js';
+import { type ChainRuntime, submitCooperativeClose } from '../chain/runtime.js';
 import type { IncomingChannel, OutgoingChannel } from '../channels/channel-store.js';
-import { latestClaim, type SettlementContext, submitCooperativeClose } from './context.js';
+import { latestClaim } from '../claims/claim.js';
+import type { SettlementContext } from './context.js';
 
 /** ~7 hours of Base blocks: where a settled channel's event is looked for. */
 const SETTLED_LOOKBACK_BLOCKS = 50_000n;

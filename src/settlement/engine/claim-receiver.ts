@@ -8,6 +8,7 @@
 import type { Address } from 'viem';
 import { BtpRemoteError } from '../../btp/index.js';
 import type { ProtocolData } from '../../codec/index.js';
+import { messageOf, sameHex } from '../../utils/text.js';
 import type { ChainRuntime } from '../chain/runtime.js';
 import type { ChannelState } from '../chain/token-network.js';
 import type { IncomingChannel } from '../channels/channel-store.js';
@@ -16,7 +17,7 @@ import { decodeClaim } from '../claims/claim-codec.js';
 import { AssetUnits } from '../claims/units.js';
 import type { AccountManager } from './account-manager.js';
 import type { ChannelWatcher } from './channel-watcher.js';
-import { claimFields, errorText, type SettlementContext, sameAddress } from './context.js';
+import { claimFields, type SettlementContext } from './context.js';
 import type { SettlementPeer } from './types.js';
 
 const CLAIM_ACK: ProtocolData[] = [];
@@ -27,7 +28,7 @@ const CLAIM_ACK: ProtocolData[] = [];
  */
 export function transient(err: unknown): never {
   if (err instanceof BtpRemoteError) throw err;
-  throw new BtpRemoteError('T00', 'InternalError', `claim not processed: ${errorText(err)}`);
+  throw new BtpRemoteError('T00', 'InternalError', `claim not processed: ${messageOf(err)}`);
 }
 
 /** Checks, saves and credits the claims peers send us. */
@@ -55,7 +56,7 @@ export class ClaimReceiver {
     try {
       claim = decodeClaim(data);
     } catch (err) {
-      throw this.#refuse(peerId, 'malformed-claim', errorText(err));
+      throw this.#refuse(peerId, 'malformed-claim', messageOf(err));
     }
     const peer = this.#ctx.options.peer(peerId);
     if (peer === undefined) throw this.#refuse(peerId, 'unknown-peer', `no peer ${peerId}`);
@@ -67,7 +68,8 @@ export class ClaimReceiver {
     if (
       channel !== undefined &&
       claim.nonce === channel.nonce &&
-      claim.signature.toLowerCase() === channel.signature?.toLowerCase()
+      channel.signature !== undefined &&
+      sameHex(claim.signature, channel.signature)
     )
       return CLAIM_ACK; // the claim we hold, sent again after a lost answer
     // The chain is read for every claim (claims are rare): a channel its sender is closing may
@@ -107,7 +109,7 @@ export class ClaimReceiver {
       }
       throw this.#refuse(peerId, 'wrong-chain', `this node does not settle on chain ${claim.chainId}`);
     }
-    if (!sameAddress(claim.tokenNetwork, chain.network.address)) {
+    if (!sameHex(claim.tokenNetwork, chain.network.address)) {
       throw this.#refuse(
         peerId,
         'wrong-contract',
@@ -119,9 +121,7 @@ export class ClaimReceiver {
 
   /** The channel the claim is on, if we hold one, when it may still take claims from this peer. */
   #knownChannel(peerId: string, claim: Claim): IncomingChannel | undefined {
-    const channel = this.#ctx.state.incoming.find(
-      (c) => c.channelId.toLowerCase() === claim.channelId.toLowerCase(),
-    );
+    const channel = this.#ctx.state.incoming.find((c) => sameHex(c.channelId, claim.channelId));
     if (channel !== undefined && channel.peerId !== peerId)
       throw this.#refuse(peerId, 'wrong-channel', `channel ${claim.channelId} belongs to another peer`);
     if (channel?.status === 'settled')
@@ -149,8 +149,8 @@ export class ClaimReceiver {
       );
     }
     if (
-      !sameAddress(onChain.sender, peer.evmAddress as Address) ||
-      !sameAddress(onChain.receiver, this.#ctx.address)
+      !sameHex(onChain.sender, peer.evmAddress as Address) ||
+      !sameHex(onChain.receiver, this.#ctx.address)
     ) {
       throw this.#refuse(
         peerId,
@@ -211,7 +211,7 @@ export class ClaimReceiver {
       return undefined;
     } catch (err) {
       ctx.countChainError(err);
-      return `redeeming it failed: ${errorText(err)}`;
+      return `redeeming it failed: ${messageOf(err)}`;
     }
   }
 

@@ -3,19 +3,14 @@
  * per-key queues that keep one task per peer (or channel) at a time, the background tasks a stop
  * waits for, and the ways to save, read the chain, report and emit.
  */
-import type { Address, Hex } from 'viem';
+import type { Address } from 'viem';
 import { ConnectorError } from '../../utils/errors.js';
 import type { Logger } from '../../utils/logger.js';
+import { messageOf } from '../../utils/text.js';
 import { ChainError } from '../chain/errors.js';
 import { DEFAULT_CHAIN_RETRY, retryChain } from '../chain/retry.js';
 import type { ChainRuntime } from '../chain/runtime.js';
-import type {
-  CooperativeClose,
-  IncomingChannel,
-  OutgoingChannel,
-  SettlementState,
-} from '../channels/channel-store.js';
-import type { Claim } from '../claims/claim.js';
+import type { IncomingChannel, OutgoingChannel, SettlementState } from '../channels/channel-store.js';
 import type { SettlementSpec } from './spec.js';
 import type {
   ChannelView,
@@ -164,7 +159,7 @@ export class SettlementContext {
 
   report(operation: string, err: unknown, peerId?: string): void {
     if (this.stopped && isAbort(err)) return;
-    const message = errorText(err);
+    const message = messageOf(err);
     this.countChainError(err);
     this.logger.error({ operation, peerId, err: message }, `settlement: ${operation} failed`);
     this.emit({ type: 'error', operation, message, ...(peerId === undefined ? {} : { peerId }) });
@@ -203,48 +198,6 @@ export function claimFields(c: OutgoingChannel | IncomingChannel) {
     ledgerDelta: c.ledgerDelta,
     signature: c.signature,
   };
-}
-
-/** The channel's latest claim as signed (`signature`: the channel's, once known to be there). */
-export function latestClaim(c: OutgoingChannel | IncomingChannel, signature: Hex): Claim {
-  return {
-    chainId: c.chainId,
-    tokenNetwork: c.tokenNetwork,
-    channelId: c.channelId,
-    nonce: c.nonce,
-    transferredAmount: c.transferred,
-    signature,
-  };
-}
-
-/** Submits a co-signed close: either participant may, while the channel is open or closing. */
-export async function submitCooperativeClose(
-  chain: ChainRuntime,
-  channelId: Hex,
-  agreed: CooperativeClose,
-): Promise<void> {
-  await chain.network.cooperativeSettle(
-    channelId,
-    agreed.amount,
-    agreed.senderSignature,
-    agreed.receiverSignature,
-  );
-}
-
-export function max(a: bigint, b: bigint): bigint {
-  return a > b ? a : b;
-}
-
-export function sameHex(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
-}
-
-export function sameAddress(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
-}
-
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function isAbort(err: unknown): boolean {

@@ -10,13 +10,14 @@ import type { Address } from 'viem';
 import { BtpRemoteError } from '../../btp/index.js';
 import { CONTENT_TYPE } from '../../codec/index.js';
 import { ConnectorError } from '../../utils/errors.js';
+import { messageOf } from '../../utils/text.js';
 import type { ChainRuntime } from '../chain/runtime.js';
 import type { OutgoingChannel } from '../channels/channel-store.js';
-import { signClaim } from '../claims/claim.js';
+import { latestClaim, signClaim } from '../claims/claim.js';
 import { CLAIM_SUB_PROTOCOL, encodeClaim } from '../claims/claim-codec.js';
 import { AssetUnits } from '../claims/units.js';
 import type { AccountManager } from './account-manager.js';
-import { claimFields, errorText, latestClaim, max, type SettlementContext } from './context.js';
+import { claimFields, type SettlementContext } from './context.js';
 import type { ChannelView, SettlementPeer } from './types.js';
 
 /** Why a settlement runs: a Fulfill crossed the threshold, the polling interval, or an operator. */
@@ -264,7 +265,7 @@ export class UnifiedSettlementExecutor {
       return;
     }
     ctx.logger.warn(
-      { peerId: channel.peerId, nonce: String(nonce), err: errorText(err) },
+      { peerId: channel.peerId, nonce: String(nonce), err: messageOf(err) },
       'settlement: claim not delivered; it is sent again when the link is back',
     );
   }
@@ -291,4 +292,8 @@ export class UnifiedSettlementExecutor {
     await this.#deposit(chain, current, deposit);
     return ctx.view(current, 'outgoing');
   }
+}
+
+function max(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
 }
