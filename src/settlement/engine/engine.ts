@@ -15,6 +15,7 @@
 import type { Address } from 'viem';
 import type { ProtocolData } from '../../codec/index.js';
 import { ConnectorError } from '../../utils/errors.js';
+import { backoffCapMs, sleep } from '../chain/retry.js';
 import { type ChainRuntime, type ChainSpec, connectChain } from '../chain/runtime.js';
 import type { IncomingChannel, OutgoingChannel } from '../channels/channel-store.js';
 import { AccountManager } from './account-manager.js';
@@ -27,6 +28,8 @@ import { SettlementMonitor } from './monitor.js';
 import type { ChannelView, SettlementEngineOptions, SettlementStats } from './types.js';
 
 const STOP_WAIT_MS = 5_000;
+/** A chain that does not answer at start is tried again after 1 s, 2 s, 4 s, ... at most 30 s. */
+const CONNECT_BACKOFF = { minDelayMs: 1_000, maxDelayMs: 30_000 } as const;
 
 /** On-chain settlement inside the node: its parts composed, its lifecycle, its API. */
 export class SettlementEngine {
@@ -130,8 +133,7 @@ export class SettlementEngine {
         } catch (err) {
           if (ctx.stopped) throw err;
           ctx.report('connect', err);
-          const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
-          await sleep(delay, ctx.abort.signal);
+          await sleep('connect', backoffCapMs(attempt, CONNECT_BACKOFF), ctx.abort.signal);
         }
       }
     })();
@@ -230,19 +232,4 @@ export class SettlementEngine {
       incoming: inc === undefined ? undefined : ctx.view(inc, 'incoming'),
     };
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
