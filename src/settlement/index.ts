@@ -23,6 +23,7 @@ export type {
   SettlementState,
 } from './channels/channel-store.js';
 export { ChannelStore, emptySettlementState } from './channels/channel-store.js';
+export type { ChannelView } from './channels/channel-view.js';
 export type { Claim, ClaimExpectation, ClaimRefusal, ClaimVerdict } from './claims/claim.js';
 export { CLAIM_REFUSALS, signClaim, signCooperativeSettle, verifyClaim } from './claims/claim.js';
 export {
@@ -56,7 +57,6 @@ export { SettlementMonitor } from './engine/monitor.js';
 export type { SettlementSpec } from './engine/spec.js';
 export { SETTLEMENT_DEFAULTS, settlementSpec } from './engine/spec.js';
 export type {
-  ChannelView,
   ClaimLink,
   SettlementEngineOptions,
   SettlementEvent,

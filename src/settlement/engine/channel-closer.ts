@@ -8,26 +8,57 @@
 import { bytesToHex, type Hex, hexToBytes, recoverAddress } from 'viem';
 import { BtpRemoteError } from '../../btp/index.js';
 import { CONTENT_TYPE, type ProtocolData } from '../../codec/index.js';
+import type { Signer } from '../../keys/index.js';
 import { signatureProblem } from '../../keys/index.js';
 import { ConnectorError } from '../../utils/errors.js';
+import type { Logger } from '../../utils/logger.js';
 import { messageOf, sameHex } from '../../utils/text.js';
 import { type ChainRuntime, submitCooperativeClose } from '../chain/runtime.js';
+import type { ChannelBook } from '../channels/channel-book.js';
 import type { IncomingChannel, OutgoingChannel } from '../channels/channel-store.js';
 import { type Claim, latestClaim, signCooperativeSettle } from '../claims/claim.js';
 import { CLOSE_SUB_PROTOCOL, decodeClaim, encodeClaim } from '../claims/claim-codec.js';
 import { cooperativeSettleDigest } from '../claims/typed-data.js';
+import type { ChainConnections } from './chains.js';
 import { transient } from './claim-receiver.js';
-import type { SettlementContext } from './context.js';
 import type { UnifiedSettlementExecutor } from './executor.js';
+import type { SerialQueues } from './queues.js';
+import type { Reporter } from './reporter.js';
+import type { ClaimLink, SettlementPeer } from './types.js';
+
+export interface CloserOptions {
+  readonly signer: Signer;
+  readonly links: ClaimLink;
+  readonly peer: (peerId: string) => SettlementPeer | undefined;
+  readonly claimTimeoutMs: number;
+  readonly logger: Logger;
+  /** Changes a closing channel: its status, a co-signed close, what its settle redeemed. */
+  readonly channels: Pick<
+    ChannelBook,
+    | 'currentOutgoing'
+    | 'currentIncoming'
+    | 'incomingById'
+    | 'setStatus'
+    | 'setCooperative'
+    | 'setRedeemed'
+    | 'save'
+  >;
+  readonly chains: Pick<ChainConnections, 'require' | 'read'>;
+  readonly queues: Pick<SerialQueues, 'outgoing' | 'incoming' | 'redemption'>;
+  readonly executor: Pick<UnifiedSettlementExecutor, 'sendClaim'>;
+  readonly reporter: Pick<Reporter, 'emit' | 'counted'>;
+}
 
 /** Closes channels in either direction, cooperatively when the peer co-signs. */
 export class ChannelCloser {
-  readonly #ctx: SettlementContext;
-  readonly #executor: UnifiedSettlementExecutor;
+  readonly #o: CloserOptions;
+  readonly #channels: CloserOptions['channels'];
+  readonly #chains: CloserOptions['chains'];
 
-  constructor(ctx: SettlementContext, executor: UnifiedSettlementExecutor) {
-    this.#ctx = ctx;
-    this.#executor = executor;
+  constructor(options: CloserOptions) {
+    this.#o = options;
+    this.#channels = options.channels;
+    this.#chains = options.chains;
   }
 
   /**
@@ -35,47 +66,51 @@ export class ChannelCloser {
    * watcher settles it once over). Incoming: redeems the latest claim and settles at once.
    */
   closeChannel(peerId: string, direction: 'outgoing' | 'incoming', cooperative: boolean): Promise<void> {
-    const key = direction === 'outgoing' ? peerId : `in:${peerId}`;
-    const close =
+    const { queues, reporter } = this.#o;
+    return reporter.counted(
       direction === 'outgoing'
-        ? () => this.#closeOutgoing(peerId, cooperative)
-        : () => this.#closeIncoming(peerId);
-    return this.#ctx.counted(this.#ctx.serial(key, close));
+        ? queues.outgoing(peerId, () => this.#closeOutgoing(peerId, cooperative))
+        : queues.incoming(peerId, () => this.#closeIncoming(peerId)),
+    );
   }
 
   async #closeOutgoing(peerId: string, cooperative: boolean): Promise<void> {
-    const ctx = this.#ctx;
-    const channel = ctx.currentOutgoing(peerId);
+    const channels = this.#channels;
+    const channel = channels.currentOutgoing(peerId);
     if (channel === undefined) throw new ConnectorError('ERR_CHANNEL', `no open channel to ${peerId}`);
-    const chain = ctx.requireChain(channel.chainId);
+    const chain = this.#chains.require(channel.chainId);
     if (cooperative && channel.status === 'open' && (await this.#closeCooperatively(chain, channel))) return;
     await chain.network.closeChannel(channel.channelId);
-    const onChain = await ctx.read(chain, () => chain.network.getChannel(channel.channelId));
-    channel.status = onChain === undefined ? 'settled' : 'closing';
-    channel.settleableAt = onChain?.settleableAt ?? 0n;
-    await ctx.save();
+    const onChain = await this.#chains.read(chain, () => chain.network.getChannel(channel.channelId));
+    channels.setStatus(channel, onChain === undefined ? 'settled' : 'closing', onChain?.settleableAt ?? 0n);
+    await channels.save();
   }
 
   async #closeIncoming(peerId: string): Promise<void> {
-    const ctx = this.#ctx;
-    const channel = ctx.currentIncoming(peerId);
+    const channels = this.#channels;
+    const channel = channels.currentIncoming(peerId);
     if (channel === undefined) throw new ConnectorError('ERR_CHANNEL', `no open channel from ${peerId}`);
-    const chain = ctx.requireChain(channel.chainId);
+    const chain = this.#chains.require(channel.chainId);
     // After any redemption in flight, which would race us with the same proof.
-    await ctx.serial(`redeem:${channel.channelId}`, () => this.#settleIncoming(chain, channel));
-    channel.status = 'settled';
-    await ctx.save();
-    ctx.emit({ type: 'channel-settled', peerId, channelId: channel.channelId, direction: 'incoming' });
+    await this.#o.queues.redemption(channel.channelId, () => this.#settleIncoming(chain, channel));
+    channels.setStatus(channel, 'settled');
+    await channels.save();
+    this.#o.reporter.emit({
+      type: 'channel-settled',
+      peerId,
+      channelId: channel.channelId,
+      direction: 'incoming',
+    });
   }
 
   /** Settles a peer's channel to us with the co-signed close, or closes it with our latest claim. */
-  async #settleIncoming(chain: ChainRuntime, channel: IncomingChannel): Promise<void> {
-    const onChain = await this.#ctx.read(chain, () => chain.network.getChannel(channel.channelId));
+  async #settleIncoming(chain: ChainRuntime, channel: Readonly<IncomingChannel>): Promise<void> {
+    const onChain = await this.#chains.read(chain, () => chain.network.getChannel(channel.channelId));
     if (onChain === undefined) return; // its sender settled it already
     const agreed = channel.cooperative;
     if (agreed !== undefined) {
       await submitCooperativeClose(chain, channel.channelId, agreed);
-      channel.redeemed = agreed.amount;
+      this.#channels.setRedeemed(channel, agreed.amount);
       return;
     }
     if (channel.signature === undefined || channel.nonce <= onChain.nonce) {
@@ -84,7 +119,7 @@ export class ChannelCloser {
       return;
     }
     await chain.network.closeChannelWithProof(latestClaim(channel, channel.signature));
-    channel.redeemed = channel.transferred;
+    this.#channels.setRedeemed(channel, channel.transferred);
   }
 
   /**
@@ -93,18 +128,18 @@ export class ChannelCloser {
    * deposit back to us at once. False when the peer does not co-sign (the caller then closes
    * unilaterally); true once settled.
    */
-  async #closeCooperatively(chain: ChainRuntime, channel: OutgoingChannel): Promise<boolean> {
-    const ctx = this.#ctx;
+  async #closeCooperatively(chain: ChainRuntime, channel: Readonly<OutgoingChannel>): Promise<boolean> {
+    const channels = this.#channels;
     const peerId = channel.peerId;
-    if (!ctx.options.links.isConnected(peerId)) return false;
-    if (channel.acknowledgedNonce < channel.nonce) await this.#executor.sendClaim(channel);
+    if (!this.#o.links.isConnected(peerId)) return false;
+    if (channel.acknowledgedNonce < channel.nonce) await this.#o.executor.sendClaim(channel);
     const amount = channel.transferred;
-    const senderSignature = await signCooperativeSettle(ctx.options.signer, refOf(channel), amount);
+    const senderSignature = await signCooperativeSettle(this.#o.signer, refOf(channel), amount);
     let receiverSignature: Hex;
     try {
       receiverSignature = await this.#askCoSignature(channel, amount, senderSignature);
     } catch (err) {
-      ctx.logger.warn(
+      this.#o.logger.warn(
         { peerId, channelId: channel.channelId, err: messageOf(err) },
         'settlement: the peer did not co-sign a cooperative close; closing unilaterally',
       );
@@ -112,26 +147,35 @@ export class ChannelCloser {
     }
     // No claim is signed on it from now on, whatever happens to the transaction; the watcher
     // submits the settle again while the chain says open.
-    channel.status = 'closing';
-    channel.cooperative = { amount, senderSignature, receiverSignature, agreedAtMs: Date.now() };
-    await ctx.save();
+    channels.setStatus(channel, 'closing');
+    channels.setCooperative(channel, { amount, senderSignature, receiverSignature, agreedAtMs: Date.now() });
+    await channels.save();
     try {
       await chain.network.cooperativeSettle(channel.channelId, amount, senderSignature, receiverSignature);
     } catch (err) {
       // The peer may have submitted the same settle first.
-      const onChain = await ctx.read(chain, () => chain.network.getChannel(channel.channelId));
+      const onChain = await this.#chains.read(chain, () => chain.network.getChannel(channel.channelId));
       if (onChain !== undefined) throw err;
     }
-    channel.status = 'settled';
-    await ctx.save();
-    ctx.emit({ type: 'channel-settled', peerId, channelId: channel.channelId, direction: 'outgoing' });
+    channels.setStatus(channel, 'settled');
+    await channels.save();
+    this.#o.reporter.emit({
+      type: 'channel-settled',
+      peerId,
+      channelId: channel.channelId,
+      direction: 'outgoing',
+    });
     return true;
   }
 
   /** Asks the peer to co-sign our close at `amount`; its 65-byte signature, checked, or throws. */
-  async #askCoSignature(channel: OutgoingChannel, amount: bigint, senderSignature: Hex): Promise<Hex> {
+  async #askCoSignature(
+    channel: Readonly<OutgoingChannel>,
+    amount: bigint,
+    senderSignature: Hex,
+  ): Promise<Hex> {
     const ref = refOf(channel);
-    const answer = await this.#ctx.options.links.request(
+    const answer = await this.#o.links.request(
       channel.peerId,
       [
         {
@@ -140,7 +184,7 @@ export class ChannelCloser {
           data: encodeClaim({ ...ref, nonce: 0n, transferredAmount: amount, signature: senderSignature }),
         },
       ],
-      this.#ctx.options.claimTimeoutMs ?? 10_000,
+      this.#o.claimTimeoutMs,
     );
     const entry = answer.find((e) => e.protocolName === CLOSE_SUB_PROTOCOL);
     if (entry === undefined || entry.data.length !== 65)
@@ -161,46 +205,46 @@ export class ChannelCloser {
    * on the channel takes no claim; if the peer does not submit the settle, the watcher does.
    */
   receiveClose(peerId: string, data: Uint8Array): Promise<ProtocolData[]> {
-    return this.#ctx.serial(`in:${peerId}`, () => this.#coSign(peerId, data).catch(transient));
+    return this.#o.queues.incoming(peerId, () => this.#coSign(peerId, data).catch(transient));
   }
 
   async #coSign(peerId: string, data: Uint8Array): Promise<ProtocolData[]> {
-    const ctx = this.#ctx;
+    const channels = this.#channels;
     let request: Claim;
     try {
       request = decodeClaim(data);
     } catch (err) {
-      throw refuseClose(ctx, peerId, messageOf(err));
+      throw this.#refuseClose(peerId, messageOf(err));
     }
-    const peer = ctx.options.peer(peerId);
-    const channel = ctx.state.incoming.find((c) => sameHex(c.channelId, request.channelId));
+    const peer = this.#o.peer(peerId);
+    const channel = channels.incomingById(request.channelId);
     if (peer?.evmAddress === undefined || channel === undefined || channel.peerId !== peerId)
-      throw refuseClose(ctx, peerId, `no channel ${request.channelId} from ${peerId}`);
+      throw this.#refuseClose(peerId, `no channel ${request.channelId} from ${peerId}`);
     if (request.chainId !== channel.chainId || !sameHex(request.tokenNetwork, channel.tokenNetwork))
-      throw refuseClose(ctx, peerId, 'chain or TokenNetwork does not match the channel');
+      throw this.#refuseClose(peerId, 'chain or TokenNetwork does not match the channel');
     const agreed = channel.cooperative;
     if (agreed !== undefined) {
       if (agreed.amount === request.transferredAmount) return closeReply(agreed.receiverSignature);
-      throw refuseClose(ctx, peerId, `already agreed to close at ${agreed.amount}`);
+      throw this.#refuseClose(peerId, `already agreed to close at ${agreed.amount}`);
     }
-    if (channel.status !== 'open') throw refuseClose(ctx, peerId, `channel is ${channel.status}`);
+    if (channel.status !== 'open') throw this.#refuseClose(peerId, `channel is ${channel.status}`);
     await this.#checkCloseRequest(peerId, peer.evmAddress, channel, request);
 
     const amount = request.transferredAmount;
-    const receiverSignature = await signCooperativeSettle(ctx.options.signer, refOf(channel), amount);
-    channel.cooperative = {
+    const receiverSignature = await signCooperativeSettle(this.#o.signer, refOf(channel), amount);
+    channels.setCooperative(channel, {
       amount,
       senderSignature: request.signature,
       receiverSignature,
       agreedAtMs: Date.now(),
-    };
-    channel.status = 'closing';
-    await ctx.save().catch((err: unknown) => {
-      channel.cooperative = undefined;
-      channel.status = 'open';
+    });
+    channels.setStatus(channel, 'closing');
+    await channels.save().catch((err: unknown) => {
+      channels.setCooperative(channel, undefined);
+      channels.setStatus(channel, 'open');
       throw err;
     });
-    ctx.emit({
+    this.#o.reporter.emit({
       type: 'channel-closing',
       peerId,
       channelId: channel.channelId,
@@ -214,43 +258,45 @@ export class ChannelCloser {
   async #checkCloseRequest(
     peerId: string,
     evmAddress: string,
-    channel: IncomingChannel,
+    channel: Readonly<IncomingChannel>,
     request: Claim,
   ): Promise<void> {
-    const ctx = this.#ctx;
-    const chain = ctx.requireChain(channel.chainId);
-    const onChain = await ctx.read(chain, () => chain.network.getChannel(channel.channelId));
+    const chain = this.#chains.require(channel.chainId);
+    const onChain = await this.#chains.read(chain, () => chain.network.getChannel(channel.channelId));
     if (onChain === undefined || onChain.status !== 'open')
-      throw refuseClose(ctx, peerId, 'channel is not open on chain');
+      throw this.#refuseClose(peerId, 'channel is not open on chain');
     const amount = request.transferredAmount;
     // Exactly what was accepted (and credited): a larger amount would credit value before the
     // chain pays it, a smaller one would give value away.
     if (amount < channel.transferred)
-      throw refuseClose(
-        ctx,
+      throw this.#refuseClose(
         peerId,
         `amount ${amount} is below the accepted claims (${channel.transferred})`,
       );
     if (amount > channel.transferred)
-      throw refuseClose(
-        ctx,
+      throw this.#refuseClose(
         peerId,
         `amount ${amount} is above the accepted claims (${channel.transferred}); send the claim first`,
       );
     if (amount > onChain.deposit)
-      throw refuseClose(ctx, peerId, `amount ${amount} exceeds the deposit ${onChain.deposit}`);
+      throw this.#refuseClose(peerId, `amount ${amount} exceeds the deposit ${onChain.deposit}`);
     if (signatureProblem(request.signature) !== undefined)
-      throw refuseClose(ctx, peerId, 'malformed or malleable signature');
+      throw this.#refuseClose(peerId, 'malformed or malleable signature');
     const signer = await recoverAddress({
       hash: cooperativeSettleDigest(refOf(channel), amount),
       signature: request.signature,
     });
     if (!sameHex(signer, evmAddress))
-      throw refuseClose(ctx, peerId, `signed by ${signer}, not ${evmAddress}`);
+      throw this.#refuseClose(peerId, `signed by ${signer}, not ${evmAddress}`);
+  }
+
+  #refuseClose(peerId: string, message: string): BtpRemoteError {
+    this.#o.logger.warn({ peerId, message }, 'settlement: refused to co-sign a cooperative close');
+    return new BtpRemoteError('F00', 'NotAcceptedError', `cooperative close refused: ${message}`);
   }
 }
 
-function refOf(channel: OutgoingChannel | IncomingChannel) {
+function refOf(channel: Readonly<OutgoingChannel> | Readonly<IncomingChannel>) {
   return { chainId: channel.chainId, tokenNetwork: channel.tokenNetwork, channelId: channel.channelId };
 }
 
@@ -258,9 +304,4 @@ function closeReply(signature: Hex): ProtocolData[] {
   return [
     { protocolName: CLOSE_SUB_PROTOCOL, contentType: CONTENT_TYPE.octetStream, data: hexToBytes(signature) },
   ];
-}
-
-function refuseClose(ctx: SettlementContext, peerId: string, message: string): BtpRemoteError {
-  ctx.logger.warn({ peerId, message }, 'settlement: refused to co-sign a cooperative close');
-  return new BtpRemoteError('F00', 'NotAcceptedError', `cooperative close refused: ${message}`);
 }

@@ -1,6 +1,6 @@
 /**
  * The types the settlement engine shares with the node: its options, the peer and link it is
- * given, the events it emits, its stats and the channel view the API returns.
+ * given, the events it emits and its stats.
  */
 import type { Address, Hex } from 'viem';
 import type { ProtocolData } from '../../codec/index.js';
@@ -65,25 +65,6 @@ export interface SettlementStats {
   tokensReceived: bigint;
   tokensRedeemed: bigint;
   chainErrors: Map<string, number>;
-}
-
-export interface ChannelView {
-  readonly direction: 'outgoing' | 'incoming';
-  readonly peerId: string;
-  readonly chain: string;
-  readonly chainId: number;
-  readonly tokenNetwork: Address;
-  readonly channelId: Hex;
-  readonly counterparty: Address;
-  readonly status: 'open' | 'closing' | 'settled';
-  readonly deposit: bigint;
-  readonly nonce: bigint;
-  /** Cumulative token base units claimed on the channel. */
-  readonly transferred: bigint;
-  /** Incoming: redeemed on chain. Outgoing: the newest nonce the peer acknowledged. */
-  readonly redeemed?: bigint;
-  readonly acknowledgedNonce?: bigint;
-  readonly settleableAt: bigint;
 }
 
 export interface SettlementEngineOptions {
