@@ -1,3 +1,4 @@
+// Over 300 lines: both ends of a close (ours, and co-signing a peer's) share their checks and wire form.
 /**
  * Closing channels. Our own (outgoing): first a cooperative close over BTP sub-protocol
  * `payment-channel-close` (the peer co-signs `CooperativeSettle(channelId, amount)` and one

@@ -1,3 +1,4 @@
+// Over 300 lines: the one paying path, from trigger to sent claim, reads top to bottom in one class.
 /**
  * Paying a peer. What `UnifiedSettlementExecutor` unifies (the class name is the spec's): one
  * code path pays every peer, whatever chain it settles on (its `settlementChain`, else the
