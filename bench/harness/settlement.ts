@@ -24,7 +24,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseState } from '../../src/settlement/channel-store.js';
+import { parseState } from '../../src/settlement/channels/channel-store.js';
 import { BENCH_AMOUNT } from '../load/frames.js';
 import type { ChainOptions } from '../targets/chain.js';
 import type { OursSettlement } from '../targets/ours.js';

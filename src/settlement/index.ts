@@ -1,21 +1,31 @@
-export { testTokenAbi, tokenNetworkAbi, tokenNetworkRegistryAbi } from './abi.js';
-export { AccountManager, SETTLEMENT_ACCOUNT } from './account-manager.js';
-export type { ContractName } from './artifacts.js';
-export { contractBytecode } from './artifacts.js';
-export type { ChainClientOptions, TxResult } from './chain-client.js';
-export { ChainClient } from './chain-client.js';
-export type { ChainRuntime, ChainSpec, SettlementSpec } from './chain-setup.js';
-export { connectChain, SETTLEMENT_DEFAULTS, settlementSpec } from './chain-setup.js';
+export { testTokenAbi, tokenNetworkAbi, tokenNetworkRegistryAbi } from './chain/abi.js';
+export type { ContractName } from './chain/artifacts.js';
+export { contractBytecode } from './chain/artifacts.js';
+export type { ChainClientOptions, TxResult } from './chain/chain-client.js';
+export { ChainClient } from './chain/chain-client.js';
+export type { DeployedContracts, DeployOptions, TestTokenSpec } from './chain/deploy.js';
+export { DEFAULT_CHALLENGE_PERIOD_BOUNDS, DEFAULT_TEST_TOKEN, deployContracts } from './chain/deploy.js';
+export type { ChainErrorDetails, ChainErrorKind } from './chain/errors.js';
+export { ChainError } from './chain/errors.js';
+export type { NetworkConfig, NetworkMode, SettlementChain } from './chain/networks.js';
+export { chainById, NETWORK_PRESETS, resolveChains } from './chain/networks.js';
+export type { RetryOptions } from './chain/retry.js';
+export { DEFAULT_CHAIN_RETRY, retryChain } from './chain/retry.js';
+export type { ChainRuntime, ChainSpec } from './chain/runtime.js';
+export { connectChain } from './chain/runtime.js';
+export type { ChallengePeriodBounds, ChannelState } from './chain/token-network.js';
+export { TokenNetworkClient } from './chain/token-network.js';
 export type {
   ChannelStatus,
   CooperativeClose,
   IncomingChannel,
   OutgoingChannel,
   SettlementState,
-} from './channel-store.js';
-export { ChannelStore, emptySettlementState } from './channel-store.js';
-export type { Claim, ClaimExpectation, ClaimRefusal, ClaimVerdict } from './claim.js';
-export { CLAIM_REFUSALS, signClaim, signCooperativeSettle, verifyClaim } from './claim.js';
+} from './channels/channel-store.js';
+export { ChannelStore, emptySettlementState } from './channels/channel-store.js';
+export type { ChannelView } from './channels/channel-view.js';
+export type { Claim, ClaimExpectation, ClaimRefusal, ClaimVerdict } from './claims/claim.js';
+export { CLAIM_REFUSALS, signClaim, signCooperativeSettle, verifyClaim } from './claims/claim.js';
 export {
   CLAIM_CODEC_VERSION,
   CLAIM_SUB_PROTOCOL,
@@ -23,31 +33,8 @@ export {
   CLOSE_SUB_PROTOCOL,
   decodeClaim,
   encodeClaim,
-} from './claim-codec.js';
-export type { DeployedContracts, DeployOptions, TestTokenSpec } from './deploy.js';
-export { DEFAULT_CHALLENGE_PERIOD_BOUNDS, DEFAULT_TEST_TOKEN, deployContracts } from './deploy.js';
-export { SettlementEngine } from './engine.js';
-export type { ChainErrorDetails, ChainErrorKind } from './errors.js';
-export { ChainError } from './errors.js';
-export type { NetworkConfig, NetworkMode, SettlementChain } from './networks.js';
-export { chainById, NETWORK_PRESETS, resolveChains } from './networks.js';
-export type { RetryOptions } from './retry.js';
-export { DEFAULT_CHAIN_RETRY, retryChain } from './retry.js';
-export { SettlementContext } from './settlement-context.js';
-export type { SettleReason } from './settlement-executor.js';
-export { UnifiedSettlementExecutor } from './settlement-executor.js';
-export { SettlementMonitor } from './settlement-monitor.js';
-export type {
-  ChannelView,
-  ClaimLink,
-  SettlementEngineOptions,
-  SettlementEvent,
-  SettlementPeer,
-  SettlementStats,
-} from './settlement-types.js';
-export type { ChallengePeriodBounds, ChannelState } from './token-network.js';
-export { TokenNetworkClient } from './token-network.js';
-export type { ChannelRef } from './typed-data.js';
+} from './claims/claim-codec.js';
+export type { ChannelRef } from './claims/typed-data.js';
 export {
   balanceProofDigest,
   balanceProofTypedData,
@@ -59,5 +46,20 @@ export {
   DOMAIN_VERSION,
   MAX_UINT64,
   MAX_UINT128,
-} from './typed-data.js';
-export { AssetUnits } from './units.js';
+} from './claims/typed-data.js';
+export { AssetUnits } from './claims/units.js';
+export { AccountManager, SETTLEMENT_ACCOUNT } from './engine/account-manager.js';
+export { SettlementContext } from './engine/context.js';
+export { SettlementEngine } from './engine/engine.js';
+export type { SettleReason } from './engine/executor.js';
+export { UnifiedSettlementExecutor } from './engine/executor.js';
+export { SettlementMonitor } from './engine/monitor.js';
+export type { SettlementSpec } from './engine/spec.js';
+export { SETTLEMENT_DEFAULTS, settlementSpec } from './engine/spec.js';
+export type {
+  ClaimLink,
+  SettlementEngineOptions,
+  SettlementEvent,
+  SettlementPeer,
+  SettlementStats,
+} from './engine/types.js';

@@ -26,7 +26,7 @@ import {
   type OutgoingChannel,
   parseState,
   type SettlementState,
-} from '../../src/settlement/channel-store.js';
+} from '../../src/settlement/channels/channel-store.js';
 import { CliNode, type LogLine } from '../helpers/cli-node.js';
 import { baseConfig, makeNode, sendData, waitConnected } from '../helpers/nodes.js';
 import { freePort } from '../helpers/ports.js';

@@ -18,7 +18,7 @@ import {
   toHex,
 } from 'viem';
 import { type Signer, signatureProblem } from '../../src/keys/index.js';
-import { balanceProofTypedData } from '../../src/settlement/typed-data.js';
+import { balanceProofTypedData } from '../../src/settlement/claims/typed-data.js';
 
 export interface ConformanceTarget {
   readonly name: string;

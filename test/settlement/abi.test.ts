@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
-import { testTokenAbi, tokenNetworkAbi, tokenNetworkRegistryAbi } from '../../src/settlement/abi.js';
+import { testTokenAbi, tokenNetworkAbi, tokenNetworkRegistryAbi } from '../../src/settlement/chain/abi.js';
 
 type Item = Record<string, unknown>;
 

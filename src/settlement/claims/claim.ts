@@ -4,9 +4,10 @@
  * accepts). A refusal is a value with a reason, not an exception: a peer's bad claim is input.
  */
 import { type Address, type Hex, isAddress, isHex, recoverAddress } from 'viem';
-import { signatureProblem } from '../keys/signature.js';
-import type { Signer } from '../keys/signer.js';
-import { ConnectorError } from '../utils/errors.js';
+import { signatureProblem } from '../../keys/signature.js';
+import type { Signer } from '../../keys/signer.js';
+import { ConnectorError } from '../../utils/errors.js';
+import { sameHex } from '../../utils/text.js';
 import {
   balanceProofDigest,
   balanceProofTypedData,
@@ -60,10 +61,6 @@ function refuse(reason: ClaimRefusal, message: string): ClaimVerdict {
   return { ok: false, reason, message };
 }
 
-function sameHex(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
-}
-
 function fieldProblem(claim: Claim): string | undefined {
   if (!Number.isSafeInteger(claim.chainId) || claim.chainId <= 0) return 'chainId is not a positive integer';
   if (!isAddress(claim.tokenNetwork, { strict: false })) return 'tokenNetwork is not an address';
@@ -73,6 +70,24 @@ function fieldProblem(claim: Claim): string | undefined {
     return 'transferredAmount is not in 0..2^128-1';
   }
   return undefined;
+}
+
+/** What a channel record holds of its latest claim (channels/channel-store.ts). */
+export interface ClaimedChannel extends ChannelRef {
+  readonly nonce: bigint;
+  readonly transferred: bigint;
+}
+
+/** The channel's latest claim as signed (`signature`: the channel's, once known to be there). */
+export function latestClaim(c: ClaimedChannel, signature: Hex): Claim {
+  return {
+    chainId: c.chainId,
+    tokenNetwork: c.tokenNetwork,
+    channelId: c.channelId,
+    nonce: c.nonce,
+    transferredAmount: c.transferred,
+    signature,
+  };
 }
 
 export async function signClaim(

@@ -1,68 +1,108 @@
+// Over 300 lines: the one paying path, from trigger to sent claim, reads top to bottom in one class.
 /**
- * Paying (we owe a peer): make sure a channel to the peer's `evmAddress` exists with enough
- * deposit on the peer's chain (open or top up), sign the next cumulative claim, save it, move the
- * amount in the ledger (`peer:N` → `own:settlement`, idempotent id from channel and nonce), then
- * send it over BTP sub-protocol `payment-channel-claim`. The caller holds the peer's queue: one
- * claim per peer at a time. A claim the peer did not acknowledge is sent again when the link
- * comes back and on every poll.
+ * Paying a peer. What `UnifiedSettlementExecutor` unifies (the class name is the spec's): one
+ * code path pays every peer, whatever chain it settles on (its `settlementChain`, else the
+ * default: Base, Arbitrum or any `blockchain` entry; amounts converted to that chain's token
+ * decimals) and whatever asked for it (a Fulfill crossing the threshold, the polling interval, an
+ * operator's `settleNow`). That path, in order: book a claim saved but not booked; send an
+ * unacknowledged one again (polls and link-ups); work out what is due; have an open channel to
+ * the peer's `evmAddress` on the peer's chain with room for it (adopt one the chain knows and we
+ * lost, open one, or top it up); sign the next cumulative claim → save it → book it in the ledger
+ * (`peer:N` → `own:settlement`, idempotent id from channel and nonce) → send it over BTP
+ * sub-protocol `payment-channel-claim`; top up below `topUpWatermark`. The operator's
+ * `openChannel` uses the same open and top-up.
+ *
+ * The caller holds the peer's queue: one claim per peer at a time. A claim the peer did not
+ * acknowledge is sent again when the link comes back and on every poll.
  */
 import type { Address } from 'viem';
-import { BtpRemoteError } from '../btp/index.js';
-import { CONTENT_TYPE } from '../codec/index.js';
-import { ConnectorError } from '../utils/errors.js';
+import { BtpRemoteError } from '../../btp/index.js';
+import { CONTENT_TYPE } from '../../codec/index.js';
+import type { Signer } from '../../keys/index.js';
+import { ConnectorError } from '../../utils/errors.js';
+import type { Logger } from '../../utils/logger.js';
+import { messageOf } from '../../utils/text.js';
+import type { ChainRuntime } from '../chain/runtime.js';
+import type { ChannelBook } from '../channels/channel-book.js';
+import type { OutgoingChannel } from '../channels/channel-store.js';
+import { type ChannelView, channelView } from '../channels/channel-view.js';
+import { latestClaim, signClaim } from '../claims/claim.js';
+import { CLAIM_SUB_PROTOCOL, encodeClaim } from '../claims/claim-codec.js';
+import { AssetUnits } from '../claims/units.js';
 import type { AccountManager } from './account-manager.js';
-import type { ChainRuntime } from './chain-setup.js';
-import type { OutgoingChannel } from './channel-store.js';
-import { signClaim } from './claim.js';
-import { CLAIM_SUB_PROTOCOL, encodeClaim } from './claim-codec.js';
-import { claimFields, errorText, latestClaim, max, type SettlementContext } from './settlement-context.js';
-import type { ChannelView, SettlementPeer } from './settlement-types.js';
-import { AssetUnits } from './units.js';
+import type { ChainConnections } from './chains.js';
+import type { Lifecycle } from './lifecycle.js';
+import type { Reporter } from './reporter.js';
+import type { SettlementSpec } from './spec.js';
+import type { ClaimLink, SettlementPeer } from './types.js';
 
 /** Why a settlement runs: a Fulfill crossed the threshold, the polling interval, or an operator. */
 export type SettleReason = 'threshold' | 'poll' | 'manual';
 
-/**
- * Pays a peer on whichever configured chain it settles on: opens, adopts and tops up the
- * channel, signs → saves → books → sends the claim, and records the peer's answer.
- */
-export class UnifiedSettlementExecutor {
-  readonly #ctx: SettlementContext;
-  readonly #accounts: AccountManager;
+export interface ExecutorOptions {
+  readonly spec: Pick<
+    SettlementSpec,
+    'thresholdIlp' | 'initialDeposit' | 'topUpWatermark' | 'challengePeriodSeconds'
+  >;
+  readonly signer: Signer;
+  readonly links: ClaimLink;
+  readonly peer: (peerId: string) => SettlementPeer | undefined;
+  readonly claimTimeoutMs: number;
+  readonly logger: Logger;
+  /** Changes our channels: opens, claims, acknowledgements, deposits, a status seen on chain. */
+  readonly channels: Pick<
+    ChannelBook,
+    'currentOutgoing' | 'addOutgoing' | 'saveClaim' | 'setAcknowledged' | 'setDeposit' | 'setStatus' | 'save'
+  >;
+  readonly chains: Pick<ChainConnections, 'forPeer' | 'read' | 'nameOf'>;
+  readonly accounts: Pick<AccountManager, 'owed' | 'bookPaid'>;
+  readonly reporter: Pick<
+    Reporter,
+    'emit' | 'countClaimSent' | 'countClaimAcknowledged' | 'countClaimRejectedByPeer'
+  >;
+  readonly life: Pick<Lifecycle, 'stopped'>;
+}
 
-  constructor(ctx: SettlementContext, accounts: AccountManager) {
-    this.#ctx = ctx;
-    this.#accounts = accounts;
+/** Pays a peer on whichever chain it settles on, whatever triggered it: channel, claim, send. */
+export class UnifiedSettlementExecutor {
+  readonly #o: ExecutorOptions;
+  readonly #channels: ExecutorOptions['channels'];
+  readonly #chains: ExecutorOptions['chains'];
+  readonly #reporter: ExecutorOptions['reporter'];
+
+  constructor(options: ExecutorOptions) {
+    this.#o = options;
+    this.#channels = options.channels;
+    this.#chains = options.chains;
+    this.#reporter = options.reporter;
   }
 
   /**
    * Settles what we owe `peerId` if the threshold (or, on `poll`, any debt) says so: the claim
    * sent, or undefined when nothing was due. Throws; run it in the peer's queue.
    */
-  async settleNow(peerId: string, reason: SettleReason): Promise<OutgoingChannel | undefined> {
-    const ctx = this.#ctx;
-    if (ctx.stopped) return undefined;
-    const peer = ctx.options.peer(peerId);
+  async settleNow(peerId: string, reason: SettleReason): Promise<Readonly<OutgoingChannel> | undefined> {
+    if (this.#o.life.stopped) return undefined;
+    const peer = this.#o.peer(peerId);
     if (peer?.evmAddress === undefined) return undefined;
-    const pending = ctx.currentOutgoing(peerId);
+    const pending = this.#channels.currentOutgoing(peerId);
     // A claim saved but not booked (a ledger failure): booked before anything is signed on top.
-    if (pending !== undefined) await this.#accounts.bookPaid(pending);
+    if (pending !== undefined) await this.#o.accounts.bookPaid(pending);
     // Unacknowledged claims go again on polls and link-ups, not after every Fulfill.
     if (pending !== undefined && reason !== 'threshold' && pending.acknowledgedNonce < pending.nonce)
       await this.sendClaim(pending);
 
     const payIlp = await this.#due(peerId, peer, reason);
     if (payIlp === undefined) return undefined;
-    const chain = await ctx.chainFor(peer);
+    const chain = await this.#chains.forPeer(peer);
     const units = new AssetUnits(peer.assetScale, chain.decimals);
     const tokens = units.toToken(payIlp);
     if (tokens === 0n) return undefined;
     const channel = await this.#outgoingWithRoom(peer, chain, tokens);
     await this.#signNext(chain, channel, tokens, units);
-    await this.#accounts.bookPaid(channel);
-    ctx.stats.claimsSent++;
-    ctx.stats.tokensSent += tokens;
-    ctx.emit({
+    await this.#o.accounts.bookPaid(channel);
+    this.#reporter.countClaimSent(tokens);
+    this.#reporter.emit({
       type: 'claim-sent',
       peerId,
       channelId: channel.channelId,
@@ -77,9 +117,9 @@ export class UnifiedSettlementExecutor {
 
   /** What to pay now in ILP units (down to `settleTo`), or undefined when nothing is due. */
   async #due(peerId: string, peer: SettlementPeer, reason: SettleReason): Promise<bigint | undefined> {
-    const owed = await this.#accounts.owed(peerId);
+    const owed = await this.#o.accounts.owed(peerId);
     if (owed === undefined) return undefined;
-    const threshold = peer.settleThreshold ?? this.#ctx.spec.thresholdIlp;
+    const threshold = peer.settleThreshold ?? this.#o.spec.thresholdIlp;
     if (reason === 'threshold' && (threshold === undefined || owed < threshold)) return undefined;
     const payIlp = owed - (peer.settleTo ?? 0n);
     return payIlp <= 0n ? undefined : payIlp;
@@ -88,7 +128,7 @@ export class UnifiedSettlementExecutor {
   /** Signs the channel's next claim for `tokens` more and saves it; undone if it cannot be saved. */
   async #signNext(
     chain: ChainRuntime,
-    channel: OutgoingChannel,
+    channel: Readonly<OutgoingChannel>,
     tokens: bigint,
     units: AssetUnits,
   ): Promise<void> {
@@ -96,38 +136,35 @@ export class UnifiedSettlementExecutor {
     const after = before + tokens;
     const ledgerDelta = units.toIlp(after) - units.toIlp(before);
     const claim = await signClaim(
-      this.#ctx.options.signer,
+      this.#o.signer,
       { chainId: chain.chainId, tokenNetwork: chain.network.address, channelId: channel.channelId },
       channel.nonce + 1n,
       after,
     );
-    const previous = claimFields(channel);
-    channel.nonce = claim.nonce;
-    channel.transferred = after;
-    channel.ledgerDelta = ledgerDelta;
-    channel.signature = claim.signature;
     // Saved before anything else: a restart must never sign another claim with this nonce. A
     // claim that could not be saved is forgotten (never sent, never booked).
-    await this.#ctx.save().catch((err: unknown) => {
-      Object.assign(channel, previous);
-      throw err;
+    await this.#channels.saveClaim(channel, {
+      nonce: claim.nonce,
+      transferred: after,
+      ledgerDelta,
+      signature: claim.signature,
     });
   }
 
   /** Tops the channel up ahead of need once its room falls below `topUpWatermark`. */
-  async #topUpBelowWatermark(chain: ChainRuntime, channel: OutgoingChannel): Promise<void> {
-    const watermark = this.#ctx.spec.topUpWatermark;
+  async #topUpBelowWatermark(chain: ChainRuntime, channel: Readonly<OutgoingChannel>): Promise<void> {
+    const { topUpWatermark: watermark, initialDeposit } = this.#o.spec;
     if (watermark === 0n || channel.status !== 'open' || channel.deposit - channel.transferred >= watermark)
       return;
-    await this.#deposit(chain, channel, max(watermark, this.#ctx.spec.initialDeposit));
+    await this.#deposit(chain, channel, max(watermark, initialDeposit));
   }
 
   /** Deposits `amount` more into the channel, saves and reports the new deposit. */
-  async #deposit(chain: ChainRuntime, channel: OutgoingChannel, amount: bigint): Promise<void> {
+  async #deposit(chain: ChainRuntime, channel: Readonly<OutgoingChannel>, amount: bigint): Promise<void> {
     await chain.network.deposit(channel.channelId, amount);
-    channel.deposit += amount;
-    await this.#ctx.save();
-    this.#ctx.emit({
+    this.#channels.setDeposit(channel, channel.deposit + amount);
+    await this.#channels.save();
+    this.#reporter.emit({
       type: 'channel-deposit',
       peerId: channel.peerId,
       channelId: channel.channelId,
@@ -140,9 +177,8 @@ export class UnifiedSettlementExecutor {
     peer: SettlementPeer,
     chain: ChainRuntime,
     tokens: bigint,
-  ): Promise<OutgoingChannel> {
-    const ctx = this.#ctx;
-    let channel = ctx.currentOutgoing(peer.id);
+  ): Promise<Readonly<OutgoingChannel>> {
+    let channel = this.#channels.currentOutgoing(peer.id);
     if (channel !== undefined && channel.chainId !== chain.chainId) channel = undefined;
     if (channel?.status === 'closing') {
       throw new ConnectorError('ERR_CHANNEL', `channel ${channel.channelId} to ${peer.id} is closing`);
@@ -150,32 +186,37 @@ export class UnifiedSettlementExecutor {
     if (channel === undefined) channel = await this.#openOutgoing(peer, chain, tokens);
     const room = channel.deposit - channel.transferred;
     if (room < tokens) {
+      const open = channel;
       // The chain may know a deposit we did not save (a kill right after the transaction).
-      const onChain = await ctx.read(chain, () => chain.network.getChannel(channel.channelId));
+      const onChain = await this.#chains.read(chain, () => chain.network.getChannel(open.channelId));
       if (onChain === undefined || onChain.status !== 'open') {
-        channel.status = onChain === undefined ? 'settled' : 'closing';
-        await ctx.save();
+        this.#channels.setStatus(channel, onChain === undefined ? 'settled' : 'closing');
+        await this.#channels.save();
         throw new ConnectorError(
           'ERR_CHANNEL',
           `channel ${channel.channelId} to ${peer.id} is no longer open`,
         );
       }
-      channel.deposit = onChain.deposit;
+      this.#channels.setDeposit(channel, onChain.deposit);
       const missing = tokens - (channel.deposit - channel.transferred);
-      if (missing > 0n) await this.#deposit(chain, channel, max(missing, ctx.spec.initialDeposit));
+      if (missing > 0n) await this.#deposit(chain, channel, max(missing, this.#o.spec.initialDeposit));
     }
     return channel;
   }
 
-  async #openOutgoing(peer: SettlementPeer, chain: ChainRuntime, tokens: bigint): Promise<OutgoingChannel> {
-    const ctx = this.#ctx;
+  async #openOutgoing(
+    peer: SettlementPeer,
+    chain: ChainRuntime,
+    tokens: bigint,
+  ): Promise<Readonly<OutgoingChannel>> {
+    const { spec, signer } = this.#o;
     const receiver = peer.evmAddress as Address;
     // A channel opened just before a kill, never saved: adopt it.
-    let channelId = await ctx.read(chain, () => chain.network.channelIdOf(ctx.address, receiver));
+    let channelId = await this.#chains.read(chain, () => chain.network.channelIdOf(signer.address, receiver));
     let deposit: bigint;
     let history = { nonce: 0n, redeemed: 0n };
     if (channelId !== undefined) {
-      const onChain = await ctx.read(chain, () => chain.network.getChannel(channelId!));
+      const onChain = await this.#chains.read(chain, () => chain.network.getChannel(channelId!));
       if (onChain !== undefined) history = { nonce: onChain.nonce, redeemed: onChain.redeemed };
       if (onChain?.status !== 'open') {
         throw new ConnectorError(
@@ -185,8 +226,8 @@ export class UnifiedSettlementExecutor {
       }
       deposit = onChain.deposit;
     } else {
-      deposit = max(tokens, ctx.spec.initialDeposit);
-      const opened = await chain.network.openChannel(receiver, ctx.spec.challengePeriodSeconds, deposit);
+      deposit = max(tokens, spec.initialDeposit);
+      const opened = await chain.network.openChannel(receiver, spec.challengePeriodSeconds, deposit);
       channelId = opened.channelId;
     }
     const channel: OutgoingChannel = {
@@ -206,21 +247,21 @@ export class UnifiedSettlementExecutor {
       settleableAt: 0n,
       acknowledgedNonce: history.nonce,
     };
-    ctx.state.outgoing.push(channel);
-    await ctx.save();
-    ctx.emit({ type: 'channel-opened', peerId: peer.id, channelId, chain: chain.name, deposit });
+    this.#channels.addOutgoing(channel);
+    await this.#channels.save();
+    this.#reporter.emit({ type: 'channel-opened', peerId: peer.id, channelId, chain: chain.name, deposit });
     return channel;
   }
 
   /** Sends the channel's latest claim; an answer records the acknowledgement. Never throws. */
-  async sendClaim(channel: OutgoingChannel): Promise<void> {
-    const ctx = this.#ctx;
+  async sendClaim(channel: Readonly<OutgoingChannel>): Promise<void> {
+    const { links } = this.#o;
     if (channel.signature === undefined || channel.nonce === 0n) return;
-    if (!ctx.options.links.isConnected(channel.peerId)) return;
+    if (!links.isConnected(channel.peerId)) return;
     const claim = latestClaim(channel, channel.signature);
     const nonce = channel.nonce;
     try {
-      await ctx.options.links.request(
+      await links.request(
         channel.peerId,
         [
           {
@@ -229,7 +270,7 @@ export class UnifiedSettlementExecutor {
             data: encodeClaim(claim),
           },
         ],
-        ctx.options.claimTimeoutMs ?? 10_000,
+        this.#o.claimTimeoutMs,
       );
     } catch (err) {
       await this.#notAcknowledged(channel, nonce, err);
@@ -237,34 +278,39 @@ export class UnifiedSettlementExecutor {
     }
     // Saved with the next change: a restart that lost it sends the claim once more, and the
     // peer answers a claim it already holds without booking it again.
-    if (channel.acknowledgedNonce < nonce) channel.acknowledgedNonce = nonce;
-    ctx.stats.claimsAcknowledged++;
-    ctx.emit({ type: 'claim-acknowledged', peerId: channel.peerId, channelId: channel.channelId, nonce });
+    if (channel.acknowledgedNonce < nonce) this.#channels.setAcknowledged(channel, nonce);
+    this.#reporter.countClaimAcknowledged();
+    this.#reporter.emit({
+      type: 'claim-acknowledged',
+      peerId: channel.peerId,
+      channelId: channel.channelId,
+      nonce,
+    });
   }
 
   /** A claim the peer refused (recorded, logged loudly) or did not answer (sent again later). */
-  async #notAcknowledged(channel: OutgoingChannel, nonce: bigint, err: unknown): Promise<void> {
-    const ctx = this.#ctx;
+  async #notAcknowledged(channel: Readonly<OutgoingChannel>, nonce: bigint, err: unknown): Promise<void> {
+    const { logger } = this.#o;
     if (err instanceof BtpRemoteError && !err.btpCode.startsWith('T')) {
       // The peer read it and said no: it is logged loudly; the claim stays valid on chain.
-      channel.acknowledgedNonce = nonce;
-      await ctx.save();
-      ctx.stats.claimsRejectedByPeer++;
-      ctx.emit({
+      this.#channels.setAcknowledged(channel, nonce);
+      await this.#channels.save();
+      this.#reporter.countClaimRejectedByPeer();
+      this.#reporter.emit({
         type: 'claim-rejected-by-peer',
         peerId: channel.peerId,
         channelId: channel.channelId,
         nonce,
         message: err.btpData,
       });
-      ctx.logger.error(
+      logger.error(
         { peerId: channel.peerId, channelId: channel.channelId, nonce: String(nonce), reason: err.btpData },
         'settlement: the peer refused our claim',
       );
       return;
     }
-    ctx.logger.warn(
-      { peerId: channel.peerId, nonce: String(nonce), err: errorText(err) },
+    logger.warn(
+      { peerId: channel.peerId, nonce: String(nonce), err: messageOf(err) },
       'settlement: claim not delivered; it is sent again when the link is back',
     );
   }
@@ -274,21 +320,24 @@ export class UnifiedSettlementExecutor {
    * added to the open one. Run it in the peer's queue.
    */
   async openChannel(peerId: string, deposit: bigint): Promise<ChannelView> {
-    const ctx = this.#ctx;
-    const peer = ctx.options.peer(peerId);
+    const peer = this.#o.peer(peerId);
     if (peer === undefined) throw new ConnectorError('ERR_PEER_UNKNOWN', `no peer ${peerId}`);
     if (peer.evmAddress === undefined)
       throw new ConnectorError('ERR_CHANNEL', `peer ${peerId} has no evmAddress: no channel can be opened`);
     if (deposit <= 0n) throw new ConnectorError('ERR_INVALID_ARGUMENT', 'the deposit must be positive');
-    const chain = await ctx.chainFor(peer);
-    const current = ctx.currentOutgoing(peerId);
+    const chain = await this.#chains.forPeer(peer);
+    const current = this.#channels.currentOutgoing(peerId);
     if (current === undefined || current.chainId !== chain.chainId) {
       const channel = await this.#openOutgoing(peer, chain, deposit);
-      return ctx.view(channel, 'outgoing');
+      return channelView(channel, 'outgoing', this.#chains.nameOf(channel.chainId));
     }
     if (current.status !== 'open')
       throw new ConnectorError('ERR_CHANNEL', `channel ${current.channelId} to ${peerId} is closing`);
     await this.#deposit(chain, current, deposit);
-    return ctx.view(current, 'outgoing');
+    return channelView(current, 'outgoing', this.#chains.nameOf(current.chainId));
   }
+}
+
+function max(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
 }

@@ -4,12 +4,29 @@
  * interval settles whatever is owed to every peer with an `evmAddress`; a link coming up sends
  * the peer's unacknowledged claim again.
  */
-import type { OutgoingChannel } from './channel-store.js';
-import type { SettlementContext } from './settlement-context.js';
-import type { SettleReason, UnifiedSettlementExecutor } from './settlement-executor.js';
+import type { ChannelBook } from '../channels/channel-book.js';
+import type { OutgoingChannel } from '../channels/channel-store.js';
+import type { SettleReason, UnifiedSettlementExecutor } from './executor.js';
+import type { Lifecycle } from './lifecycle.js';
+import type { SerialQueues } from './queues.js';
+import type { Reporter } from './reporter.js';
+import type { SettlementSpec } from './spec.js';
+import type { SettlementPeer } from './types.js';
 
 const MIN_SETTLE_BACKOFF_MS = 1_000;
 const MAX_SETTLE_BACKOFF_MS = 60_000;
+
+export interface MonitorOptions {
+  readonly spec: Pick<SettlementSpec, 'pollingIntervalMs'>;
+  /** Delay between a Fulfill and the threshold check it triggers. */
+  readonly checkDelayMs: number;
+  readonly peers: () => Iterable<SettlementPeer>;
+  readonly channels: Pick<ChannelBook, 'currentOutgoing'>;
+  readonly queues: Pick<SerialQueues, 'outgoing'>;
+  readonly executor: Pick<UnifiedSettlementExecutor, 'settleNow' | 'sendClaim'>;
+  readonly reporter: Pick<Reporter, 'report'>;
+  readonly life: Pick<Lifecycle, 'stopped' | 'track'>;
+}
 
 /**
  * Watches balances for settlement triggers (threshold after Fulfills, polling, link-up) and asks
@@ -17,8 +34,9 @@ const MAX_SETTLE_BACKOFF_MS = 60_000;
  * failure.
  */
 export class SettlementMonitor {
-  readonly #ctx: SettlementContext;
-  readonly #executor: UnifiedSettlementExecutor;
+  readonly #o: MonitorOptions;
+  readonly #executor: MonitorOptions['executor'];
+  readonly #life: MonitorOptions['life'];
   readonly #dirty = new Set<string>();
   #checkTimer: NodeJS.Timeout | undefined;
   #pollTimer: NodeJS.Timeout | undefined;
@@ -27,14 +45,15 @@ export class SettlementMonitor {
   /** Peers whose last settlement failed: threshold checks wait until `untilMs`. */
   readonly #backoff = new Map<string, { delayMs: number; untilMs: number }>();
 
-  constructor(ctx: SettlementContext, executor: UnifiedSettlementExecutor) {
-    this.#ctx = ctx;
-    this.#executor = executor;
+  constructor(options: MonitorOptions) {
+    this.#o = options;
+    this.#executor = options.executor;
+    this.#life = options.life;
   }
 
   /** Starts the polling interval. */
   start(): void {
-    this.#pollTimer = setInterval(() => this.#poll(), this.#ctx.spec.pollingIntervalMs);
+    this.#pollTimer = setInterval(() => this.#poll(), this.#o.spec.pollingIntervalMs);
   }
 
   /** Clears the polling interval and a pending threshold check. */
@@ -46,26 +65,26 @@ export class SettlementMonitor {
   /** Called by the pipeline after a Fulfill to `peerId` was booked: cheap, never blocks. */
   fulfilled(peerId: string): void {
     this.#dirty.add(peerId);
-    if (this.#checkTimer !== undefined || this.#ctx.stopped) return;
+    if (this.#checkTimer !== undefined || this.#life.stopped) return;
     this.#checkTimer = setTimeout(() => {
       this.#checkTimer = undefined;
       const peers = [...this.#dirty];
       this.#dirty.clear();
-      for (const id of peers) this.#ctx.track(this.settle(id, 'threshold'));
-    }, this.#ctx.options.checkDelayMs ?? 10);
+      for (const id of peers) this.#life.track(this.settle(id, 'threshold'));
+    }, this.#o.checkDelayMs);
   }
 
   /** A link came up: send the peer's unacknowledged claim again. */
   linkUp(peerId: string): void {
-    const channel = this.#ctx.currentOutgoing(peerId);
+    const channel = this.#o.channels.currentOutgoing(peerId);
     if (channel !== undefined && channel.acknowledgedNonce < channel.nonce)
-      this.#ctx.track(this.#ctx.serial(peerId, () => this.#executor.sendClaim(channel)));
+      this.#life.track(this.#o.queues.outgoing(peerId, () => this.#executor.sendClaim(channel)));
   }
 
   #poll(): void {
-    for (const peer of this.#ctx.options.peers()) {
+    for (const peer of this.#o.peers()) {
       if (peer.evmAddress === undefined) continue;
-      this.#ctx.track(this.settle(peer.id, 'poll'));
+      this.#life.track(this.settle(peer.id, 'poll'));
     }
   }
 
@@ -74,7 +93,7 @@ export class SettlementMonitor {
    * the claim sent, or undefined when nothing was due. Errors are reported; only a `manual`
    * settlement also rejects with them.
    */
-  settle(peerId: string, reason: SettleReason): Promise<OutgoingChannel | undefined> {
+  settle(peerId: string, reason: SettleReason): Promise<Readonly<OutgoingChannel> | undefined> {
     // After a failure, Fulfills do not trigger attempts until the backoff is over (a chain that
     // is down would otherwise be asked once per check); polls and manual calls always try.
     const backoff = this.#backoff.get(peerId);
@@ -87,7 +106,7 @@ export class SettlementMonitor {
       if (this.#waiting.has(peerId)) return Promise.resolve(undefined);
       this.#waiting.add(peerId);
     }
-    return this.#ctx.serial(peerId, () => {
+    return this.#o.queues.outgoing(peerId, () => {
       if (reason !== 'manual') this.#waiting.delete(peerId);
       return this.#executor.settleNow(peerId, reason).then(
         (channel) => {
@@ -100,7 +119,7 @@ export class SettlementMonitor {
             (backoff?.delayMs ?? MIN_SETTLE_BACKOFF_MS / 2) * 2,
           );
           this.#backoff.set(peerId, { delayMs, untilMs: Date.now() + delayMs });
-          this.#ctx.report('settle', err, peerId);
+          this.#o.reporter.report('settle', err, peerId);
           // An operator's call learns why; automatic ones are reported and retried later.
           if (reason === 'manual') throw err;
           return undefined;

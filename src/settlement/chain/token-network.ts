@@ -5,10 +5,10 @@
  * allowance). Which calls a role may make is the contract's business: a refused call reverts.
  */
 import { type Address, type Hex, parseEventLogs, zeroAddress } from 'viem';
+import type { Claim } from '../claims/claim.js';
 import { testTokenAbi as erc20Abi, tokenNetworkAbi, tokenNetworkRegistryAbi } from './abi.js';
 import { contractBytecode } from './artifacts.js';
 import { type ChainClient, type TxResult, txResult } from './chain-client.js';
-import type { Claim } from './claim.js';
 import { ChainError } from './errors.js';
 
 export interface ChallengePeriodBounds {
@@ -280,7 +280,7 @@ export class TokenNetworkClient {
     return id === ZERO_CHANNEL_ID ? undefined : id;
   }
 
-  /** The contract's own EIP-712 digest, to cross-check typed-data.ts. */
+  /** The contract's own EIP-712 digest, to cross-check claims/typed-data.ts. */
   balanceProofDigest(channelId: Hex, nonce: bigint, transferredAmount: bigint): Promise<Hex> {
     return this.client.read('balanceProofDigest', () =>
       this.client.publicClient.readContract({

@@ -12,7 +12,8 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Address, Hex } from 'viem';
-import { ConnectorError } from '../utils/errors.js';
+import { ConnectorError } from '../../utils/errors.js';
+import { messageOf } from '../../utils/text.js';
 
 export type ChannelStatus = 'open' | 'closing' | 'settled';
 
@@ -113,10 +114,9 @@ export class ChannelStore {
     try {
       return parseState(text);
     } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
       throw new ConnectorError(
         'ERR_SETTLEMENT_UNAVAILABLE',
-        `settlement state ${this.path} is corrupt (${why}); it holds signed claims: restore it from a backup rather than deleting it`,
+        `settlement state ${this.path} is corrupt (${messageOf(err)}); it holds signed claims: restore it from a backup rather than deleting it`,
       );
     }
   }

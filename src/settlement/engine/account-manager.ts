@@ -5,32 +5,44 @@
  */
 import { createHash } from 'node:crypto';
 import type { Hex } from 'viem';
-import { TRANSFER_RESULT } from '../ledger/index.js';
-import { ConnectorError } from '../utils/errors.js';
-import type { IncomingChannel, OutgoingChannel } from './channel-store.js';
-import type { SettlementContext } from './settlement-context.js';
+import type { Ledger } from '../../ledger/index.js';
+import { TRANSFER_RESULT } from '../../ledger/index.js';
+import { ConnectorError } from '../../utils/errors.js';
+import type { ChannelBook } from '../channels/channel-book.js';
+import type { IncomingChannel, OutgoingChannel } from '../channels/channel-store.js';
 
 export const SETTLEMENT_ACCOUNT = 'own:settlement';
+
+export interface AccountManagerOptions {
+  readonly ledger: () => Ledger;
+  readonly peerAccount: (peerId: string) => string;
+  /** Reads every channel; changes only `bookedNonce`. */
+  readonly channels: Pick<ChannelBook, 'outgoing' | 'incoming' | 'markBooked' | 'save'>;
+}
 
 /**
  * Books settlements in the ledger: a claim we paid moves `peer:N → own:settlement`, a claim we
  * received `own:settlement → peer:P`, each once (idempotent ids, `bookedNonce`).
  */
 export class AccountManager {
-  readonly #ctx: SettlementContext;
+  readonly #ledger: () => Ledger;
+  readonly #peerAccount: (peerId: string) => string;
+  readonly #channels: AccountManagerOptions['channels'];
 
-  constructor(ctx: SettlementContext) {
-    this.#ctx = ctx;
+  constructor(options: AccountManagerOptions) {
+    this.#ledger = options.ledger;
+    this.#peerAccount = options.peerAccount;
+    this.#channels = options.channels;
   }
 
   /** Creates `own:settlement`, the other side of every settlement move. */
   open(): Promise<void> {
-    return this.#ctx.options.ledger().createAccount(SETTLEMENT_ACCOUNT);
+    return this.#ledger().createAccount(SETTLEMENT_ACCOUNT);
   }
 
   /** What we owe the peer in ILP units (`creditsPosted - debitsPosted`); undefined without an account. */
   async owed(peerId: string): Promise<bigint | undefined> {
-    const balance = await this.#ctx.options.ledger().getBalance(this.#ctx.options.peerAccount(peerId));
+    const balance = await this.#ledger().getBalance(this.#peerAccount(peerId));
     if (balance === undefined) return undefined;
     return balance.creditsPosted - balance.debitsPosted;
   }
@@ -41,38 +53,28 @@ export class AccountManager {
    * reaching back past what the ledger still remembers.
    */
   async rebook(): Promise<void> {
-    for (const c of this.#ctx.state.outgoing) await this.bookPaid(c);
-    for (const c of this.#ctx.state.incoming) await this.bookReceived(c);
+    for (const c of this.#channels.outgoing) await this.bookPaid(c);
+    for (const c of this.#channels.incoming) await this.bookReceived(c);
   }
 
   /** Books the payer's latest claim if it is not yet (idempotent id), then records that it is. */
-  async bookPaid(c: OutgoingChannel): Promise<void> {
+  async bookPaid(c: Readonly<OutgoingChannel>): Promise<void> {
     if (c.nonce <= c.bookedNonce) return;
-    await this.#book(
-      paidTransferId(c),
-      this.#ctx.options.peerAccount(c.peerId),
-      SETTLEMENT_ACCOUNT,
-      c.ledgerDelta,
-    );
-    c.bookedNonce = c.nonce;
-    await this.#ctx.save();
+    await this.#book(paidTransferId(c), this.#peerAccount(c.peerId), SETTLEMENT_ACCOUNT, c.ledgerDelta);
+    this.#channels.markBooked(c);
+    await this.#channels.save();
   }
 
-  async bookReceived(c: IncomingChannel): Promise<void> {
+  async bookReceived(c: Readonly<IncomingChannel>): Promise<void> {
     if (c.nonce <= c.bookedNonce) return;
-    await this.#book(
-      receivedTransferId(c),
-      SETTLEMENT_ACCOUNT,
-      this.#ctx.options.peerAccount(c.peerId),
-      c.ledgerDelta,
-    );
-    c.bookedNonce = c.nonce;
-    await this.#ctx.save();
+    await this.#book(receivedTransferId(c), SETTLEMENT_ACCOUNT, this.#peerAccount(c.peerId), c.ledgerDelta);
+    this.#channels.markBooked(c);
+    await this.#channels.save();
   }
 
   async #book(id: bigint, debitAccount: string, creditAccount: string, amount: bigint): Promise<void> {
     if (amount === 0n) return;
-    const ledger = this.#ctx.options.ledger();
+    const ledger = this.#ledger();
     if (!ledger.hasAccount(debitAccount) || !ledger.hasAccount(creditAccount)) {
       // A peer removed since: its account is made again so the settlement is not lost.
       await ledger
@@ -98,5 +100,5 @@ function transferId(direction: string, channel: { chainId: number; channelId: He
   return (BigInt(`0x${digest.subarray(0, 15).toString('hex')}`) << 8n) | 1n;
 }
 
-const paidTransferId = (c: OutgoingChannel) => transferId('paid', c);
-const receivedTransferId = (c: IncomingChannel) => transferId('received', c);
+const paidTransferId = (c: Readonly<OutgoingChannel>) => transferId('paid', c);
+const receivedTransferId = (c: Readonly<IncomingChannel>) => transferId('received', c);

@@ -6,7 +6,7 @@
  * Wrap only calls that are safe to repeat (reads, waits for a receipt): a timed-out send may
  * still be mined, and sending it again would spend twice.
  */
-import { ConnectorError } from '../utils/errors.js';
+import { ConnectorError } from '../../utils/errors.js';
 import { ChainError } from './errors.js';
 
 export interface RetryOptions {
@@ -48,11 +48,18 @@ export async function retryChain<T>(what: string, call: () => Promise<T>, option
   }
 }
 
-/** Full jitter: uniform in [0, cap), cap = min(max, min * 2^(attempt-1)), and at least 1 ms. */
+/** Full jitter: uniform in [0, cap), and at least 1 ms. */
 function backoffDelayMs(attempt: number, options: RetryOptions, random: () => number): number {
+  return Math.max(1, random() * backoffCapMs(attempt, options));
+}
+
+/** The cap of the wait after failed attempt `attempt` (1-based): min(max, min * 2^(attempt-1)). */
+export function backoffCapMs(
+  attempt: number,
+  delays: Pick<RetryOptions, 'minDelayMs' | 'maxDelayMs'>,
+): number {
   // The exponent is clamped so that a zero minDelayMs never meets an infinite power (NaN).
-  const capMs = Math.min(options.maxDelayMs, options.minDelayMs * 2 ** Math.min(attempt - 1, 52));
-  return Math.max(1, random() * capMs);
+  return Math.min(delays.maxDelayMs, delays.minDelayMs * 2 ** Math.min(attempt - 1, 52));
 }
 
 function checkOptions(what: string, options: RetryOptions): void {
@@ -89,8 +96,11 @@ function untilAborted<T>(what: string, promise: Promise<T>, signal: AbortSignal 
   });
 }
 
-/** Waits `ms`; an abort clears the timer and rejects, so no timer outlives the retry. */
-function sleep(what: string, ms: number, signal: AbortSignal | undefined): Promise<void> {
+/**
+ * Waits `ms`; an abort clears the timer and rejects with the signal's reason, so no timer
+ * outlives the wait.
+ */
+export function sleep(what: string, ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     if (signal?.aborted) return reject(abortReason(what, signal));
     const onAbort = () => {

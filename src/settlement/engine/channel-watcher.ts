@@ -5,22 +5,49 @@
  * Redemption of incoming claims lives here too.
  */
 import type { Hex } from 'viem';
-import { tokenNetworkAbi } from './abi.js';
-import type { ChainRuntime } from './chain-setup.js';
-import type { IncomingChannel, OutgoingChannel } from './channel-store.js';
-import { DEFAULT_CHAIN_RETRY, retryChain } from './retry.js';
-import { latestClaim, type SettlementContext, submitCooperativeClose } from './settlement-context.js';
+import type { Logger } from '../../utils/logger.js';
+import { tokenNetworkAbi } from '../chain/abi.js';
+import { DEFAULT_CHAIN_RETRY, retryChain } from '../chain/retry.js';
+import { type ChainRuntime, submitCooperativeClose } from '../chain/runtime.js';
+import type { ChannelBook } from '../channels/channel-book.js';
+import type { IncomingChannel, OutgoingChannel } from '../channels/channel-store.js';
+import { latestClaim } from '../claims/claim.js';
+import type { ChainConnections } from './chains.js';
+import type { Lifecycle } from './lifecycle.js';
+import type { SerialQueues } from './queues.js';
+import type { Reporter } from './reporter.js';
+import type { SettlementSpec } from './spec.js';
 
 /** ~7 hours of Base blocks: where a settled channel's event is looked for. */
 const SETTLED_LOOKBACK_BLOCKS = 50_000n;
 
+export interface WatcherOptions {
+  readonly spec: Pick<SettlementSpec, 'watchIntervalMs' | 'redeemMinimum'>;
+  readonly logger: Logger;
+  /** Changes what the chain says of a channel: deposit, redeemed, closing, settled. */
+  readonly channels: Pick<
+    ChannelBook,
+    'outgoing' | 'incoming' | 'setDeposit' | 'setRedeemed' | 'setStatus' | 'save'
+  >;
+  readonly chains: Pick<ChainConnections, 'byId' | 'read'>;
+  readonly queues: Pick<SerialQueues, 'outgoing' | 'incoming' | 'redemption'>;
+  readonly reporter: Pick<Reporter, 'emit' | 'report' | 'countRedemption'>;
+  readonly life: Pick<Lifecycle, 'stopped' | 'signal'>;
+}
+
 /** Watch passes over every channel, and redemption of the claims we hold. */
 export class ChannelWatcher {
-  readonly #ctx: SettlementContext;
+  readonly #o: WatcherOptions;
+  readonly #channels: WatcherOptions['channels'];
+  readonly #chains: WatcherOptions['chains'];
+  readonly #reporter: WatcherOptions['reporter'];
   #watching: Promise<void> | undefined;
 
-  constructor(ctx: SettlementContext) {
-    this.#ctx = ctx;
+  constructor(options: WatcherOptions) {
+    this.#o = options;
+    this.#channels = options.channels;
+    this.#chains = options.chains;
+    this.#reporter = options.reporter;
   }
 
   /**
@@ -37,37 +64,37 @@ export class ChannelWatcher {
   }
 
   async #watchAll(): Promise<void> {
-    const ctx = this.#ctx;
-    for (const channel of ctx.state.incoming) {
-      if (channel.status === 'settled' || ctx.stopped) continue;
-      await ctx
-        .serial(`in:${channel.peerId}`, () => this.#watchIncoming(channel))
-        .catch((err: unknown) => ctx.report('watch', err, channel.peerId));
+    const { queues, life } = this.#o;
+    for (const channel of this.#channels.incoming) {
+      if (channel.status === 'settled' || life.stopped) continue;
+      await queues
+        .incoming(channel.peerId, () => this.#watchIncoming(channel))
+        .catch((err: unknown) => this.#reporter.report('watch', err, channel.peerId));
     }
-    for (const channel of ctx.state.outgoing) {
-      if (channel.status === 'settled' || ctx.stopped) continue;
-      await ctx
-        .serial(channel.peerId, () => this.#watchOutgoing(channel))
-        .catch((err: unknown) => ctx.report('watch', err, channel.peerId));
+    for (const channel of this.#channels.outgoing) {
+      if (channel.status === 'settled' || life.stopped) continue;
+      await queues
+        .outgoing(channel.peerId, () => this.#watchOutgoing(channel))
+        .catch((err: unknown) => this.#reporter.report('watch', err, channel.peerId));
     }
   }
 
-  async #watchIncoming(channel: IncomingChannel): Promise<void> {
-    const ctx = this.#ctx;
+  async #watchIncoming(channel: Readonly<IncomingChannel>): Promise<void> {
+    const channels = this.#channels;
     if (channel.status === 'settled') return;
-    const chain = ctx.chainById(channel.chainId);
+    const chain = this.#chains.byId(channel.chainId);
     if (chain === undefined) return;
-    const onChain = await ctx.read(chain, () => chain.network.getChannel(channel.channelId));
+    const onChain = await this.#chains.read(chain, () => chain.network.getChannel(channel.channelId));
     const agreed = channel.cooperative;
     if (
       agreed !== undefined &&
       onChain !== undefined &&
-      (onChain.status === 'closing' || Date.now() - agreed.agreedAtMs >= ctx.spec.watchIntervalMs)
+      (onChain.status === 'closing' || Date.now() - agreed.agreedAtMs >= this.#o.spec.watchIntervalMs)
     ) {
       // We co-signed a close its sender did not submit (or it closed unilaterally instead): we
       // hold both signatures, and the contract takes them while the channel is open or closing.
       await submitCooperativeClose(chain, channel.channelId, agreed);
-      channel.redeemed = agreed.amount;
+      channels.setRedeemed(channel, agreed.amount);
       await this.#settled(channel, 'incoming');
       return;
     }
@@ -76,36 +103,35 @@ export class ChannelWatcher {
       return;
     }
     let changed = onChain.deposit !== channel.deposit || onChain.redeemed > channel.redeemed;
-    channel.deposit = onChain.deposit;
-    if (onChain.redeemed > channel.redeemed) channel.redeemed = onChain.redeemed;
+    channels.setDeposit(channel, onChain.deposit);
+    if (onChain.redeemed > channel.redeemed) channels.setRedeemed(channel, onChain.redeemed);
     if (onChain.status === 'closing' && channel.status !== 'closing') {
-      channel.status = 'closing';
-      channel.settleableAt = onChain.settleableAt;
+      channels.setStatus(channel, 'closing', onChain.settleableAt);
       changed = true;
-      ctx.emit({
+      this.#reporter.emit({
         type: 'channel-closing',
         peerId: channel.peerId,
         channelId: channel.channelId,
         direction: 'incoming',
         settleableAt: onChain.settleableAt,
       });
-      ctx.logger.warn(
+      this.#o.logger.warn(
         { peerId: channel.peerId, channelId: channel.channelId, settleableAt: String(onChain.settleableAt) },
         'settlement: the peer is closing its channel to us; redeeming its latest claim',
       );
     }
-    if (changed) await ctx.save();
+    if (changed) await channels.save();
     const due = channel.transferred - channel.redeemed;
-    if (due > 0n && (channel.status === 'closing' || due >= ctx.spec.redeemMinimum))
+    if (due > 0n && (channel.status === 'closing' || due >= this.#o.spec.redeemMinimum))
       await this.redeem(channel);
   }
 
   /** An incoming channel no longer on chain: what its settle paid us is in its ChannelSettled event. */
-  async #incomingGone(chain: ChainRuntime, channel: IncomingChannel): Promise<void> {
+  async #incomingGone(chain: ChainRuntime, channel: Readonly<IncomingChannel>): Promise<void> {
     const paid = await this.#settledPaid(chain, channel.channelId);
-    if (paid !== undefined) channel.redeemed += paid;
+    if (paid !== undefined) this.#channels.setRedeemed(channel, channel.redeemed + paid);
     if (paid === undefined || channel.transferred > channel.redeemed) {
-      this.#ctx.logger.error(
+      this.#o.logger.error(
         {
           peerId: channel.peerId,
           channelId: channel.channelId,
@@ -118,18 +144,17 @@ export class ChannelWatcher {
     await this.#settled(channel, 'incoming');
   }
 
-  async #watchOutgoing(channel: OutgoingChannel): Promise<void> {
-    const ctx = this.#ctx;
-    const chain = ctx.chainById(channel.chainId);
+  async #watchOutgoing(channel: Readonly<OutgoingChannel>): Promise<void> {
+    const chain = this.#chains.byId(channel.chainId);
     if (chain === undefined) return;
-    const onChain = await ctx.read(chain, () => chain.network.getChannel(channel.channelId));
+    const onChain = await this.#chains.read(chain, () => chain.network.getChannel(channel.channelId));
     if (onChain === undefined) {
       await this.#settled(channel, 'outgoing');
       return;
     }
     if (onChain.deposit !== channel.deposit) {
-      channel.deposit = onChain.deposit;
-      await ctx.save();
+      this.#channels.setDeposit(channel, onChain.deposit);
+      await this.#channels.save();
     }
     const agreed = channel.cooperative;
     if (agreed !== undefined) {
@@ -139,11 +164,10 @@ export class ChannelWatcher {
     }
     if (onChain.status !== 'closing') return;
     if (channel.status !== 'closing') {
-      channel.status = 'closing';
-      channel.settleableAt = onChain.settleableAt;
-      await ctx.save();
+      this.#channels.setStatus(channel, 'closing', onChain.settleableAt);
+      await this.#channels.save();
     }
-    const block = await ctx.read(chain, () => chain.client.publicClient.getBlock());
+    const block = await this.#chains.read(chain, () => chain.client.publicClient.getBlock());
     if (block.timestamp >= onChain.settleableAt) {
       await chain.network.settleChannel(channel.channelId);
       await this.#settled(channel, 'outgoing');
@@ -152,12 +176,12 @@ export class ChannelWatcher {
 
   /** Marks the channel settled, saves and reports it. */
   async #settled(
-    channel: IncomingChannel | OutgoingChannel,
+    channel: Readonly<IncomingChannel> | Readonly<OutgoingChannel>,
     direction: 'incoming' | 'outgoing',
   ): Promise<void> {
-    channel.status = 'settled';
-    await this.#ctx.save();
-    this.#ctx.emit({
+    this.#channels.setStatus(channel, 'settled');
+    await this.#channels.save();
+    this.#reporter.emit({
       type: 'channel-settled',
       peerId: channel.peerId,
       channelId: channel.channelId,
@@ -167,10 +191,9 @@ export class ChannelWatcher {
 
   /** `receiverPaid` of the channel's ChannelSettled event, looked for in the last ~50k blocks. */
   async #settledPaid(chain: ChainRuntime, channelId: Hex): Promise<bigint | undefined> {
-    const ctx = this.#ctx;
-    const latest = await ctx.read(chain, () => chain.client.publicClient.getBlockNumber());
+    const latest = await this.#chains.read(chain, () => chain.client.publicClient.getBlockNumber());
     const fromBlock = latest > SETTLED_LOOKBACK_BLOCKS ? latest - SETTLED_LOOKBACK_BLOCKS : 0n;
-    const events = await ctx.read(chain, () =>
+    const events = await this.#chains.read(chain, () =>
       chain.client.publicClient.getContractEvents({
         address: chain.network.address,
         abi: tokenNetworkAbi,
@@ -183,23 +206,22 @@ export class ChannelWatcher {
   }
 
   /** Redeems the channel's latest claim on chain; one redemption per channel at a time. */
-  redeem(channel: IncomingChannel): Promise<void> {
-    const ctx = this.#ctx;
-    return ctx.serial(`redeem:${channel.channelId}`, async () => {
-      if (channel.signature === undefined || channel.transferred <= channel.redeemed || ctx.stopped) return;
-      const chain = ctx.chainById(channel.chainId);
+  redeem(channel: Readonly<IncomingChannel>): Promise<void> {
+    const { life } = this.#o;
+    return this.#o.queues.redemption(channel.channelId, async () => {
+      if (channel.signature === undefined || channel.transferred <= channel.redeemed || life.stopped) return;
+      const chain = this.#chains.byId(channel.chainId);
       if (chain === undefined) return;
       const claim = latestClaim(channel, channel.signature);
       try {
         const result = await retryChain('redeem', () => chain.network.redeem(claim), {
           ...DEFAULT_CHAIN_RETRY,
-          signal: ctx.abort.signal,
+          signal: life.signal,
         });
-        channel.redeemed = claim.transferredAmount;
-        await ctx.save();
-        ctx.stats.redemptions++;
-        ctx.stats.tokensRedeemed += result.paid;
-        ctx.emit({
+        this.#channels.setRedeemed(channel, claim.transferredAmount);
+        await this.#channels.save();
+        this.#reporter.countRedemption(result.paid);
+        this.#reporter.emit({
           type: 'redeemed',
           peerId: channel.peerId,
           channelId: channel.channelId,
@@ -208,7 +230,7 @@ export class ChannelWatcher {
           txHash: result.txHash,
         });
       } catch (err) {
-        ctx.report('redeem', err, channel.peerId);
+        this.#reporter.report('redeem', err, channel.peerId);
       }
     });
   }

@@ -1,15 +1,15 @@
 /**
  * The types the settlement engine shares with the node: its options, the peer and link it is
- * given, the events it emits, its stats and the channel view the API returns.
+ * given, the events it emits and its stats.
  */
 import type { Address, Hex } from 'viem';
-import type { ProtocolData } from '../codec/index.js';
-import type { Signer } from '../keys/index.js';
-import type { Ledger } from '../ledger/index.js';
-import type { Logger } from '../utils/logger.js';
-import type { SettlementSpec } from './chain-setup.js';
-import type { ChannelStore } from './channel-store.js';
-import type { ClaimRefusal } from './claim.js';
+import type { ProtocolData } from '../../codec/index.js';
+import type { Signer } from '../../keys/index.js';
+import type { Ledger } from '../../ledger/index.js';
+import type { Logger } from '../../utils/logger.js';
+import type { ChannelStore } from '../channels/channel-store.js';
+import type { ClaimRefusal } from '../claims/claim.js';
+import type { SettlementSpec } from './spec.js';
 
 /** What the engine needs to know about a peer. */
 export interface SettlementPeer {
@@ -65,25 +65,6 @@ export interface SettlementStats {
   tokensReceived: bigint;
   tokensRedeemed: bigint;
   chainErrors: Map<string, number>;
-}
-
-export interface ChannelView {
-  readonly direction: 'outgoing' | 'incoming';
-  readonly peerId: string;
-  readonly chain: string;
-  readonly chainId: number;
-  readonly tokenNetwork: Address;
-  readonly channelId: Hex;
-  readonly counterparty: Address;
-  readonly status: 'open' | 'closing' | 'settled';
-  readonly deposit: bigint;
-  readonly nonce: bigint;
-  /** Cumulative token base units claimed on the channel. */
-  readonly transferred: bigint;
-  /** Incoming: redeemed on chain. Outgoing: the newest nonce the peer acknowledged. */
-  readonly redeemed?: bigint;
-  readonly acknowledgedNonce?: bigint;
-  readonly settleableAt: bigint;
 }
 
 export interface SettlementEngineOptions {

@@ -1,26 +1,14 @@
 /**
- * Which chains a node settles on and with what (DESIGN §7, Chains): the resolved chains
- * (networks.ts) with their token and registry, a signer, and the connected clients.
- * `settlementSpec` decides from config alone whether settlement is on; `connectChain` makes the
- * RPC calls (chain id, the registry's TokenNetwork for the token, the token's decimals).
+ * Whether a node settles, and with what (DESIGN §7): `settlementSpec` decides from config alone
+ * (the resolved chains of chain/networks.ts with their token and registry, the thresholds, the
+ * deposits, the intervals) and lists every missing part at once. No RPC call here: connecting is
+ * chain/runtime.ts.
  */
 import type { Address } from 'viem';
-import type { ResolvedConfig } from '../config/index.js';
-import type { Signer } from '../keys/index.js';
-import { type ConfigIssue, ConfigurationError } from '../utils/errors.js';
-import { testTokenAbi } from './abi.js';
-import { ChainClient } from './chain-client.js';
-import { resolveChains } from './networks.js';
-import { TokenNetworkClient } from './token-network.js';
-
-export interface ChainSpec {
-  readonly name: string;
-  /** Undefined: whatever the RPC serves (only `settlementInfra.rpcUrl` without a preset). */
-  readonly chainId: number | undefined;
-  readonly rpcUrl: string;
-  readonly tokenAddress: Address;
-  readonly registryAddress: Address;
-}
+import type { ResolvedConfig } from '../../config/index.js';
+import { type ConfigIssue, ConfigurationError } from '../../utils/errors.js';
+import { resolveChains } from '../chain/networks.js';
+import type { ChainSpec } from '../chain/runtime.js';
 
 export interface SettlementSpec {
   readonly chains: readonly ChainSpec[];
@@ -37,15 +25,6 @@ export interface SettlementSpec {
   readonly minChallengePeriodSeconds: number;
   readonly watchIntervalMs: number;
   readonly chainPollingIntervalMs: number;
-}
-
-export interface ChainRuntime {
-  readonly name: string;
-  readonly chainId: number;
-  readonly client: ChainClient;
-  readonly network: TokenNetworkClient;
-  readonly token: Address;
-  readonly decimals: number;
 }
 
 export const SETTLEMENT_DEFAULTS = Object.freeze({
@@ -150,28 +129,4 @@ export function settlementSpec(config: ResolvedConfig): SettlementSpec | undefin
     watchIntervalMs: infra?.watchIntervalMs ?? SETTLEMENT_DEFAULTS.watchIntervalMs,
     chainPollingIntervalMs: infra?.chainPollingIntervalMs ?? SETTLEMENT_DEFAULTS.chainPollingIntervalMs,
   };
-}
-
-/** Connects to one chain: its id, the registry's TokenNetwork for the token, the decimals. */
-export async function connectChain(
-  spec: ChainSpec,
-  signer: Signer,
-  pollingIntervalMs: number,
-): Promise<ChainRuntime> {
-  const client = await ChainClient.connect({
-    rpcUrl: spec.rpcUrl,
-    chainId: spec.chainId,
-    name: spec.name,
-    signer,
-    pollingIntervalMs,
-  });
-  const network = await TokenNetworkClient.fromRegistry(client, spec.registryAddress, spec.tokenAddress);
-  const decimals = await client.read('decimals', () =>
-    client.publicClient.readContract({
-      address: spec.tokenAddress,
-      abi: testTokenAbi,
-      functionName: 'decimals',
-    }),
-  );
-  return { name: spec.name, chainId: client.chainId, client, network, token: spec.tokenAddress, decimals };
 }

@@ -7,8 +7,8 @@
  * (BASE_L2_RPC_URL) replaces the preset `base` RPC; `enabled: false` drops the chain.
  * The presets' RPC URLs are the public, rate-limited endpoints: fine to start, not to run on.
  */
-import type { NETWORK_MODES } from '../config/schema.js';
-import { ConfigurationError } from '../utils/errors.js';
+import type { NETWORK_MODES } from '../../config/schema.js';
+import { ConfigurationError } from '../../utils/errors.js';
 
 export type NetworkMode = (typeof NETWORK_MODES)[number];
 

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Hex, isHex } from 'viem';
-import { ConnectorError } from '../utils/errors.js';
+import { ConnectorError } from '../../utils/errors.js';
 
 export type ContractName = 'TokenNetworkRegistry' | 'TokenNetwork' | 'TestToken';
 

@@ -21,8 +21,8 @@ import {
   type TransactionReceipt,
   type WalletClient,
 } from 'viem';
-import type { Signer } from '../keys/signer.js';
-import { toViemAccount } from '../keys/viem-account.js';
+import type { Signer } from '../../keys/signer.js';
+import { toViemAccount } from '../../keys/viem-account.js';
 import { ChainError, toChainError } from './errors.js';
 
 export interface ChainClientOptions {

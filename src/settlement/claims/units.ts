@@ -3,7 +3,7 @@
  * are of cumulative amounts and round down, so what cannot be paid in token base units stays
  * owed in the ledger and is paid with a later claim, never rounded away.
  */
-import { ConnectorError } from '../utils/errors.js';
+import { ConnectorError } from '../../utils/errors.js';
 
 export class AssetUnits {
   readonly ilpScale: number;

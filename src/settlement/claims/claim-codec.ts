@@ -8,9 +8,9 @@
  * the signature's shape is judged by verifyClaim, not here. Only CodecError is thrown.
  */
 import { bytesToHex, type Hex, hexToBytes, isHex } from 'viem';
-import { Reader } from '../codec/reader.js';
-import { Writer } from '../codec/writer.js';
-import { CodecError } from '../utils/errors.js';
+import { Reader } from '../../codec/reader.js';
+import { Writer } from '../../codec/writer.js';
+import { CodecError } from '../../utils/errors.js';
 import type { Claim } from './claim.js';
 import { MAX_UINT128 } from './typed-data.js';
 

@@ -3,8 +3,8 @@
  * TestToken when no token is given (a token anyone can mint must never reach a real chain).
  */
 import type { Address } from 'viem';
-import type { Signer } from '../keys/signer.js';
-import { ConnectorError } from '../utils/errors.js';
+import type { Signer } from '../../keys/signer.js';
+import { ConnectorError } from '../../utils/errors.js';
 import { testTokenAbi } from './abi.js';
 import { contractBytecode } from './artifacts.js';
 import { ChainClient } from './chain-client.js';

@@ -6,18 +6,25 @@
  * every channel on chain, so a close seen after a restart is still answered in time).
  */
 import type { Address } from 'viem';
-import { BtpRemoteError } from '../btp/index.js';
-import type { ProtocolData } from '../codec/index.js';
+import { BtpRemoteError } from '../../btp/index.js';
+import type { ProtocolData } from '../../codec/index.js';
+import type { Logger } from '../../utils/logger.js';
+import { messageOf, sameHex } from '../../utils/text.js';
+import type { ChainRuntime } from '../chain/runtime.js';
+import type { ChannelState } from '../chain/token-network.js';
+import type { ChannelBook } from '../channels/channel-book.js';
+import type { IncomingChannel } from '../channels/channel-store.js';
+import { type Claim, type ClaimRefusal, verifyClaim } from '../claims/claim.js';
+import { decodeClaim } from '../claims/claim-codec.js';
+import { AssetUnits } from '../claims/units.js';
 import type { AccountManager } from './account-manager.js';
-import type { ChainRuntime } from './chain-setup.js';
-import type { IncomingChannel } from './channel-store.js';
+import type { ChainConnections } from './chains.js';
 import type { ChannelWatcher } from './channel-watcher.js';
-import { type Claim, type ClaimRefusal, verifyClaim } from './claim.js';
-import { decodeClaim } from './claim-codec.js';
-import { claimFields, errorText, type SettlementContext, sameAddress } from './settlement-context.js';
-import type { SettlementPeer } from './settlement-types.js';
-import type { ChannelState } from './token-network.js';
-import { AssetUnits } from './units.js';
+import type { Lifecycle } from './lifecycle.js';
+import type { SerialQueues } from './queues.js';
+import type { Reporter } from './reporter.js';
+import type { SettlementSpec } from './spec.js';
+import type { SettlementPeer } from './types.js';
 
 const CLAIM_ACK: ProtocolData[] = [];
 
@@ -27,19 +34,43 @@ const CLAIM_ACK: ProtocolData[] = [];
  */
 export function transient(err: unknown): never {
   if (err instanceof BtpRemoteError) throw err;
-  throw new BtpRemoteError('T00', 'InternalError', `claim not processed: ${errorText(err)}`);
+  throw new BtpRemoteError('T00', 'InternalError', `claim not processed: ${messageOf(err)}`);
+}
+
+export interface ClaimReceiverOptions {
+  readonly spec: Pick<SettlementSpec, 'minChallengePeriodSeconds' | 'redeemMinimum'>;
+  /** Ours: the receiver every incoming channel must name. */
+  readonly address: Address;
+  readonly peer: (peerId: string) => SettlementPeer | undefined;
+  readonly logger: Logger;
+  /** Changes incoming channels: claims taken, the deposit and a close seen on chain. */
+  readonly channels: Pick<
+    ChannelBook,
+    'incomingById' | 'saveClaim' | 'setDeposit' | 'setRedeemed' | 'setStatus'
+  >;
+  readonly chains: Pick<ChainConnections, 'byId' | 'allConnected' | 'read'>;
+  readonly queues: Pick<SerialQueues, 'incoming' | 'redemption'>;
+  readonly accounts: Pick<AccountManager, 'bookReceived'>;
+  readonly watcher: Pick<ChannelWatcher, 'redeem'>;
+  readonly reporter: Pick<
+    Reporter,
+    'emit' | 'countChainError' | 'countClaimReceived' | 'countClaimRefused' | 'countRedemption'
+  >;
+  readonly life: Pick<Lifecycle, 'track'>;
 }
 
 /** Checks, saves and credits the claims peers send us. */
 export class ClaimReceiver {
-  readonly #ctx: SettlementContext;
-  readonly #accounts: AccountManager;
-  readonly #watcher: ChannelWatcher;
+  readonly #o: ClaimReceiverOptions;
+  readonly #channels: ClaimReceiverOptions['channels'];
+  readonly #chains: ClaimReceiverOptions['chains'];
+  readonly #reporter: ClaimReceiverOptions['reporter'];
 
-  constructor(ctx: SettlementContext, accounts: AccountManager, watcher: ChannelWatcher) {
-    this.#ctx = ctx;
-    this.#accounts = accounts;
-    this.#watcher = watcher;
+  constructor(options: ClaimReceiverOptions) {
+    this.#o = options;
+    this.#channels = options.channels;
+    this.#chains = options.chains;
+    this.#reporter = options.reporter;
   }
 
   /**
@@ -47,7 +78,7 @@ export class ClaimReceiver {
    * claim is accepted (or is the one already accepted), a BTP Error F00 naming the reason when not.
    */
   receiveClaim(peerId: string, data: Uint8Array): Promise<ProtocolData[]> {
-    return this.#ctx.serial(`in:${peerId}`, () => this.#receive(peerId, data).catch(transient));
+    return this.#o.queues.incoming(peerId, () => this.#receive(peerId, data).catch(transient));
   }
 
   async #receive(peerId: string, data: Uint8Array): Promise<ProtocolData[]> {
@@ -55,24 +86,25 @@ export class ClaimReceiver {
     try {
       claim = decodeClaim(data);
     } catch (err) {
-      throw this.#refuse(peerId, 'malformed-claim', errorText(err));
+      throw this.#refuse(peerId, 'malformed-claim', messageOf(err));
     }
-    const peer = this.#ctx.options.peer(peerId);
+    const peer = this.#o.peer(peerId);
     if (peer === undefined) throw this.#refuse(peerId, 'unknown-peer', `no peer ${peerId}`);
     if (peer.evmAddress === undefined)
       throw this.#refuse(peerId, 'wrong-signer', `peer ${peerId} has no evmAddress configured`);
     const chain = this.#chainOf(peerId, claim);
     let channel = this.#knownChannel(peerId, claim);
-    if (channel !== undefined) await this.#accounts.bookReceived(channel);
+    if (channel !== undefined) await this.#o.accounts.bookReceived(channel);
     if (
       channel !== undefined &&
       claim.nonce === channel.nonce &&
-      claim.signature.toLowerCase() === channel.signature?.toLowerCase()
+      channel.signature !== undefined &&
+      sameHex(claim.signature, channel.signature)
     )
       return CLAIM_ACK; // the claim we hold, sent again after a lost answer
     // The chain is read for every claim (claims are rare): a channel its sender is closing may
     // no longer be redeemable, and the deposit may have grown.
-    const onChain = await this.#ctx.read(chain, () => chain.network.getChannel(claim.channelId));
+    const onChain = await this.#chains.read(chain, () => chain.network.getChannel(claim.channelId));
     if (onChain === undefined)
       throw this.#refuse(
         peerId,
@@ -80,7 +112,7 @@ export class ClaimReceiver {
         `channel ${claim.channelId} is not open on chain ${chain.chainId}`,
       );
     channel ??= this.#newChannel(peerId, peer, chain, claim, onChain);
-    channel.deposit = onChain.deposit;
+    this.#channels.setDeposit(channel, onChain.deposit);
     const verdict = await verifyClaim(claim, {
       chainId: chain.chainId,
       tokenNetwork: chain.network.address,
@@ -98,16 +130,15 @@ export class ClaimReceiver {
 
   /** The connected chain the claim names, with the registry's TokenNetwork. */
   #chainOf(peerId: string, claim: Claim): ChainRuntime {
-    const ctx = this.#ctx;
-    const chain = [...ctx.chains.values()].find((c) => c.chainId === claim.chainId);
+    const chain = this.#chains.byId(claim.chainId);
     if (chain === undefined) {
-      if (ctx.chains.size < ctx.spec.chains.length) {
+      if (!this.#chains.allConnected()) {
         // A chain still connecting (just started, RPC down): not a verdict; the sender retries.
         throw new BtpRemoteError('T00', 'InternalError', 'settlement chains are not all connected yet');
       }
       throw this.#refuse(peerId, 'wrong-chain', `this node does not settle on chain ${claim.chainId}`);
     }
-    if (!sameAddress(claim.tokenNetwork, chain.network.address)) {
+    if (!sameHex(claim.tokenNetwork, chain.network.address)) {
       throw this.#refuse(
         peerId,
         'wrong-contract',
@@ -118,10 +149,8 @@ export class ClaimReceiver {
   }
 
   /** The channel the claim is on, if we hold one, when it may still take claims from this peer. */
-  #knownChannel(peerId: string, claim: Claim): IncomingChannel | undefined {
-    const channel = this.#ctx.state.incoming.find(
-      (c) => c.channelId.toLowerCase() === claim.channelId.toLowerCase(),
-    );
+  #knownChannel(peerId: string, claim: Claim): Readonly<IncomingChannel> | undefined {
+    const channel = this.#channels.incomingById(claim.channelId);
     if (channel !== undefined && channel.peerId !== peerId)
       throw this.#refuse(peerId, 'wrong-channel', `channel ${claim.channelId} belongs to another peer`);
     if (channel?.status === 'settled')
@@ -139,7 +168,7 @@ export class ClaimReceiver {
     claim: Claim,
     onChain: ChannelState,
   ): IncomingChannel {
-    const spec = this.#ctx.spec;
+    const spec = this.#o.spec;
     if (onChain.challengePeriodSeconds < spec.minChallengePeriodSeconds) {
       // Too short to be sure we answer a close in time (an RPC or node outage).
       throw this.#refuse(
@@ -148,10 +177,7 @@ export class ClaimReceiver {
         `channel ${claim.channelId} has a ${onChain.challengePeriodSeconds} s challenge period, below the ${spec.minChallengePeriodSeconds} s this node requires`,
       );
     }
-    if (
-      !sameAddress(onChain.sender, peer.evmAddress as Address) ||
-      !sameAddress(onChain.receiver, this.#ctx.address)
-    ) {
+    if (!sameHex(onChain.sender, peer.evmAddress as Address) || !sameHex(onChain.receiver, this.#o.address)) {
       throw this.#refuse(
         peerId,
         'wrong-channel',
@@ -180,7 +206,7 @@ export class ClaimReceiver {
   async #redeemOnClosing(
     peerId: string,
     chain: ChainRuntime,
-    channel: IncomingChannel,
+    channel: Readonly<IncomingChannel>,
     claim: Claim,
     onChain: ChannelState,
   ): Promise<void> {
@@ -190,9 +216,8 @@ export class ClaimReceiver {
         : await this.#redeemBeforeCrediting(chain, claim, onChain.settleableAt);
     if (failed !== undefined)
       throw this.#refuse(peerId, 'wrong-channel', `channel ${claim.channelId} is closing: ${failed}`);
-    channel.redeemed = claim.transferredAmount;
-    channel.status = 'closing';
-    channel.settleableAt = onChain.settleableAt;
+    this.#channels.setRedeemed(channel, claim.transferredAmount);
+    this.#channels.setStatus(channel, 'closing', onChain.settleableAt);
   }
 
   /** Redeems a claim on a closing channel before it is credited; why it could not, or undefined. */
@@ -201,17 +226,15 @@ export class ClaimReceiver {
     claim: Claim,
     settleableAt: bigint,
   ): Promise<string | undefined> {
-    const ctx = this.#ctx;
-    const block = await ctx.read(chain, () => chain.client.publicClient.getBlock());
+    const block = await this.#chains.read(chain, () => chain.client.publicClient.getBlock());
     if (block.timestamp >= settleableAt) return 'its challenge period is over';
     try {
-      const result = await ctx.serial(`redeem:${claim.channelId}`, () => chain.network.redeem(claim));
-      ctx.stats.redemptions++;
-      ctx.stats.tokensRedeemed += result.paid;
+      const result = await this.#o.queues.redemption(claim.channelId, () => chain.network.redeem(claim));
+      this.#reporter.countRedemption(result.paid);
       return undefined;
     } catch (err) {
-      ctx.countChainError(err);
-      return `redeeming it failed: ${errorText(err)}`;
+      this.#reporter.countChainError(err);
+      return `redeeming it failed: ${messageOf(err)}`;
     }
   }
 
@@ -219,30 +242,21 @@ export class ClaimReceiver {
   async #accept(
     peer: SettlementPeer,
     chain: ChainRuntime,
-    channel: IncomingChannel,
+    channel: Readonly<IncomingChannel>,
     claim: Claim,
     delta: bigint,
   ): Promise<void> {
-    const ctx = this.#ctx;
     const units = new AssetUnits(peer.assetScale, chain.decimals);
-    const before = channel.transferred;
-    const previous = claimFields(channel);
-    const known = ctx.state.incoming.includes(channel);
-    channel.transferred = claim.transferredAmount;
-    channel.nonce = claim.nonce;
-    channel.signature = claim.signature;
-    channel.ledgerDelta = units.toIlp(channel.transferred) - units.toIlp(before);
-    if (!known) ctx.state.incoming.push(channel);
-    // A claim that could not be saved is not taken: the sender sends it again.
-    await ctx.save().catch((err: unknown) => {
-      Object.assign(channel, previous);
-      if (!known) ctx.state.incoming.splice(ctx.state.incoming.indexOf(channel), 1);
-      throw err;
+    // A claim that could not be saved is not taken (nor a new channel kept): the sender sends it again.
+    await this.#channels.saveClaim(channel, {
+      nonce: claim.nonce,
+      transferred: claim.transferredAmount,
+      ledgerDelta: units.toIlp(claim.transferredAmount) - units.toIlp(channel.transferred),
+      signature: claim.signature,
     });
-    await this.#accounts.bookReceived(channel);
-    ctx.stats.claimsReceived++;
-    ctx.stats.tokensReceived += delta;
-    ctx.emit({
+    await this.#o.accounts.bookReceived(channel);
+    this.#reporter.countClaimReceived(delta);
+    this.#reporter.emit({
       type: 'claim-received',
       peerId: channel.peerId,
       channelId: channel.channelId,
@@ -250,15 +264,14 @@ export class ClaimReceiver {
       amount: delta,
       ilpAmount: channel.ledgerDelta,
     });
-    if (channel.transferred - channel.redeemed >= ctx.spec.redeemMinimum)
-      ctx.track(this.#watcher.redeem(channel));
+    if (channel.transferred - channel.redeemed >= this.#o.spec.redeemMinimum)
+      this.#o.life.track(this.#o.watcher.redeem(channel));
   }
 
   #refuse(peerId: string, reason: ClaimRefusal | 'unknown-peer', message: string): BtpRemoteError {
-    const ctx = this.#ctx;
-    ctx.stats.claimsRefused.set(reason, (ctx.stats.claimsRefused.get(reason) ?? 0) + 1);
-    ctx.emit({ type: 'claim-refused', peerId, reason, message });
-    ctx.logger.warn({ peerId, reason, message }, 'settlement: refused a claim from a peer');
+    this.#reporter.countClaimRefused(reason);
+    this.#reporter.emit({ type: 'claim-refused', peerId, reason, message });
+    this.#o.logger.warn({ peerId, reason, message }, 'settlement: refused a claim from a peer');
     return new BtpRemoteError('F00', 'NotAcceptedError', `claim refused: ${reason}: ${message}`);
   }
 }

@@ -9,8 +9,9 @@ import {
   TimeoutError,
   WaitForTransactionReceiptTimeoutError,
 } from 'viem';
-import { redactKeys, redactUrlIn } from '../keys/redact.js';
-import { ConnectorError, type ErrorCode } from '../utils/errors.js';
+import { redactKeys, redactUrlIn } from '../../keys/redact.js';
+import { ConnectorError, type ErrorCode } from '../../utils/errors.js';
+import { messageOf } from '../../utils/text.js';
 
 export type ChainErrorKind = 'revert' | 'rpc' | 'timeout' | 'wrong-chain' | 'not-found';
 
@@ -64,8 +65,7 @@ export function toChainError(operation: string, error: unknown, rpcUrl: string, 
   if (error instanceof ChainError) return error;
   const scrub = (text: string) => redactKeys(redactUrlIn(text, rpcUrl));
   if (!(error instanceof BaseError)) {
-    const text = error instanceof Error ? error.message : String(error);
-    return new ChainError('rpc', operation, scrub(text), { txHash });
+    return new ChainError('rpc', operation, scrub(messageOf(error)), { txHash });
   }
   const detail = scrub(error.message);
   const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);

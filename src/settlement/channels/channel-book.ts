@@ -1,0 +1,153 @@
+/**
+ * The node's channels in memory, and their one writer. Every change to a channel, and to the
+ * lists, is a method here, so each change has a name and one place; the engine's parts hold
+ * channels read-only and call `save()` when a change must be durable before they act outside the
+ * process (the order of saves is theirs to decide: it is what makes a kill lose nothing).
+ * Saving keeps the newest 100 settled channels per direction.
+ */
+import type { Hex } from 'viem';
+import { sameHex } from '../../utils/text.js';
+import type {
+  ChannelStatus,
+  ChannelStore,
+  CooperativeClose,
+  IncomingChannel,
+  OutgoingChannel,
+  SettlementState,
+} from './channel-store.js';
+
+/** Settled channels kept per direction (newest); older ones leave the state file. */
+const SETTLED_KEPT = 100;
+
+/** What a new claim changes on a channel. */
+export interface ClaimFields {
+  readonly nonce: bigint;
+  readonly transferred: bigint;
+  readonly ledgerDelta: bigint;
+  readonly signature: Hex;
+}
+
+type Channel = OutgoingChannel | IncomingChannel;
+
+/** Channels and claims in memory, saved through the ChannelStore; one per engine. */
+export class ChannelBook {
+  readonly #store: ChannelStore;
+  /** Replaced by the saved state at `load()`; never handed out whole. */
+  #state: SettlementState = { outgoing: [], incoming: [] };
+
+  constructor(store: ChannelStore) {
+    this.#store = store;
+  }
+
+  /** Replaces what is in memory with the saved state. */
+  async load(): Promise<void> {
+    this.#state = await this.#store.load();
+  }
+
+  /** Saves every channel as it is now (dropping old settled ones); resolves once durable. */
+  save(): Promise<void> {
+    pruneSettled(this.#state.outgoing);
+    pruneSettled(this.#state.incoming);
+    return this.#store.save(this.#state);
+  }
+
+  // ── reading ────────────────────────────────────────────────────────────
+
+  /** Every channel we pay into, oldest first (the live list: a pass over it sees additions). */
+  get outgoing(): readonly Readonly<OutgoingChannel>[] {
+    return this.#state.outgoing;
+  }
+
+  /** Every channel a peer pays into, oldest first (the live list). */
+  get incoming(): readonly Readonly<IncomingChannel>[] {
+    return this.#state.incoming;
+  }
+
+  currentOutgoing(peerId: string): Readonly<OutgoingChannel> | undefined {
+    return this.#state.outgoing.findLast((c) => c.peerId === peerId && c.status !== 'settled');
+  }
+
+  currentIncoming(peerId: string): Readonly<IncomingChannel> | undefined {
+    return this.#state.incoming.findLast((c) => c.peerId === peerId && c.status !== 'settled');
+  }
+
+  incomingById(channelId: Hex): Readonly<IncomingChannel> | undefined {
+    return this.#state.incoming.find((c) => sameHex(c.channelId, channelId));
+  }
+
+  // ── changes ────────────────────────────────────────────────────────────
+
+  /** A channel we just opened (or adopted from the chain). */
+  addOutgoing(channel: OutgoingChannel): void {
+    this.#state.outgoing.push(channel);
+  }
+
+  /**
+   * Puts the channel's new claim in place and saves it; a claim that cannot be saved is undone
+   * (and an incoming channel seen for the first time dropped again), and the save's error thrown.
+   */
+  async saveClaim(channel: Channel, claim: ClaimFields): Promise<void> {
+    const previous = claimFields(channel);
+    const added = 'sender' in channel && !this.#state.incoming.includes(channel);
+    channel.nonce = claim.nonce;
+    channel.transferred = claim.transferred;
+    channel.ledgerDelta = claim.ledgerDelta;
+    channel.signature = claim.signature;
+    if (added) this.#state.incoming.push(channel as IncomingChannel);
+    await this.save().catch((err: unknown) => {
+      Object.assign(channel, previous);
+      if (added) this.#state.incoming.splice(this.#state.incoming.indexOf(channel as IncomingChannel), 1);
+      throw err;
+    });
+  }
+
+  /** The latest claim's ledger move is booked. */
+  markBooked(channel: Channel): void {
+    channel.bookedNonce = channel.nonce;
+  }
+
+  /** The peer answered our claim `nonce` (accepted or refused it). */
+  setAcknowledged(channel: OutgoingChannel, nonce: bigint): void {
+    channel.acknowledgedNonce = nonce;
+  }
+
+  setDeposit(channel: Channel, deposit: bigint): void {
+    channel.deposit = deposit;
+  }
+
+  setRedeemed(channel: IncomingChannel, redeemed: bigint): void {
+    channel.redeemed = redeemed;
+  }
+
+  /** The channel's status; `settleableAt` too when given. */
+  setStatus(channel: Channel, status: ChannelStatus, settleableAt?: bigint): void {
+    channel.status = status;
+    if (settleableAt !== undefined) channel.settleableAt = settleableAt;
+  }
+
+  /** A co-signed cooperative close, or undefined to forget one not saved. */
+  setCooperative(channel: Channel, agreed: CooperativeClose | undefined): void {
+    channel.cooperative = agreed;
+  }
+}
+
+/** What a new claim changes on a channel, to put back when it cannot be saved. */
+function claimFields(c: Channel) {
+  return {
+    nonce: c.nonce,
+    transferred: c.transferred,
+    ledgerDelta: c.ledgerDelta,
+    signature: c.signature,
+  };
+}
+
+function pruneSettled(channels: { status: string }[]): void {
+  let settled = 0;
+  for (const c of channels) if (c.status === 'settled') settled++;
+  for (let i = 0; settled > SETTLED_KEPT && i < channels.length; ) {
+    if (channels[i]!.status === 'settled') {
+      channels.splice(i, 1);
+      settled--;
+    } else i++;
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The engine's wiring, apart from its API (engine.ts): the state by owner (context.ts) and the
+ * parts built over it, each given only the pieces it reads or changes.
+ */
+import { AccountManager } from './account-manager.js';
+import { ChannelCloser } from './channel-closer.js';
+import { ChannelWatcher } from './channel-watcher.js';
+import { ClaimReceiver } from './claim-receiver.js';
+import { SettlementContext } from './context.js';
+import { UnifiedSettlementExecutor } from './executor.js';
+import { SettlementMonitor } from './monitor.js';
+import type { SettlementEngineOptions } from './types.js';
+
+const CLAIM_TIMEOUT_MS = 10_000;
+const CHECK_DELAY_MS = 10;
+
+export interface EngineParts {
+  readonly ctx: SettlementContext;
+  readonly accounts: AccountManager;
+  readonly executor: UnifiedSettlementExecutor;
+  readonly monitor: SettlementMonitor;
+  readonly watcher: ChannelWatcher;
+  readonly receiver: ClaimReceiver;
+  readonly closer: ChannelCloser;
+}
+
+export function engineParts(options: SettlementEngineOptions): EngineParts {
+  const { spec, signer, links, peer, logger } = options;
+  const claimTimeoutMs = options.claimTimeoutMs ?? CLAIM_TIMEOUT_MS;
+  const ctx = new SettlementContext(options);
+  const { channels, chains, reporter, life, queues } = ctx;
+  const accounts = new AccountManager({ ledger: options.ledger, peerAccount: options.peerAccount, channels });
+  const executor = new UnifiedSettlementExecutor({
+    spec,
+    signer,
+    links,
+    peer,
+    claimTimeoutMs,
+    logger,
+    channels,
+    chains,
+    accounts,
+    reporter,
+    life,
+  });
+  const monitor = new SettlementMonitor({
+    spec,
+    checkDelayMs: options.checkDelayMs ?? CHECK_DELAY_MS,
+    peers: options.peers,
+    channels,
+    queues,
+    executor,
+    reporter,
+    life,
+  });
+  const watcher = new ChannelWatcher({ spec, logger, channels, chains, queues, reporter, life });
+  const receiver = new ClaimReceiver({
+    spec,
+    address: signer.address,
+    peer,
+    logger,
+    channels,
+    chains,
+    queues,
+    accounts,
+    watcher,
+    reporter,
+    life,
+  });
+  const closer = new ChannelCloser({
+    signer,
+    links,
+    peer,
+    claimTimeoutMs,
+    logger,
+    channels,
+    chains,
+    queues,
+    executor,
+    reporter,
+  });
+  return { ctx, accounts, executor, monitor, watcher, receiver, closer };
+}
