@@ -178,7 +178,7 @@ const settlementSchema = z.looseObject({
   tigerBeetleClusterId: u128Field().optional(),
   tigerBeetleReplicas: z.array(z.string().min(1)).max(CONFIG_LIMITS.maxTigerBeetleReplicas).optional(),
   tigerBeetleConnectTimeoutMs: positiveIntField(600_000).optional(),
-  /** Channels and claims (settlement/channel-store.ts); default beside the ledger snapshot. */
+  /** Channels and claims (settlement/channels/channel-store.ts); default beside the ledger snapshot. */
   statePath: z.string().min(1).optional(),
 });
 

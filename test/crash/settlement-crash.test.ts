@@ -469,7 +469,7 @@ describe('settlement across kill -9 of either node', () => {
       await kill(b);
       b = await startNode('b');
       assert.equal((await balanceOf(b, 'c')).debit, BigInt(packets), "B's books of C survived");
-      // settlement/account-manager.ts AccountManager.rebook books the latest claim again under its id; the journal ledger
+      // settlement/engine/account-manager.ts AccountManager.rebook books the latest claim again under its id; the journal ledger
       // remembers only the last 10,000 ids, so the claim must not depend on the id alone.
       const latest = savedState(paths.bState).incoming[0]!;
       assert.equal(

@@ -1,4 +1,4 @@
-/** The human-readable ABIs in src/settlement/abi.ts match the checked-in artifacts item for item. */
+/** The human-readable ABIs in src/settlement/chain/abi.ts match the checked-in artifacts item for item. */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
