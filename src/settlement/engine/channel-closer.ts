@@ -94,17 +94,21 @@ export class ChannelCloser {
     const chain = this.#chains.require(channel.chainId);
     // After any redemption in flight, which would race us with the same proof.
     await this.#o.queues.redemption(channel.channelId, () => this.#settleIncoming(chain, channel));
-    channels.setStatus(channel, 'settled');
-    await channels.save();
-    this.#o.reporter.emit({
-      type: 'channel-settled',
-      peerId,
-      channelId: channel.channelId,
-      direction: 'incoming',
-    });
+    await this.#markSettled(peerId, channel, 'incoming');
   }
 
   /** Settles a peer's channel to us with the co-signed close, or closes it with our latest claim. */
+  /** Saved as settled, then reported: a settled channel takes no claim. */
+  async #markSettled(
+    peerId: string,
+    channel: Readonly<IncomingChannel | OutgoingChannel>,
+    direction: 'incoming' | 'outgoing',
+  ): Promise<void> {
+    this.#channels.setStatus(channel, 'settled');
+    await this.#channels.save();
+    this.#o.reporter.emit({ type: 'channel-settled', peerId, channelId: channel.channelId, direction });
+  }
+
   async #settleIncoming(chain: ChainRuntime, channel: Readonly<IncomingChannel>): Promise<void> {
     const onChain = await this.#chains.read(chain, () => chain.network.getChannel(channel.channelId));
     if (onChain === undefined) return; // its sender settled it already
@@ -158,14 +162,7 @@ export class ChannelCloser {
       const onChain = await this.#chains.read(chain, () => chain.network.getChannel(channel.channelId));
       if (onChain !== undefined) throw err;
     }
-    channels.setStatus(channel, 'settled');
-    await channels.save();
-    this.#o.reporter.emit({
-      type: 'channel-settled',
-      peerId,
-      channelId: channel.channelId,
-      direction: 'outgoing',
-    });
+    await this.#markSettled(peerId, channel, 'outgoing');
     return true;
   }
 
