@@ -128,8 +128,14 @@ const explorerSchema = z.strictObject({
   enabled: boolField().default(true),
   port: portField().default(3001),
   host: z.string().min(1).optional(),
+  /** Required on every route when the host is not loopback; default: the admin API key. */
+  apiKey: z.string().min(1).optional(),
   retentionDays: positiveIntField(36_500).default(7),
   maxEvents: positiveIntField(1_000_000_000).default(1_000_000),
+  /** The event store's SQLite file; default `events.db` beside the ledger snapshot. */
+  storePath: z.string().min(1).optional(),
+  /** Packets stored as events per second; above it they are sampled (all are counted). */
+  maxPacketEventsPerSecond: positiveIntField(1_000_000).default(1000),
 });
 
 /** RFC 27 expiry handling (DESIGN.md §3 step 2). */
