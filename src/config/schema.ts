@@ -134,8 +134,8 @@ const explorerSchema = z.strictObject({
   maxEvents: positiveIntField(1_000_000_000).default(1_000_000),
   /** The event store's SQLite file; default `events.db` beside the ledger snapshot. */
   storePath: z.string().min(1).optional(),
-  /** Packets stored as events per second; above it they are sampled (all are counted). */
-  maxPacketEventsPerSecond: positiveIntField(1_000_000).default(1000),
+  /** Packets stored as events per second (default 1,000); above it they are sampled, all are counted. */
+  maxPacketEventsPerSecond: positiveIntField(1_000_000).optional(),
 });
 
 /** RFC 27 expiry handling (DESIGN.md §3 step 2). */
