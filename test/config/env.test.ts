@@ -106,6 +106,9 @@ describe('env overrides', () => {
       EXPLORER_PORT: '4001',
       EXPLORER_RETENTION_DAYS: '30',
       EXPLORER_MAX_EVENTS: '500',
+      EXPLORER_HOST: '0.0.0.0',
+      EXPLORER_API_KEY: 'explorer-key',
+      EXPLORER_STORE_PATH: '/data/events.db',
       LEDGER_SNAPSHOT_PATH: '/data/ledger.json',
       LEDGER_PERSIST_INTERVAL_MS: '1000',
       LEDGER_DURABILITY: 'WRITE',
@@ -134,7 +137,15 @@ describe('env overrides', () => {
       trustProxy: true,
     });
     assert.equal(c.localDelivery.authToken, 'bls-token');
-    assert.deepEqual(c.explorer, { enabled: false, port: 4001, retentionDays: 30, maxEvents: 500 });
+    assert.deepEqual(c.explorer, {
+      enabled: false,
+      port: 4001,
+      host: '0.0.0.0',
+      apiKey: 'explorer-key',
+      retentionDays: 30,
+      maxEvents: 500,
+      storePath: '/data/events.db',
+    });
     assert.deepEqual(c.settlement, {
       enabled: false,
       threshold: 2n ** 64n - 1n,
