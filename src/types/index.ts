@@ -6,6 +6,8 @@ export type {
   PaymentRequest,
   PaymentResponse,
 } from './delivery.js';
+export type { NodeEvent, NodeEventType, PacketDirection } from './events.js';
+export { NODE_EVENT_TYPES, PACKET_EVENT_TYPES } from './events.js';
 export type {
   ChannelMetadata,
   ChannelOpenOptions,
