@@ -246,23 +246,39 @@ async function linked(): Promise<void> {
   });
 }
 
+/** The same claim: nonce, amount and acknowledgement. */
+function sameClaim(x: Channel, y: Channel | undefined): boolean {
+  return (
+    y !== undefined &&
+    x.nonce === y.nonce &&
+    x.transferred === y.transferred &&
+    x.acknowledgedNonce === y.acknowledgedNonce
+  );
+}
+
 /**
  * Waits until A owes B nothing and B holds exactly A's latest claim, acknowledged; then checks
  * that each ledger moved the claimed cumulative amount once. Returns the claim.
+ *
+ * Channels and balances come from separate requests, so one poll reads them at different
+ * moments, and A may sign, book and send its next claim in between (a poll after a restart
+ * finds the packets fulfilled since). The balances are therefore read between two reads of both
+ * channels, and taken only when neither channel changed: A shows a claim once it is signed,
+ * before it books it, and B can get it only after that, so both ledgers are then at the claim
+ * read.
  */
 async function settledAndAgreed(): Promise<Channel> {
-  const [out, inc] = await until('A settled and B holding its latest claim', async () => {
-    const [o, i, bal] = await Promise.all([
-      channelOf(a, 'outgoing'),
-      channelOf(b, 'incoming'),
-      balanceOf(a, 'b'),
-    ]);
-    if (o === undefined || i === undefined || bal.credit !== bal.debit) return undefined;
+  const [out, inc, balA, balB] = await until('A settled and B holding its latest claim', async () => {
+    const [o, i] = await Promise.all([channelOf(a, 'outgoing'), channelOf(b, 'incoming')]);
+    if (o === undefined || i === undefined) return undefined;
     if (o.acknowledgedNonce !== o.nonce || i.nonce !== o.nonce) return undefined;
-    return [o, i] as const;
+    const [ba, bb] = await Promise.all([balanceOf(a, 'b'), balanceOf(b, 'a')]);
+    if (ba.credit !== ba.debit) return undefined;
+    const [o2, i2] = await Promise.all([channelOf(a, 'outgoing'), channelOf(b, 'incoming')]);
+    if (!sameClaim(o, o2) || !sameClaim(i, i2)) return undefined;
+    return [o, i, ba, bb] as const;
   });
   assert.equal(inc.transferred, out.transferred, 'B holds the amount A signed');
-  const [balA, balB] = await Promise.all([balanceOf(a, 'b'), balanceOf(b, 'a')]);
   assert.equal(balA.debit * FACTOR, out.transferred, "A's ledger booked every claim once");
   assert.equal(balB.credit * FACTOR, inc.transferred, "B's ledger credited every claim once");
   // A books a Fulfill before answering its caller, B before sending it: a kill in between leaves
