@@ -1,0 +1,153 @@
+/**
+ * The event store's SQL: its schema and the statements built from filters. Pure functions over
+ * strings and arguments, no I/O, so the query plans can be read (and tested) in one place.
+ *
+ * Pages are newest first by `id` (keyset paging), not by `ts`: ids are unique and assigned in
+ * insertion order, so a cursor never skips or repeats a row. Every SQLite index ends with the
+ * rowid, so an index on `(type)` is an index on `(type, id)`: `WHERE type = ? AND id < ? ORDER BY
+ * id DESC LIMIT n` is a range scan that stops after n rows. That is why the filter indexes are on
+ * the column alone rather than `(column, ts)`; `ts` has its own index for the time filters and
+ * age pruning.
+ */
+import type { NodeEvent, NodeEventType, PacketDirection } from '../../types/index.js';
+
+export const SCHEMA_SQL = [
+  `CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    peer_id TEXT,
+    direction TEXT,
+    packet_id TEXT,
+    code TEXT,
+    json TEXT NOT NULL
+  )`,
+  'CREATE INDEX IF NOT EXISTS events_ts ON events(ts)',
+  'CREATE INDEX IF NOT EXISTS events_type ON events(type)',
+  'CREATE INDEX IF NOT EXISTS events_peer ON events(peer_id) WHERE peer_id IS NOT NULL',
+  // The Explorer's most common narrowing: one peer's rejects (or fulfills).
+  'CREATE INDEX IF NOT EXISTS events_peer_type ON events(peer_id, type) WHERE peer_id IS NOT NULL',
+  'CREATE INDEX IF NOT EXISTS events_packet ON events(packet_id) WHERE packet_id IS NOT NULL',
+  'CREATE INDEX IF NOT EXISTS events_code ON events(code) WHERE code IS NOT NULL',
+];
+
+export const COLUMNS_PER_ROW = 8;
+/** Rows per INSERT statement: 800 parameters, below SQLite's oldest limit of 999. */
+export const ROWS_PER_INSERT = 100;
+
+export type SqlArg = string | number | null;
+
+export interface Statement {
+  sql: string;
+  args: SqlArg[];
+}
+
+/** One multi-row INSERT for up to ROWS_PER_INSERT events with their ids already set. */
+export function insertStatement(events: readonly NodeEvent[]): Statement {
+  const args: SqlArg[] = [];
+  for (const e of events) {
+    const { id, ...rest } = e;
+    args.push(
+      id,
+      e.ts,
+      e.type,
+      e.peerId ?? null,
+      e.direction ?? null,
+      e.packetId ?? null,
+      e.code ?? null,
+      JSON.stringify(rest),
+    );
+  }
+  const row = `(${new Array(COLUMNS_PER_ROW).fill('?').join(',')})`;
+  const sql = `INSERT INTO events (id, ts, type, peer_id, direction, packet_id, code, json) VALUES ${new Array(events.length).fill(row).join(',')}`;
+  return { sql, args };
+}
+
+export interface EventFilters {
+  /** Any of these types; empty or absent: every type. */
+  types?: readonly NodeEventType[];
+  /** ts >= since (ms). */
+  since?: number;
+  /** ts <= until (ms). */
+  until?: number;
+  peerId?: string;
+  packetId?: string;
+  direction?: PacketDirection;
+  code?: string;
+}
+
+export interface PageRequest extends EventFilters {
+  /** 1..MAX_PAGE_LIMIT. */
+  limit: number;
+  /** Events with an id below this one (the previous page's nextCursor). Exclusive with offset. */
+  cursor?: number;
+  /** Rows to skip, 0..MAX_PAGE_OFFSET. */
+  offset?: number;
+}
+
+export const MAX_PAGE_LIMIT = 1000;
+export const MAX_PAGE_OFFSET = 100_000;
+
+/** The WHERE clause of the filters (no cursor): shared by the page and its total. */
+export function whereOf(filters: EventFilters): Statement {
+  const terms: string[] = [];
+  const args: SqlArg[] = [];
+  const types = filters.types ?? [];
+  if (types.length === 1) {
+    terms.push('type = ?');
+    args.push(types[0]!);
+  } else if (types.length > 1) {
+    terms.push(`type IN (${types.map(() => '?').join(',')})`);
+    args.push(...types);
+  }
+  const equal: [string, SqlArg | undefined][] = [
+    ['peer_id', filters.peerId],
+    ['packet_id', filters.packetId],
+    ['direction', filters.direction],
+    ['code', filters.code],
+  ];
+  for (const [column, value] of equal) {
+    if (value === undefined) continue;
+    terms.push(`${column} = ?`);
+    args.push(value);
+  }
+  if (filters.since !== undefined) {
+    terms.push('ts >= ?');
+    args.push(filters.since);
+  }
+  if (filters.until !== undefined) {
+    terms.push('ts <= ?');
+    args.push(filters.until);
+  }
+  return { sql: terms.join(' AND '), args };
+}
+
+function and(...clauses: string[]): string {
+  const present = clauses.filter((c) => c !== '');
+  return present.length === 0 ? '' : ` WHERE ${present.join(' AND ')}`;
+}
+
+/** One row more than the limit, so the page knows whether another follows. */
+export function pageStatement(request: PageRequest): Statement {
+  const where = whereOf(request);
+  const args = [...where.args];
+  let keyset = '';
+  if (request.cursor !== undefined) {
+    keyset = 'id < ?';
+    args.push(request.cursor);
+  }
+  args.push(request.limit + 1, request.offset ?? 0);
+  return {
+    sql: `SELECT id, json FROM events${and(where.sql, keyset)} ORDER BY id DESC LIMIT ? OFFSET ?`,
+    args,
+  };
+}
+
+export function countStatement(filters: EventFilters): Statement {
+  const where = whereOf(filters);
+  return { sql: `SELECT COUNT(*) AS n FROM events${and(where.sql)}`, args: where.args };
+}
+
+export function hasFilters(filters: EventFilters): boolean {
+  return whereOf(filters).sql !== '';
+}
