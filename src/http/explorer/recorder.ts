@@ -110,7 +110,11 @@ export class EventRecorder {
     if (reply.type === 13) this.fulfilledAt[b]!++;
     else {
       this.rejectedAt[b]!++;
-      const codes = (this.codesAt[b] ??= new Map());
+      let codes = this.codesAt[b];
+      if (codes === undefined) {
+        codes = new Map();
+        this.codesAt[b] = codes;
+      }
       codes.set(reply.code, (codes.get(reply.code) ?? 0) + 1);
     }
     this.latencyAt[b * LATENCY_BUCKETS + latencyBucket(latencyMs)]!++;
