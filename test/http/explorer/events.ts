@@ -36,10 +36,14 @@ export function makeEvent(i: number, ts: number): NodeEvent {
 }
 
 /** Polls `check` until it returns a value other than undefined; fails after `timeoutMs`. */
-export async function waitFor<T>(check: () => T | undefined, what: string, timeoutMs = 5000): Promise<T> {
+export async function waitFor<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = check();
+    const value = await check();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((done) => setTimeout(done, 10));
