@@ -52,7 +52,11 @@ export function send(reply: FastifyReply, status: number, message: string): Fast
 
 /** Builds the app (routes registered, not listening). Throws when a non-loopback host has no key. */
 export async function buildExplorerServer(options: ExplorerServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: 1024 });
+  // forceCloseConnections: stopping must not wait for a client that holds its connection open.
+  const app = Fastify({ logger: false, bodyLimit: 1024, forceCloseConnections: true });
+  // The plugin first: its own onRequest hook marks upgrade requests, so that when auth refuses
+  // one, the plugin's onResponse hook destroys the socket (otherwise it would stay open).
+  await app.register(fastifyWebsocket, { options: { maxPayload: MAX_WS_MESSAGE_BYTES } });
   app.addHook('onRequest', createExplorerAuth(options.host, options.apiKey));
   app.addHook('onSend', async (_req, reply) => {
     reply.header('x-content-type-options', 'nosniff');
@@ -63,7 +67,6 @@ export async function buildExplorerServer(options: ExplorerServerOptions): Promi
   app.setNotFoundHandler((req, reply) =>
     send(reply, 404, `no endpoint ${req.method} ${req.url.split('?')[0]}`),
   );
-  await app.register(fastifyWebsocket, { options: { maxPayload: MAX_WS_MESSAGE_BYTES } });
   apiRoutes(app, options);
   app.get('/ws', { websocket: true }, (socket) => options.feed.add(socket));
   await pageRoutes(app, options);

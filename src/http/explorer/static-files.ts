@@ -37,13 +37,17 @@ export interface VendorFile {
 
 const JS = 'text/javascript; charset=utf-8';
 
-/** `/vendor/<name>` → the module specifier that resolves to it. */
-const VENDOR: Record<string, { specifier: string; contentType: string }> = {
+/**
+ * `/vendor/<name>` → the module specifier that resolves to it, and the file beside it when the
+ * package's exports do not name the browser build (htm exports its ESM build only to `import`,
+ * which createRequire cannot ask for; uplot has no exports map).
+ */
+const VENDOR: Record<string, { specifier: string; sibling?: string; contentType: string }> = {
   'preact.mjs': { specifier: 'preact', contentType: JS },
   'hooks.mjs': { specifier: 'preact/hooks', contentType: JS },
-  'htm.mjs': { specifier: 'htm/dist/htm.mjs', contentType: JS },
-  'uplot.mjs': { specifier: 'uplot/dist/uPlot.esm.js', contentType: JS },
-  'uplot.css': { specifier: 'uplot/dist/uPlot.min.css', contentType: 'text/css; charset=utf-8' },
+  'htm.mjs': { specifier: 'htm', sibling: 'htm.mjs', contentType: JS },
+  'uplot.mjs': { specifier: 'uplot', sibling: 'uPlot.esm.js', contentType: JS },
+  'uplot.css': { specifier: 'uplot', sibling: 'uPlot.min.css', contentType: 'text/css; charset=utf-8' },
 };
 
 /**
@@ -54,9 +58,11 @@ export function loadVendorFiles(): { files: Map<string, VendorFile>; missing: st
   const require = createRequire(import.meta.url);
   const files = new Map<string, VendorFile>();
   const missing: string[] = [];
-  for (const [name, { specifier, contentType }] of Object.entries(VENDOR)) {
+  for (const [name, { specifier, sibling, contentType }] of Object.entries(VENDOR)) {
     try {
-      files.set(name, { body: readFileSync(require.resolve(specifier)), contentType });
+      const entry = require.resolve(specifier);
+      const path = sibling === undefined ? entry : join(dirname(entry), sibling);
+      files.set(name, { body: readFileSync(path), contentType });
     } catch {
       missing.push(`${name} (${specifier})`);
     }

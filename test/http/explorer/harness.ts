@@ -147,7 +147,10 @@ export function openSocket(url: string, headers: Record<string, string> = {}): P
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers });
     ws.once('open', () => resolve(ws));
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`status ${res.statusCode}`)));
+    ws.once('unexpected-response', (req, res) => {
+      req.destroy();
+      reject(new Error(`status ${res.statusCode}`));
+    });
     ws.once('error', reject);
   });
 }
