@@ -160,7 +160,7 @@ export class Explorer {
       await this.store.insert(all);
       this.feed.broadcast(all);
       const { maxEvents } = this.settings;
-      if (this.store.health().events > maxEvents + Math.min(10_000, Math.ceil(maxEvents / 10))) this.prune();
+      if (this.store.events > maxEvents + Math.min(10_000, Math.ceil(maxEvents / 10))) this.prune();
     } catch (err) {
       this.warnings.warn('flush', { err: messageOf(err) }, 'explorer: flush failed');
     }
