@@ -144,7 +144,7 @@ async function main(): Promise<void> {
       `| one batch insert p50 / p99 / max | ${ms(percentile(batchTimes, 0.5))} / ${ms(percentile(batchTimes, 0.99))} / ${ms(batchTimes.at(-1)!)} ms |`,
     );
     console.log(
-      `| prune ${pruned.toLocaleString('en')} events (chunks of 2,000) | ${ms(pruneMs)} ms total, longest event-loop stall ${ms(delay.max / 1e6)} ms |`,
+      `| prune ${pruned.toLocaleString('en')} events (chunks of 500) | ${ms(pruneMs)} ms total, longest event-loop stall ${ms(delay.max / 1e6)} ms |`,
     );
     console.log(`| file size (db + wal) | ${mb(sizeBytes)} MB |`);
     console.log(`| RSS after insert / after queries | ${mb(rssAfterInsert)} / ${mb(rssAfterQueries)} MB |`);
