@@ -2,8 +2,30 @@ export type { AccessOptions } from './access.js';
 export type { AdminNode } from './admin-node.js';
 export type { AdminServerOptions } from './admin-server.js';
 export { AdminServer } from './admin-server.js';
-export type { ExplorerStats, RecordedEvent, RecorderOptions } from './explorer/index.js';
-export { EventRecorder, fromSettlementEvent, STATS_SECONDS } from './explorer/index.js';
+export type {
+  EventFilters,
+  EventPage,
+  ExplorerIdentity,
+  ExplorerNode,
+  ExplorerOptions,
+  ExplorerPeer,
+  ExplorerSettings,
+  ExplorerStats,
+  PageRequest,
+  PruneOptions,
+  RecordedEvent,
+  RecorderOptions,
+  SettlementAddress,
+  StoreHealth,
+} from './explorer/index.js';
+export {
+  blockExplorerUrl,
+  EventRecorder,
+  EventStore,
+  Explorer,
+  fromSettlementEvent,
+  STATS_SECONDS,
+} from './explorer/index.js';
 export type { HealthStatus, MetricsScrape, NodeHealth, PeerHealth } from './health-server.js';
 export { HealthServer, summarize } from './health-server.js';
 export type {

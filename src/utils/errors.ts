@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   ERR_CHAIN_NOT_FOUND: 'an expected on-chain contract, channel or event was not found',
   ERR_CLAIM_REFUSED: 'a payment-channel claim was refused',
   ERR_CHANNEL: 'no usable payment channel with the peer',
+  ERR_STORE_UNAVAILABLE: 'the explorer event store is not open (failed or closed)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
