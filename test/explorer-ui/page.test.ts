@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { countOf, launchBrowser, openPage, screenshot, waitForText, waitUntil } from './browser.js';
-import { BASESCAN, CLAIM_TX, FULFILLED_ID, REJECTED_ID } from './fixture-data.js';
+import { BASESCAN, CLAIM_TX, FULFILLED_ID, packet, REJECTED_ID } from './fixture-data.js';
 import { type FixtureServer, startFixtureServer } from './fixture-server.js';
 
 const text = async (page: Page, selector: string): Promise<string> =>
@@ -161,6 +161,28 @@ describe('Explorer page', { timeout: 60_000 }, () => {
     assert.equal(await first.getAttribute('data-code'), 'T04');
     await waitForText(page, '[data-testid=rejected-count]', '11');
     await waitForText(page, '[data-testid=rejects-by-code] [data-code=T04]', 'T04 3');
+    assert.deepEqual(errors, []);
+    await page.context().close();
+  });
+
+  it('freezes the table while paused and catches up on resume', async () => {
+    const { page, errors } = await openPage(browser, fixture.url);
+    await page.waitForSelector('[data-testid=ws-state][data-state=live]');
+    await page.waitForSelector(row(REJECTED_ID));
+    await page.click('[data-testid=packets-pause]');
+    await waitForText(page, '[data-testid=packets-pause]', 'resume');
+    const packetId = 'e6'.repeat(32);
+    fixture.push(packet(Date.now(), packetId, 'fulfilled'));
+    // Kept meanwhile (the count grows) but not shown until resumed.
+    const kept = Number(await page.locator('[data-testid=packet-count]').getAttribute('data-kept'));
+    await page.waitForSelector(`[data-testid=packet-count][data-kept="${kept + 1}"]`);
+    assert.equal(await page.locator(row(packetId)).count(), 0);
+    await page.click('[data-testid=packets-pause]');
+    await page.waitForSelector(row(packetId));
+    assert.equal(
+      await page.locator('[data-testid=packet-row]').first().getAttribute('data-packet-id'),
+      packetId,
+    );
     assert.deepEqual(errors, []);
     await page.context().close();
   });
