@@ -37,7 +37,9 @@ function useSearch(filter) {
       const types = filter.type ? `packet.${filter.type}` : PACKET_TYPES.join(',');
       const id = filter.packetId.toLowerCase().replace(/^0x/, '');
       const packetId = /^[0-9a-f]{64}$/.test(id) ? id : '';
-      const params = { types, peerId: filter.peer, code: filter.code.toUpperCase(), packetId, limit: MAX_ROWS };
+      // The store refuses a malformed parameter (400): a partial code stays a filter of the page.
+      const code = /^[A-Za-z0-9._:-]{1,128}$/.test(filter.code) ? filter.code.toUpperCase() : '';
+      const params = { types, peerId: filter.peer, code, packetId, limit: MAX_ROWS };
       try {
         const page = await getJson('api/events', params, controller.signal);
         setFound({ events: page.events, total: page.total, error: undefined });

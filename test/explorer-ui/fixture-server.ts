@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { NodeEvent } from '../../src/types/index.js';
+import { NODE_EVENT_TYPES, type NodeEvent } from '../../src/types/index.js';
 import { channels, history, nodeInfo, peers } from './fixture-data.js';
 import { statsOf } from './fixture-stats.js';
 
@@ -51,8 +51,8 @@ export interface FixtureServer {
   dropSockets(): void;
   /** While true, WS upgrades are answered 503 so the page stays reconnecting. */
   refuseSockets(refuse: boolean): void;
-  /** Paths (with query) of the API requests seen, and whether each carried the right key. */
-  requests: { path: string; keyOk: boolean }[];
+  /** The API requests seen (path with query), whether each carried the right key, the status. */
+  requests: { path: string; keyOk: boolean; status: number }[];
   close(): Promise<void>;
 }
 
@@ -62,9 +62,48 @@ function send(res: ServerResponse, status: number, body: unknown, type = 'applic
   res.end(payload);
 }
 
+const EVENT_PARAMS = [
+  'types',
+  'since',
+  'until',
+  'peerId',
+  'packetId',
+  'direction',
+  'code',
+  'limit',
+  'cursor',
+  'offset',
+];
+const TOKEN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The contract's 400s, so a page that sends a malformed query fails its tests. */
+function badParameter(path: string, q: URLSearchParams): string | undefined {
+  const allowed = path === '/api/events' ? EVENT_PARAMS : path === '/api/stats' ? ['window'] : [];
+  for (const name of new Set(q.keys())) {
+    if (!allowed.includes(name)) return `${name}: unknown parameter`;
+    if (q.getAll(name).length > 1) return `${name}: given more than once`;
+  }
+  const types = q.get('types');
+  if (types !== null && !types.split(',').every((t) => (NODE_EVENT_TYPES as readonly string[]).includes(t)))
+    return `types: unknown type in ${types}`;
+  const packetId = q.get('packetId');
+  if (packetId !== null && !/^[0-9a-fA-F]{64}$/.test(packetId)) return 'packetId: must be 64 hex digits';
+  for (const name of ['peerId', 'code']) {
+    const value = q.get(name);
+    if (value !== null && !TOKEN.test(value)) return `${name}: malformed`;
+  }
+  const limit = q.get('limit');
+  if (limit !== null && !(/^\d+$/.test(limit) && Number(limit) >= 1 && Number(limit) <= MAX_EVENTS_LIMIT))
+    return 'limit: must be an integer from 1 to 1000';
+  const window = q.get('window');
+  if (window !== null && !(/^\d+$/.test(window) && Number(window) >= 1 && Number(window) <= 300))
+    return 'window: must be an integer from 1 to 300';
+  return undefined;
+}
+
 function selectEvents(all: NodeEvent[], q: URLSearchParams) {
   const types = q.get('types')?.split(',').filter(Boolean);
-  const limit = Math.min(Math.max(Number(q.get('limit') ?? 100), 1), MAX_EVENTS_LIMIT);
+  const limit = Number(q.get('limit') ?? 100);
   const cursor = q.get('cursor');
   const match = (e: NodeEvent): boolean =>
     (!types || types.includes(e.type)) &&
@@ -130,12 +169,19 @@ export async function startFixtureServer(options: FixtureOptions = {}): Promise<
       const path = url.pathname;
       if (path.startsWith('/api/')) {
         const keyOk = options.apiKey === undefined || req.headers['x-api-key'] === options.apiKey;
-        requests.push({ path: `${path}${url.search}`, keyOk });
-        if (!keyOk) return send(res, 401, { error: 'Unauthorized', message: 'X-Api-Key missing or wrong' });
-        const body = api(path, url.searchParams);
-        return body === undefined
-          ? send(res, 404, { error: 'NotFound', message: path })
-          : send(res, 200, body);
+        const seen = { path: `${path}${url.search}`, keyOk, status: 200 };
+        requests.push(seen);
+        const bad = badParameter(path, url.searchParams);
+        const body = keyOk && bad === undefined ? api(path, url.searchParams) : undefined;
+        const [status, answer] = !keyOk
+          ? [401, { error: 'Unauthorized', message: 'X-Api-Key missing or wrong' }]
+          : bad !== undefined
+            ? [400, { error: 'BadRequest', message: bad }]
+            : body === undefined
+              ? [404, { error: 'NotFound', message: path }]
+              : [200, body];
+        seen.status = status;
+        return send(res, status, answer);
       }
       const file =
         path === '/'

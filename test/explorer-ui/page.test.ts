@@ -128,6 +128,19 @@ describe('Explorer page', { timeout: 60_000 }, () => {
     await page.fill('[data-testid=filter-packet-id]', 'ffffffff');
     await page.waitForSelector('[data-testid=packets-empty]');
     assert.equal(await text(page, '[data-testid=packets-empty]'), 'no packet matches');
+    // A code the store would refuse stays a filter of the page: no 400, no error shown.
+    await page.click('[data-testid=filter-clear]');
+    await page
+      .locator('[data-testid=packet-count]', { hasText: 'in the store' })
+      .waitFor({ state: 'detached' });
+    await page.fill('[data-testid=filter-code]', 'F0?');
+    await waitForText(page, '[data-testid=packet-count]', 'in the store');
+    await page.waitForSelector('[data-testid=packets-empty]');
+    assert.equal(await page.locator('[data-testid=packets-error]').count(), 0);
+    assert.deepEqual(
+      fixture.requests.filter((r) => r.status !== 200),
+      [],
+    );
     assert.deepEqual(errors, []);
     await page.context().close();
   });
