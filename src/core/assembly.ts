@@ -5,7 +5,7 @@
 import { LinkManager } from '../btp/index.js';
 import { CONTENT_TYPE, type ProtocolData } from '../codec/index.js';
 import { allowNoAuth, type Env, type ResolvedConfig, resolvePeerSecret } from '../config/index.js';
-import { ConnectorMetrics, newPacketCounts } from '../http/index.js';
+import { ConnectorMetrics, EventRecorder, fromSettlementEvent, newPacketCounts } from '../http/index.js';
 import type { Ledger } from '../ledger/index.js';
 import { RoutingTable } from '../routing/index.js';
 import type { SettlementEvent } from '../settlement/index.js';
@@ -14,7 +14,7 @@ import type { Logger } from '../utils/logger.js';
 import { Addressing } from './addressing.js';
 import { BlsClient } from './bls-client.js';
 import { type BtpDispatch, createBtpDispatch } from './btp-dispatch.js';
-import type { Next, PipelineServices } from './context.js';
+import type { Next, PacketContext, PipelineServices, Reply } from './context.js';
 import { NodeLedger } from './ledger-choice.js';
 import { LocalDelivery } from './local-delivery.js';
 import { NodeSettlement } from './node-settlement.js';
@@ -43,6 +43,8 @@ export interface NodeHooks {
 }
 
 export interface NodeParts {
+  /** The Explorer's event recorder; undefined when the Explorer is off. */
+  readonly events: EventRecorder | undefined;
   readonly peers: PeerRegistry;
   readonly addressing: Addressing;
   readonly ledger: NodeLedger;
@@ -62,8 +64,21 @@ export interface NodeParts {
 
 export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
   const { config, logger } = o;
+  const events = config.explorer.enabled
+    ? new EventRecorder({ maxPacketEventsPerSecond: config.explorer.maxPacketEventsPerSecond ?? 1000 })
+    : undefined;
   const peers = new PeerRegistry();
-  const routes = new RoutingTable();
+  const routes = new RoutingTable({
+    onChange:
+      events &&
+      ((change, r) =>
+        events.event({
+          type: `route.${change}`,
+          peerId: r.nextHop,
+          destination: r.prefix,
+          data: { priority: r.priority },
+        })),
+  });
   const ledger = new NodeLedger(config, logger, o.ledger);
   let dispatch: BtpDispatch = () => [];
   const links = new LinkManager({
@@ -85,6 +100,7 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
     logger,
     onChange: (old, address) => {
       peerManager.readdressChildren(old, address);
+      events?.event({ type: 'address.changed', destination: address, data: { old } });
       hooks.addressChanged(address);
     },
   });
@@ -95,6 +111,7 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
     maxTransitInFlight: o.maxTransitInFlight,
     maxHoldTimeMs: config.packet.maxHoldTimeMs,
     minMessageWindowMs: config.packet.minMessageWindowMs,
+    onTransit: events && ((ctx) => events.transit(ctx.source?.id, ctx.nextHop?.id, ctx.prepare)),
   });
   const settlement = new NodeSettlement({
     config,
@@ -102,7 +119,10 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
     ledger: () => ledger.current,
     links,
     peers,
-    onEvent: (event) => hooks.settlementEvent(event),
+    onEvent: (event) => {
+      events?.event(fromSettlementEvent(event));
+      hooks.settlementEvent(event);
+    },
   });
   let transferSeq = 0;
   const transferBase = BigInt(Date.now()) << 32n;
@@ -137,7 +157,22 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
       settlement: () => settlement.stats,
     }),
   );
-  const recorder = { own, observeLatency: (s: number) => metrics.observeLatency(s) };
+  const recorder = {
+    own,
+    observeLatency: (s: number) => metrics.observeLatency(s),
+    outcome:
+      events &&
+      ((ctx: PacketContext, reply: Reply, latencyMs: number) =>
+        events.packet(
+          ctx.source?.id,
+          ctx.nextHop?.id,
+          ctx.local,
+          ctx.prepare,
+          reply,
+          ctx.outgoingAmount,
+          latencyMs,
+        )),
+  };
   const packets = new PacketHandler((ctx) => pipeline!(ctx), address, logger, recorder);
   dispatch = createBtpDispatch([
     {
@@ -158,14 +193,22 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
     links,
     logger,
     address,
+    onChange:
+      events &&
+      ((change, peerId, relation) => events.event({ type: `peer.${change}`, peerId, data: { relation } })),
   });
   links.on('link-up', (peerId: string) => {
+    events?.event({ type: 'peer.connected', peerId });
     hooks.linkUp(peerId);
     settlement.linkUp(peerId);
     addressing.linkUp(peerId);
   });
-  links.on('link-down', (peerId: string) => hooks.linkDown(peerId));
+  links.on('link-down', (peerId: string) => {
+    events?.event({ type: 'peer.disconnected', peerId });
+    hooks.linkDown(peerId);
+  });
   return {
+    events,
     peers,
     addressing,
     ledger,

@@ -18,6 +18,8 @@ export interface LocalDeliveryOptions {
   maxHoldTimeMs: number;
   /** Time left to the sender to pass our answer on before its own deadline. */
   minMessageWindowMs: number;
+  /** Told of each transit notification sent (the Explorer's events). */
+  onTransit?: ((ctx: PacketContext) => void) | undefined;
 }
 
 export class LocalDelivery {
@@ -66,6 +68,7 @@ export class LocalDelivery {
       return;
     }
     this.transitInFlight++;
+    this.options.onTransit?.(ctx);
     const sourcePeer = ctx.source?.id ?? 'self';
     const request = { ...toRequest(ctx, sourcePeer), isTransit: true };
     // Fire and forget: the answer is ignored and never delays forwarding.

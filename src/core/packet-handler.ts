@@ -21,6 +21,8 @@ export interface PacketRecorder {
   /** Counts of packets this node originated (sendPacket, the admin API). */
   readonly own: PacketCounts;
   observeLatency(seconds: number): void;
+  /** Each packet's outcome, for the Explorer's recorder (only writes into a ring). */
+  outcome?: ((ctx: PacketContext, reply: Reply, latencyMs: number) => void) | undefined;
 }
 
 /** Codes counted by name; any other (a peer may send any F/T/R code) is counted as 'other'. */
@@ -111,7 +113,9 @@ export class PacketHandler {
 
   private record(ctx: PacketContext, reply: Reply, startedAt: number): void {
     const recorder = this.recorder!;
-    recorder.observeLatency((performance.now() - startedAt) / 1000);
+    const latencyMs = performance.now() - startedAt;
+    recorder.observeLatency(latencyMs / 1000);
+    recorder.outcome?.(ctx, reply, latencyMs);
     countIncoming(ctx.source === undefined ? recorder.own : ctx.source.counts, reply);
     // A reply with raw bytes came back from the next hop.
     const next = ctx.nextHop;

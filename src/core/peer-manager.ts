@@ -21,6 +21,8 @@ export interface PeerManagerDeps {
   links: LinkManager;
   logger: Logger;
   address: () => string;
+  /** Told once a peer is fully added or removed (the Explorer's events). */
+  onChange?: ((change: 'added' | 'removed', peerId: string, relation: string) => void) | undefined;
 }
 
 const EVM_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
@@ -74,6 +76,7 @@ export class PeerManager {
       peers.delete(peer.id);
       throw err;
     }
+    this.d.onChange?.('added', peer.id, peer.relation);
   }
 
   /** registerPeer: validates like a config entry; a malformed evmAddress is dropped with a warning. */
@@ -100,8 +103,10 @@ export class PeerManager {
           .map((r) => r.prefix)
       : [];
     if (removeRoutes) routes.removeRoutesVia(peerId);
+    const relation = peers.get(peerId)?.settings.relation ?? 'peer';
     peers.delete(peerId);
     await links.removePeer(peerId);
+    this.d.onChange?.('removed', peerId, relation);
     // The ledger account stays: what the peer owes or is owed does not vanish with the link.
     return { peerId, removed: true, removedRoutes };
   }

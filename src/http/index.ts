@@ -2,6 +2,8 @@ export type { AccessOptions } from './access.js';
 export type { AdminNode } from './admin-node.js';
 export type { AdminServerOptions } from './admin-server.js';
 export { AdminServer } from './admin-server.js';
+export type { ExplorerStats, RecordedEvent, RecorderOptions } from './explorer/index.js';
+export { EventRecorder, fromSettlementEvent, STATS_SECONDS } from './explorer/index.js';
 export type { HealthStatus, MetricsScrape, NodeHealth, PeerHealth } from './health-server.js';
 export { HealthServer, summarize } from './health-server.js';
 export type {

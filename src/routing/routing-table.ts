@@ -23,6 +23,8 @@ export type RouteInfo = RouteEntry;
 export interface RoutingTableOptions {
   /** Upper bound on the number of routes; adding beyond it throws. Default 1,000,000. */
   maxRoutes?: number;
+  /** Told of every route added or removed (the Explorer's events); must not throw. */
+  onChange?: ((change: 'added' | 'removed', route: RouteEntry) => void) | undefined;
 }
 
 /** RFC 15: an ILP address (and so a prefix of one) is at most 1023 characters. */
@@ -66,6 +68,7 @@ export class RoutingTable {
   /** All routes per prefix, in precedence order. */
   readonly #buckets = new Map<string, Ranked[]>();
   readonly #maxRoutes: number;
+  readonly #onChange: RoutingTableOptions['onChange'];
   #size = 0;
   #seq = 0;
   /** Longest prefix held: longer candidates cannot match, so lookup skips slicing them. */
@@ -73,6 +76,7 @@ export class RoutingTable {
 
   constructor(options: RoutingTableOptions = {}) {
     this.#maxRoutes = options.maxRoutes ?? DEFAULT_MAX_ROUTES;
+    this.#onChange = options.onChange;
   }
 
   /** Number of routes (not prefixes). */
@@ -98,6 +102,7 @@ export class RoutingTable {
     this.#buckets.set(prefix, bucket);
     this.#best.set(prefix, bucket[0]?.entry ?? entry);
     if (prefix.length > this.#longest) this.#longest = prefix.length;
+    this.#onChange?.('added', entry);
   }
 
   /** Removes the route via `nextHop` at `prefix`, or every route at `prefix` when nextHop is omitted. */
@@ -145,6 +150,10 @@ export class RoutingTable {
 
   #replaceBucket(prefix: string, kept: Ranked[], removed: number): void {
     this.#size -= removed;
+    if (this.#onChange !== undefined) {
+      const gone = (this.#buckets.get(prefix) ?? []).filter((r) => !kept.includes(r));
+      for (const r of gone) this.#onChange('removed', r.entry);
+    }
     const winner = kept[0];
     if (winner !== undefined) {
       this.#buckets.set(prefix, kept);

@@ -22,7 +22,6 @@ export const NODE_EVENT_TYPES = [
   'route.removed',
   'address.changed',
   'balance.changed',
-  'settlement.triggered',
   'claim.sent',
   'claim.acknowledged',
   'claim.rejected',

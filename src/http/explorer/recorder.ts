@@ -110,7 +110,11 @@ export class EventRecorder {
     if (reply.type === 13) this.fulfilledAt[b]!++;
     else {
       this.rejectedAt[b]!++;
-      const codes = (this.codesAt[b] ??= new Map());
+      let codes = this.codesAt[b];
+      if (codes === undefined) {
+        codes = new Map();
+        this.codesAt[b] = codes;
+      }
       codes.set(reply.code, (codes.get(reply.code) ?? 0) + 1);
     }
     this.latencyAt[b * LATENCY_BUCKETS + latencyBucket(latencyMs)]!++;
@@ -143,6 +147,20 @@ export class EventRecorder {
       return;
     }
     this.other.push({ id: 0, ...e, ts: e.ts ?? this.now() });
+  }
+
+  /** A per-hop notification sent (perHopNotification): rare enough to keep as a plain event. */
+  transit(source: string | undefined, nextHop: string | undefined, prepare: IlpPrepare): void {
+    const event: Omit<NodeEvent, 'id' | 'ts'> = {
+      type: 'packet.transit',
+      direction: 'incoming',
+      packetId: Buffer.from(prepare.executionCondition).toString('hex'),
+      amount: prepare.amount.toString(),
+      destination: prepare.destination,
+      data: { from: source ?? null, to: nextHop ?? null },
+    };
+    if (source !== undefined) event.peerId = source;
+    this.event(event);
   }
 
   /** Everything recorded since the last drain, oldest first, as events (ids 0 until stored). */
