@@ -2,23 +2,10 @@
 import { useMemo, useState } from 'preact/hooks';
 import { describeError } from './api.js';
 import { useEventList } from './event-list.js';
+import { CHANNEL_TYPES } from './event-types.js';
 import { amount, dateTime, shortHex } from './format.js';
 import { html } from './html.js';
 
-export const CHANNEL_EVENT_TYPES = [
-  'settlement.triggered',
-  'claim.sent',
-  'claim.acknowledged',
-  'claim.rejected',
-  'claim.received',
-  'claim.refused',
-  'claim.redeemed',
-  'channel.opened',
-  'channel.topped-up',
-  'channel.closing',
-  'channel.settled',
-  'settlement.error',
-];
 const MAX_TIMELINE = 200;
 
 /** A link to the chain's block explorer when the node knows one, else the plain short value. */
@@ -72,7 +59,7 @@ const byPeerAndChain = (a, b) =>
   a.peerId.localeCompare(b.peerId) || a.chain.localeCompare(b.chain) || a.direction.localeCompare(b.direction);
 
 export function ChannelsPanel({ feed, channels, error }) {
-  const timeline = useEventList(feed, { types: CHANNEL_EVENT_TYPES, max: MAX_TIMELINE, historyLimit: 100 });
+  const timeline = useEventList(feed, { types: CHANNEL_TYPES, max: MAX_TIMELINE, historyLimit: 100 });
   const [selected, setSelected] = useState(null);
   const list = useMemo(() => [...(channels?.channels ?? [])].sort(byPeerAndChain), [channels]);
   const explorerUrls = useMemo(() => new Map(list.filter((c) => c.explorerUrl).map((c) => [c.chain, c.explorerUrl])), [list]);

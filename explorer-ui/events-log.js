@@ -2,32 +2,10 @@
 import { useState } from 'preact/hooks';
 import { describeError } from './api.js';
 import { useEventList } from './event-list.js';
+import { LOG_TYPES } from './event-types.js';
 import { amount, clock, count } from './format.js';
 import { html } from './html.js';
 
-export const LOG_EVENT_TYPES = [
-  'peer.connected',
-  'peer.disconnected',
-  'peer.added',
-  'peer.removed',
-  'route.added',
-  'route.removed',
-  'address.changed',
-  'balance.changed',
-  'settlement.triggered',
-  'claim.sent',
-  'claim.acknowledged',
-  'claim.rejected',
-  'claim.received',
-  'claim.refused',
-  'claim.redeemed',
-  'channel.opened',
-  'channel.topped-up',
-  'channel.closing',
-  'channel.settled',
-  'settlement.error',
-  'chain.ready',
-];
 const MAX_LOG = 200;
 const TONE = {
   'peer.connected': 'good',
@@ -51,7 +29,7 @@ function summary(e) {
 }
 
 export function EventsLog({ feed }) {
-  const log = useEventList(feed, { types: LOG_EVENT_TYPES, max: MAX_LOG, historyLimit: 100 });
+  const log = useEventList(feed, { types: LOG_TYPES, max: MAX_LOG, historyLimit: 100 });
   const [hideBalances, setHideBalances] = useState(true);
   const shown = hideBalances ? log.events.filter((e) => e.type !== 'balance.changed') : log.events;
   return html`<section class="panel" id="events" data-testid="events-log">

@@ -3,11 +3,11 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { describeError, getJson } from './api.js';
 import { mergeEvents, useEventList } from './event-list.js';
+import { PACKET_TYPES } from './event-types.js';
 import { amount, clock, count, kind, ms, shortHex } from './format.js';
 import { html } from './html.js';
 import { PacketDetail, pathOf } from './packet-detail.js';
 
-export const PACKET_TYPES = ['packet.fulfilled', 'packet.rejected', 'packet.transit'];
 const MAX_KEPT = 2000;
 const MAX_ROWS = 200;
 const SEARCH_DEBOUNCE_MS = 300;

@@ -183,13 +183,6 @@ export function history(nowMs: number): Omit<NodeEvent, 'id'>[] {
   }
   events.push(
     {
-      ts: nowMs - 20_000,
-      type: 'settlement.triggered',
-      peerId: 'alice',
-      chain: 'base-sepolia',
-      amount: '1250000',
-    },
-    {
       ts: nowMs - 19_000,
       type: 'claim.sent',
       peerId: 'alice',
