@@ -3,7 +3,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { describeError } from './api.js';
 import { useEventList } from './event-list.js';
 import { CHANNEL_TYPES } from './event-types.js';
-import { amount, dateTime, shortHex } from './format.js';
+import { amount, dateTime, plural, shortHex } from './format.js';
 import { html } from './html.js';
 
 const MAX_TIMELINE = 200;
@@ -67,7 +67,7 @@ export function ChannelsPanel({ feed, channels, error }) {
   return html`<section class="panel" id="channels" data-testid="channels">
     <div class="panel-head">
       <h2>Channels</h2>
-      <span class="muted" data-testid="channels-count">${list.length} channels</span>
+      <span class="muted" data-testid="channels-count">${plural(list.length, 'channel')}</span>
     </div>
     ${error ? html`<div class="error">${describeError(error)}</div>` : ''}
     ${

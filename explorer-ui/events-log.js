@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { describeError } from './api.js';
 import { useEventList } from './event-list.js';
 import { LOG_TYPES } from './event-types.js';
-import { amount, clock, count } from './format.js';
+import { amount, clock, plural } from './format.js';
 import { html } from './html.js';
 
 const MAX_LOG = 200;
@@ -35,7 +35,7 @@ export function EventsLog({ feed }) {
   return html`<section class="panel" id="events" data-testid="events-log">
     <div class="panel-head">
       <h2>Events</h2>
-      <span class="muted" data-testid="events-count">${count(shown.length)} events</span>
+      <span class="muted" data-testid="events-count">${plural(shown.length, 'event')}</span>
       <label class="small"><input type="checkbox" checked=${!hideBalances}
         onChange=${(ev) => setHideBalances(!ev.currentTarget.checked)} /> balance changes</label>
     </div>

@@ -80,3 +80,8 @@ export function kind(type) {
   const dot = type.indexOf('.');
   return dot < 0 ? type : type.slice(dot + 1);
 }
+
+/** `3 channels`, `1 channel`. */
+export function plural(n, noun) {
+  return `${count(n)} ${n === 1 ? noun : `${noun}s`}`;
+}

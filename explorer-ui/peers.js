@@ -1,6 +1,6 @@
 // Peers: link, relation, balance and how much of its credit limit the peer uses, routes.
 import { describeError } from './api.js';
-import { amount } from './format.js';
+import { amount, plural } from './format.js';
 import { html } from './html.js';
 
 const big = (v) => {
@@ -76,7 +76,7 @@ export function PeersPanel({ peers, error }) {
   return html`<section class="panel" id="peers" data-testid="peers">
     <div class="panel-head">
       <h2>Peers</h2>
-      <span class="muted" data-testid="peers-count">${list.length} peers · ${up} connected</span>
+      <span class="muted" data-testid="peers-count">${plural(list.length, 'peer')} · ${up} connected</span>
     </div>
     ${error ? html`<div class="error">${describeError(error)}</div>` : ''}
     <div class="cards">${list.map((p) => html`<${PeerCard} key=${p.id} peer=${p} />`)}</div>
