@@ -9,6 +9,10 @@ export async function startCommand(file: string): Promise<number> {
   const logger = createLogger(config.nodeId, config.logLevel);
   const node = new ConnectorNode(config, logger);
   await node.start();
+  // For the person at the terminal; stdout stays JSON log lines (the 'connector started' line
+  // carries the same URL as `explorerUrl`).
+  const url = node.explorerUrl;
+  process.stderr.write(url === undefined ? 'Explorer: off\n' : `Explorer: ${url}\n`);
   await new Promise<void>((resolve) => {
     const onSignal = (signal: string) => {
       logger.info({ signal }, 'stopping');

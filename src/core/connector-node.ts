@@ -9,7 +9,7 @@
 import { EventEmitter } from 'node:events';
 import { encodePrepare } from '../codec/index.js';
 import { ConfigLoader, type ConnectorConfig, type Env, type ResolvedConfig } from '../config/index.js';
-import type { AdminNode, AdminServer, NodeHealth } from '../http/index.js';
+import type { AdminNode, AdminServer, Explorer, ExplorerNode, NodeHealth } from '../http/index.js';
 import { HealthServer } from '../http/index.js';
 import type { Ledger } from '../ledger/index.js';
 import type {
@@ -29,8 +29,10 @@ import type {
 } from '../types/index.js';
 import { ConnectorError, ConnectorNotStartedError } from '../utils/errors.js';
 import { createLogger, type Logger } from '../utils/logger.js';
+import { VERSION } from '../utils/version.js';
 import { startAdminApi } from './admin-host.js';
 import { assembleNode, type NodeParts } from './assembly.js';
+import { explorerSettings, explorerUrl, startExplorer } from './explorer-host.js';
 import { healthStatus, peerBalance } from './node-status.js';
 import { createPaymentHandlerAdapter } from './payment-handler.js';
 import { SELF_ACCOUNT } from './peers.js';
@@ -58,6 +60,7 @@ export class ConnectorNode extends EventEmitter {
   private startedAtMs: number | undefined;
   private health: HealthServer | undefined;
   private admin: AdminServer | undefined;
+  private explorer: Explorer | undefined;
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -111,8 +114,9 @@ export class ConnectorNode extends EventEmitter {
       );
       await this.health.listen(this.config.healthCheckPort);
       this.admin = await startAdminApi(this.config, this.adminNode(), this.logger);
-      this.state = 'started';
       this.startedAtMs = Date.now();
+      this.explorer = await startExplorer(this.config, this.parts.events, this.explorerNode(), this.logger);
+      this.state = 'started';
       this.logger.info(
         {
           nodeId: this.config.nodeId,
@@ -120,6 +124,7 @@ export class ConnectorNode extends EventEmitter {
           btpPort: links.port,
           healthPort: this.health.port,
           adminPort: this.admin?.port,
+          explorerUrl: this.explorerUrl,
           mode: this.getDeploymentMode(),
         },
         'connector started',
@@ -162,7 +167,12 @@ export class ConnectorNode extends EventEmitter {
 
   private async release(): Promise<void> {
     const { links, bls, settlement, ledger } = this.parts;
-    const results = await Promise.allSettled([links.stop(), this.health?.close(), this.admin?.close()]);
+    const results = await Promise.allSettled([
+      links.stop(),
+      this.health?.close(),
+      this.admin?.close(),
+      this.explorer?.stop(),
+    ]);
     bls?.close();
     await settlement.stop().catch((err: unknown) => this.logger.error({ err }, 'settlement stop failed'));
     await ledger.current.close().catch((err: unknown) => this.logger.error({ err }, 'ledger close failed'));
@@ -319,6 +329,17 @@ export class ConnectorNode extends EventEmitter {
     return this.admin?.port ?? 0;
   }
 
+  /** The Explorer's port, 0 when it is disabled. */
+  get explorerPort(): number {
+    return this.explorer?.port ?? 0;
+  }
+
+  /** The Explorer's address for a browser; undefined when it is disabled or not started. */
+  get explorerUrl(): string | undefined {
+    if (this.explorer === undefined) return undefined;
+    return explorerUrl(explorerSettings(this.config).host, this.explorer.port);
+  }
+
   isConnected(peerId: string): boolean {
     return this.parts.links.isConnected(peerId);
   }
@@ -355,6 +376,38 @@ export class ConnectorNode extends EventEmitter {
         this.assertStarted('open a channel');
         return this.parts.settlement.openChannel(o.peerId, o.amount);
       },
+    };
+  }
+
+  /** What the Explorer reads: identity, peers with their limits, routes, balances, channels. */
+  private explorerNode(): ExplorerNode {
+    return {
+      identity: () => {
+        const { addresses, keyBackend } = this.parts.settlement.identity();
+        return {
+          nodeId: this.config.nodeId,
+          ilpAddress: this.getIlpAddress(),
+          version: VERSION,
+          settlementAddresses: addresses,
+          keyBackend,
+          startedAtMs: this.startedAtMs ?? Date.now(),
+        };
+      },
+      peers: () =>
+        this.parts.peers.all().map((p) => {
+          const s = p.settings;
+          return {
+            id: p.id,
+            relation: s.relation,
+            connected: this.parts.links.isConnected(p.id),
+            ...(s.url === undefined ? {} : { url: s.url }),
+            ...(s.maximum === undefined ? {} : { maximum: s.maximum }),
+            ...(s.settleThreshold === undefined ? {} : { settleThreshold: s.settleThreshold }),
+          };
+        }),
+      routes: () => this.listRoutes(),
+      balances: () => Promise.all(this.parts.peers.all().map((p) => this.getBalance(p.id))),
+      channels: async () => (this.parts.settlement.enabled ? this.listChannels() : []),
     };
   }
 

@@ -95,6 +95,16 @@ export class NodeSettlement {
     return state;
   }
 
+  /** The node's settlement addresses and key backend; none and null when settlement is off. */
+  identity(): {
+    addresses: { chain: string; chainId: number; address: string }[];
+    keyBackend: string | null;
+  } {
+    if (this.engine === undefined) return { addresses: [], keyBackend: null };
+    const { backend, addresses } = this.engine.identity();
+    return { addresses, keyBackend: backend };
+  }
+
   listChannels(): ChannelMetadata[] {
     return this.require('cannot list payment channels').listChannels().map(channelMetadata);
   }

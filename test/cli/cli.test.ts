@@ -41,7 +41,8 @@ describe('connector start', () => {
     writeFileSync(file, example);
     child = spawn(process.execPath, [BIN, 'start', '-c', file], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, LEDGER_SNAPSHOT_PATH: join(dir, 'ledger', 'snapshot.json') },
+      // The Explorer on a free port; its store lands beside the ledger snapshot, in `dir`.
+      env: { ...process.env, LEDGER_SNAPSHOT_PATH: join(dir, 'ledger', 'snapshot.json'), EXPLORER_PORT: '0' },
     });
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
@@ -82,6 +83,22 @@ describe('connector start', () => {
     const cli = run(['health', '-u', base]);
     assert.equal(cli.status, 0, cli.stderr);
     assert.match(cli.stdout, /"status":"healthy"/);
+  });
+
+  it('prints the Explorer URL, and the Explorer answers there from the store beside the ledger', async () => {
+    const pattern = /Explorer: (http:\/\/127\.0\.0\.1:\d+\/)/;
+    // Printed once start() has resolved: wait for the line, not for time.
+    while (!pattern.test(output) && child.exitCode === null)
+      await Promise.race([once(child.stderr!, 'data'), once(child, 'exit')]);
+    const url = pattern.exec(output)?.[1];
+    assert.ok(url, output);
+    const health = await fetch(`${url}api/health`);
+    assert.equal(health.status, 200);
+    const body = (await health.json()) as { store: { state: string; path: string } };
+    assert.equal(body.store.state, 'open');
+    assert.equal(body.store.path, join(dir, 'ledger', 'events.db'));
+    const node = (await (await fetch(`${url}api/node`)).json()) as { nodeId: string };
+    assert.equal(node.nodeId, 'connector-a');
   });
 
   it('stops cleanly on SIGTERM', async () => {

@@ -3,7 +3,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { type ConnectorConfig, ConnectorNode } from '../../src/index.js';
 import { silentLogger } from '../../src/utils/logger.js';
 
-/** Test nodes keep their books in memory (no files) unless a test asks for a durable ledger. */
+/**
+ * Test nodes keep their books in memory (no files) unless a test asks for a durable ledger, and
+ * run no Explorer (its port and store file) unless a test turns it on.
+ */
 export function baseConfig(nodeId: string, extra: Partial<ConnectorConfig> = {}): ConnectorConfig {
   return {
     nodeId,
@@ -13,6 +16,7 @@ export function baseConfig(nodeId: string, extra: Partial<ConnectorConfig> = {})
     peers: [],
     routes: [],
     settlement: { ledgerDurability: 'off' },
+    explorer: { enabled: false },
     ...extra,
   };
 }

@@ -23,14 +23,19 @@ before(async () => {
   });
   await peerB.start();
 });
-// The sample keeps the default durable ledger; its files go to a temp dir, not the repo.
+// The sample keeps the default durable ledger and Explorer; their files go to a temp dir, not the
+// repo (the Explorer's store sits beside the snapshot), and the Explorer takes a free port.
 const dir = mkdtempSync(join(tmpdir(), 'programmatic-'));
 const savedPath = process.env.LEDGER_SNAPSHOT_PATH;
+const savedExplorerPort = process.env.EXPLORER_PORT;
 process.env.LEDGER_SNAPSHOT_PATH = join(dir, 'ledger-snapshot.json');
+process.env.EXPLORER_PORT = '0';
 after(async () => {
   await peerB.stop();
   if (savedPath === undefined) delete process.env.LEDGER_SNAPSHOT_PATH;
   else process.env.LEDGER_SNAPSHOT_PATH = savedPath;
+  if (savedExplorerPort === undefined) delete process.env.EXPLORER_PORT;
+  else process.env.EXPLORER_PORT = savedExplorerPort;
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,5 +1,5 @@
 /**
- * The README's Quick Start, unchanged but for the ports in config.yaml (0 = ephemeral) and the
+ * The README's Quick Start, unchanged but for the ports in config.yaml (0 = ephemeral, the Explorer's too) and the
  * stop at the end. It runs in a temp dir holding the config.yaml the sample names.
  */
 import assert from 'node:assert/strict';
@@ -26,6 +26,8 @@ it('Quick Start sample runs', async () => {
       'environment: development',
       'peers: []',
       'routes: []',
+      'explorer:',
+      '  port: 0',
       '',
     ].join('\n'),
   );
@@ -44,5 +46,6 @@ it('Quick Start sample runs', async () => {
 
   assert.equal(node.getDeploymentMode(), 'embedded');
   assert.ok(node.btpPort > 0);
+  assert.ok(node.explorerPort > 0, 'the Explorer is on by default');
   await node.stop();
 });

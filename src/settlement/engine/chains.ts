@@ -63,6 +63,14 @@ export class ChainConnections {
     return this.#connected.size >= this.#spec.chains.length;
   }
 
+  /** Each configured chain by name, with its id: the RPC's once connected, else the configured one (0: unknown yet). */
+  configured(): { name: string; chainId: number }[] {
+    return this.#spec.chains.map((c) => ({
+      name: c.name,
+      chainId: this.#connected.get(c.name)?.chainId ?? c.chainId ?? 0,
+    }));
+  }
+
   byId(chainId: number): ChainRuntime | undefined {
     for (const chain of this.#connected.values()) if (chain.chainId === chainId) return chain;
     return undefined;

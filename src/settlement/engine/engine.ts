@@ -31,6 +31,7 @@ export class SettlementEngine {
   readonly address: Address;
   readonly stats: SettlementStats;
   readonly #spec: SettlementSpec;
+  readonly #backend: string;
   readonly #logger: Logger;
   readonly #parts: EngineParts;
   #watchTimer: NodeJS.Timeout | undefined;
@@ -40,6 +41,7 @@ export class SettlementEngine {
     this.#logger = options.logger;
     this.#parts = engineParts(options);
     this.address = options.signer.address;
+    this.#backend = options.signer.backend;
     this.stats = this.#parts.ctx.reporter.stats;
   }
 
@@ -69,6 +71,14 @@ export class SettlementEngine {
     const pending = await ctx.life.stop(reason, STOP_WAIT_MS);
     if (pending !== undefined)
       this.#logger.warn({ pending }, 'settlement: stopped with chain calls still pending');
+  }
+
+  /** Where this node is paid: its address on each configured chain, and how its key is held. */
+  identity(): { backend: string; addresses: { chain: string; chainId: number; address: string }[] } {
+    const addresses = this.#parts.ctx.chains
+      .configured()
+      .map((c) => ({ chain: c.name, chainId: c.chainId, address: this.address }));
+    return { backend: this.#backend, addresses };
   }
 
   /** Resolves once the chain is connected (tests and the API wait on it). */
