@@ -14,6 +14,7 @@ import { type BenchOptions, parseOptions, USAGE } from './harness/options.js';
 import { stopEverything } from './harness/proc.js';
 import {
   durabilityTable,
+  explorerTable,
   latencyTable,
   problems,
   resourceTable,
@@ -110,6 +111,9 @@ function printReport(run: SavedRun): void {
     console.log(`\n### Latency, send -> reply at the sender\n\n${latencyTable(summaries)}`);
     const durability = durabilityTable(summaries);
     if (durability !== '') console.log(`\n### Durable ledger against the ledger in memory\n\n${durability}`);
+    const explorer = explorerTable(summaries);
+    if (explorer !== '')
+      console.log(`\n### Explorer on against Explorer off (durable ledger)\n\n${explorer}`);
     const settling = settlementTable(summaries);
     if (settling !== '') console.log(`\n### Settlement on against settlement off\n\n${settling}`);
     if (run.settlementState !== undefined) console.log(`\n${run.settlementState}`);

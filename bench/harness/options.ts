@@ -26,7 +26,8 @@ export const USAGE = `npm run bench -- [options]
   --rounds N           interleaved rounds (default 3)
   --seconds S          measured seconds per cell (default 5)
   --warmup S           warm-up seconds per cell (default 1)
-  --only T[,T]         targets: relay, relay-batch, ours, ours-durable, reference (default: these),
+  --only T[,T]         targets: relay, relay-batch, ours, ours-durable, ours-explorer (durable with the
+                       Explorer on, as a node runs by default), reference (default: these),
                        ours-settling (ours with on-chain settlement on, 1 hop; starts anvil)
   --hops 1,2           line lengths (default 1,2)
   --inflight 1,10,...  requests in flight (default 1,10,100,1000)

@@ -186,6 +186,24 @@ export function durabilityTable(summaries: Summary[]): string {
   return lines.join('\n');
 }
 
+/** The cost of the Explorer: the durable default with it on against the same node with it off. */
+export function explorerTable(summaries: Summary[]): string {
+  const rows = cells(summaries).filter(
+    ({ by }) => by['ours-durable'] !== undefined && by['ours-explorer'] !== undefined,
+  );
+  if (rows.length === 0) return '';
+  const lines = [
+    '| hops | in flight | durable, Explorer off pkt/s | durable, Explorer on pkt/s | on/off | on p50 / p99 ms |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const { hops, inFlight, by } of rows) {
+    const on = by['ours-explorer'];
+    const off = by['ours-durable'];
+    lines.push(`| ${[hops, inFlight, pps(off), pps(on), pct(rate(on), rate(off)), lat(on)].join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
 /** The cost of settlement: `ours-settling` against `ours`, with the claims that flowed. */
 export function settlementTable(summaries: Summary[]): string {
   const rows = cells(summaries).filter(({ by }) => by['ours-settling'] !== undefined);

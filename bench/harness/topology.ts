@@ -21,7 +21,9 @@ import { addressOf, ClaimCounter, nodeSettlement, type SettlementRun } from './s
  * `relay` forwards each frame with its own write, as `ws` does for every send(); `relay-batch`
  * coalesces the frames forwarded in one tick into one write per socket: the higher ceiling.
  * `ours` keeps its books in memory (ledgerDurability off); `ours-durable` is the product's
- * default, the journal with fsync group commit, in a temp dir. `ours-settling` is `ours` with
+ * default, the journal with fsync group commit, in a temp dir; `ours-explorer` is `ours-durable`
+ * with the Explorer on (recorder, event store, server), which is how a node runs by default
+ * (the other `ours` targets turn it off). `ours-settling` is `ours` with
  * on-chain settlement on; it needs an anvil, so it runs only when named (`--only`).
  */
 export const TARGETS = [
@@ -29,6 +31,7 @@ export const TARGETS = [
   'relay-batch',
   'ours',
   'ours-durable',
+  'ours-explorer',
   'reference',
   'ours-settling',
 ] as const;
@@ -93,8 +96,11 @@ export async function startTopology(target: Target, hops: number, opts: Topology
     if (hops !== 1) throw new Error('ours-settling runs 1 hop only');
     return startSettling(opts.execArgv, opts.settlement);
   }
-  if (target === 'ours' || target === 'ours-durable')
-    return startOurs(hops, opts.execArgv, opts.extraRoutes ?? 0, target === 'ours-durable');
+  if (target === 'ours' || target === 'ours-durable' || target === 'ours-explorer') {
+    const durable = target !== 'ours';
+    const explorer = target === 'ours-explorer';
+    return startOurs(hops, opts.execArgv, opts.extraRoutes ?? 0, { durable, explorer });
+  }
   if (target === 'reference') return startReference(hops, opts.execArgv);
   return startRelay(hops, opts.execArgv, target === 'relay-batch');
 }
@@ -107,7 +113,7 @@ async function startOurs(
   hops: number,
   execArgv: string[],
   extraRoutes: number,
-  durable: boolean,
+  node: Pick<OursOptions, 'durable' | 'explorer'>,
 ): Promise<Topology> {
   const sender = { id: SENDER.username, authToken: SENDER.token };
   const receiver = { id: RECEIVER.username, authToken: RECEIVER.token };
@@ -117,7 +123,7 @@ async function startOurs(
     const n1 = fork<OursOptions>(
       'ours n1',
       'targets/ours.js',
-      { nodeId: 'n1', peers: [sender, receiver], routes: [toReceiver], durable, ...extra },
+      { nodeId: 'n1', peers: [sender, receiver], routes: [toReceiver], ...node, ...extra },
       execArgv,
     );
     const port = await listening(n1);
@@ -135,7 +141,7 @@ async function startOurs(
       nodeId: 'n2',
       peers: [{ id: 'n1', authToken: LINK_TOKEN }, receiver],
       routes: [toReceiver],
-      durable,
+      ...node,
       ...extra,
     },
     execArgv,
@@ -148,7 +154,7 @@ async function startOurs(
       nodeId: 'n1',
       peers: [sender, { id: 'n2', authToken: LINK_TOKEN, url: url(port2) }],
       routes: [{ prefix: RECEIVER_ROUTE, nextHop: 'n2' }],
-      durable,
+      ...node,
     },
     execArgv,
   );

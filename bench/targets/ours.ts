@@ -31,6 +31,11 @@ export interface OursOptions {
   allocProbe?: boolean;
   /** The durable default ledger (journal, fsync) in a temp dir; else the memory ledger. */
   durable?: boolean;
+  /**
+   * The Explorer on (target `ours-explorer`): recorder, store (in a temp dir) and server on a
+   * free port, as a node runs by default; else off, so that bench nodes share no port.
+   */
+  explorer?: boolean;
   /** On-chain settlement against the run's chain (target `ours-settling`). */
   settlement?: OursSettlement;
 }
@@ -70,6 +75,14 @@ function ledgerSettings(durable: boolean): {
   const dir = mkdtempSync(join(tmpdir(), 'bench-ledger-'));
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   return { ledgerDurability: 'fsync', ledgerSnapshotPath: join(dir, 'snapshot.json') };
+}
+
+/** The Explorer section: off, or on with a free port and its store in a temp dir removed at exit. */
+function explorerSection(on: boolean): NonNullable<ConnectorConfig['explorer']> {
+  if (!on) return { enabled: false };
+  const dir = mkdtempSync(join(tmpdir(), 'bench-explorer-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return { enabled: true, port: 0, storePath: join(dir, 'events.db') };
 }
 
 function settlementSections(
@@ -128,6 +141,7 @@ async function main(): Promise<void> {
       logLevel: level,
       peers: opts.peers,
       routes: opts.routes,
+      explorer: explorerSection(opts.explorer === true),
       ...(opts.settlement === undefined
         ? { settlement: ledgerSettings(opts.durable === true) }
         : settlementSections(opts.settlement, ledgerSettings(opts.durable === true))),
