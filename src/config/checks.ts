@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import type { ConfigIssue } from '../utils/errors.js';
+import { isLoopbackHost } from '../utils/net.js';
 import { isPlainObject } from './env.js';
 import { connectorConfigSchema } from './schema.js';
 
@@ -76,7 +77,7 @@ export function crossCheck(raw: unknown): ConfigIssue[] {
 /** Rules about combinations of valid values; run only on a config that passed the schema. */
 export function semanticCheck(config: Output): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  const { adminApi, localDelivery } = config;
+  const { adminApi, localDelivery, explorer } = config;
   if (
     config.environment === 'production' &&
     adminApi.enabled &&
@@ -85,6 +86,16 @@ export function semanticCheck(config: Output): ConfigIssue[] {
   ) {
     const message = 'required in production when the admin API is enabled, unless adminApi.allowedIPs is set';
     issues.push({ path: 'adminApi.apiKey', message });
+  }
+  if (
+    explorer.enabled &&
+    explorer.host !== undefined &&
+    !isLoopbackHost(explorer.host) &&
+    !explorer.apiKey &&
+    !adminApi.apiKey
+  ) {
+    const message = `required when explorer.host (${explorer.host}) is not loopback, unless adminApi.apiKey is set`;
+    issues.push({ path: 'explorer.apiKey', message });
   }
   if (
     config.deploymentMode === 'standalone' &&

@@ -6,8 +6,7 @@
 import type { ResolvedConfig } from '../config/index.js';
 import { type AdminNode, AdminServer } from '../http/index.js';
 import type { Logger } from '../utils/logger.js';
-
-const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', '::1', 'localhost']);
+import { isLoopbackHost } from '../utils/net.js';
 
 /** Starts the admin API when it is enabled; undefined when it is not. */
 export async function startAdminApi(
@@ -19,7 +18,7 @@ export async function startAdminApi(
   if (!enabled) return undefined;
   let bindHost = host ?? '0.0.0.0';
   if (apiKey === undefined && config.environment !== 'production') {
-    bindHost = host !== undefined && LOOPBACK_HOSTS.has(host) ? host : '127.0.0.1';
+    bindHost = host !== undefined && isLoopbackHost(host) ? host : '127.0.0.1';
     logger.warn(
       { host: bindHost, requestedHost: host },
       'admin API has no apiKey: listening on loopback only; set ADMIN_API_KEY to serve other hosts',

@@ -99,6 +99,17 @@ describe('config schema: values', () => {
       'http://bls:3100',
     );
   });
+
+  it('requires a key for an Explorer bound beyond loopback (explorer.apiKey or the admin key)', () => {
+    const open = (explorer: object, adminApi: object = {}) => base({ explorer, adminApi });
+    assert.deepEqual(pathsOf(open({ host: '0.0.0.0' })), ['explorer.apiKey']);
+    assert.deepEqual(pathsOf(open({ host: '192.0.2.7', apiKey: '' })), ['explorer.apiKey']);
+    assert.equal(load(open({ host: '0.0.0.0', apiKey: 'k' })).explorer.apiKey, 'k');
+    assert.equal(load(open({ host: '0.0.0.0' }, { apiKey: 'admin' })).explorer.host, '0.0.0.0');
+    for (const host of ['127.0.0.1', '::1', 'localhost', 'LOCALHOST'])
+      assert.equal(load(open({ host })).explorer.host, host);
+    assert.equal(load(open({ host: '0.0.0.0', enabled: false })).explorer.enabled, false);
+  });
 });
 
 describe('config schema: errors', () => {

@@ -16,16 +16,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { ConnectorError } from '../../utils/errors.js';
+import { isLoopbackHost } from '../../utils/net.js';
 import { apiKeyMatches } from '../access.js';
 
-const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', '::1', 'localhost', '[::1]']);
 export const KEY_COOKIE = 'explorer_key';
 /** Routes a browser opens by URL, where `?key=` is accepted. */
 const KEY_IN_URL_PATHS: ReadonlySet<string> = new Set(['/', '/ws']);
-
-export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK_HOSTS.has(host.toLowerCase());
-}
 
 /** The host part of a Host header or URL authority: `[::1]:3001` → `[::1]`, `a.b:80` → `a.b`. */
 function hostName(authority: string): string {
