@@ -115,6 +115,12 @@ async function main(): Promise<void> {
         () => ({ types: ['packet.rejected'], peerId: `peer${n++ % PEERS}`, cursor: deepCursor, limit: 100 }),
       ],
       ['code=T04&direction=incoming, limit=100', () => ({ code: 'T04', direction: 'incoming', limit: 100 })],
+      ['direction=incoming (half the store), limit=100', () => ({ direction: 'incoming', limit: 100 })],
+      [
+        'types=packet.fulfilled (75% of the store), limit=100',
+        () => ({ types: ['packet.fulfilled'], limit: 100 }),
+      ],
+      ['since=last hour, limit=100', () => ({ since: end - 3_600_000, limit: 100 })],
     ];
     const results: string[] = [];
     for (const [name, request] of kinds) {

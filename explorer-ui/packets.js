@@ -26,10 +26,10 @@ const isActive = (f) => Object.values(f).some((v) => v !== '');
 
 /** The store's side of a filter (it has no substring search: a packet id only when complete). */
 function useSearch(filter) {
-  const [found, setFound] = useState({ events: [], total: null, error: undefined });
+  const [found, setFound] = useState({ events: [], total: null, exact: true, error: undefined });
   useEffect(() => {
     if (!isActive(filter)) {
-      setFound({ events: [], total: null, error: undefined });
+      setFound({ events: [], total: null, exact: true, error: undefined });
       return undefined;
     }
     const controller = new AbortController();
@@ -42,9 +42,10 @@ function useSearch(filter) {
       const params = { types, peerId: filter.peer, code, packetId, limit: MAX_ROWS };
       try {
         const page = await getJson('api/events', params, controller.signal);
-        setFound({ events: page.events, total: page.total, error: undefined });
+        // The store counts a filter's matches up to a bound: beyond it, "10,000+".
+        setFound({ events: page.events, total: page.total, exact: page.totalExact !== false, error: undefined });
       } catch (error) {
-        if (!controller.signal.aborted) setFound({ events: [], total: null, error });
+        if (!controller.signal.aborted) setFound({ events: [], total: null, exact: true, error });
       }
     }, SEARCH_DEBOUNCE_MS);
     return () => {
@@ -128,7 +129,7 @@ export function PacketsPanel({ feed, peerIds }) {
       <h2>Packets</h2>
       <span class="muted" data-testid="packet-count" data-shown=${rows.length} data-kept=${live.events.length}>
         ${count(rows.length)} shown · ${count(live.events.length)} kept in the page${
-          found.total !== null ? ` · ${count(found.total)} in the store` : ''
+          found.total !== null ? ` · ${count(found.total)}${found.exact ? '' : '+'} in the store` : ''
         }
       </span>
       <button type="button" data-testid="packets-pause" class=${paused ? 'on' : ''} onClick=${togglePause}>

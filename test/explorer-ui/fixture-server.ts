@@ -118,7 +118,7 @@ function selectEvents(all: NodeEvent[], q: URLSearchParams) {
   const events = after.slice(0, limit);
   const last = events.at(-1);
   const nextCursor = after.length > limit && last ? String(last.id) : null;
-  return { events, total: matching.length, nextCursor };
+  return { events, total: matching.length, totalExact: true, nextCursor };
 }
 
 export async function startFixtureServer(options: FixtureOptions = {}): Promise<FixtureServer> {

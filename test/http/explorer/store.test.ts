@@ -18,8 +18,12 @@ import { makeEvent, makeEvents, tempDir } from './events.js';
 
 const DAY_MS = 86_400_000;
 
-async function openStore(t: TestContext, name = 'events.db'): Promise<EventStore> {
-  const store = new EventStore(join(tempDir(t), name), silentLogger());
+async function openStore(
+  t: TestContext,
+  name = 'events.db',
+  options: ConstructorParameters<typeof EventStore>[2] = {},
+): Promise<EventStore> {
+  const store = new EventStore(join(tempDir(t), name), silentLogger(), options);
   t.after(() => store.close());
   assert.equal(await store.open(), true);
   return store;
@@ -198,6 +202,7 @@ describe('EventStore: prune', () => {
     assert.equal(store.health().events, 2_500);
     const page = await store.query({ limit: 1000, offset: 1500 });
     assert.equal(page.total, 2_500);
+    assert.equal(page.totalExact, true);
     assert.equal(page.events.at(-1)!.id, 22_501, 'the newest 2,500 are kept');
     assert.equal(page.nextCursor, null);
   });
@@ -317,5 +322,30 @@ describe('EventStore: failures become a state, never an exception', () => {
     assert.equal(report.events, 120_000);
     // 5,000 queries and 1,000 insert statements: a leak per statement would be ~85 MB.
     assert.ok(report.grewKb < 16 * 1024, `RSS grew ${report.grewKb} KB`);
+  });
+
+  it("counts a filter's matches up to countLimit, and says when there are more", async (t) => {
+    const store = await openStore(t, 'events.db', { countLimit: 100 });
+    const nowMs = Date.now();
+    const events: NodeEvent[] = Array.from({ length: 300 }, (_, i) => ({
+      id: 0,
+      ts: nowMs + i,
+      type: 'packet.rejected',
+      direction: i % 3 === 0 ? 'incoming' : 'outgoing',
+      code: i % 2 === 0 ? 'T04' : 'F02',
+      packetId: i.toString(16).padStart(64, '0'),
+    }));
+    await store.insert(events);
+    const exact = await store.query({ code: 'T04', direction: 'incoming', limit: 10 });
+    assert.deepEqual([exact.total, exact.totalExact], [50, true]);
+    const atLimit = await store.query({ direction: 'incoming', limit: 10 });
+    assert.deepEqual([atLimit.total, atLimit.totalExact], [100, true], 'exactly the limit is exact');
+    const over = await store.query({ code: 'T04', limit: 10 });
+    assert.deepEqual([over.total, over.totalExact], [100, false], '150 matches');
+    const capped = await store.query({ direction: 'outgoing', limit: 10 });
+    assert.deepEqual([capped.total, capped.totalExact], [100, false]);
+    assert.equal(capped.events.length, 10);
+    const unfiltered = await store.query({ limit: 10 });
+    assert.deepEqual([unfiltered.total, unfiltered.totalExact], [300, true], 'no filter: the exact count');
   });
 });
