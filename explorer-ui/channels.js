@@ -40,14 +40,29 @@ function ChannelRow({ c, selected, onSelect }) {
   </tr>`;
 }
 
+/**
+ * A claim sent or received carries its ILP amount and, in `data.tokenAmount`, the tokens it adds;
+ * the table and the other steps (deposits, redemptions) count token base units.
+ */
+function TimelineAmount({ e }) {
+  if (!e.amount) return '';
+  const tokens = e.data?.tokenAmount;
+  if (tokens === undefined || tokens === null) {
+    return html`<span class="num" data-testid="timeline-amount">${amount(e.amount)}</span>`;
+  }
+  return html`<span class="num" data-testid="timeline-amount">${amount(e.amount)} <span class="muted small">ILP</span></span>
+    <span class="num muted small" data-testid="timeline-tokens">(${amount(tokens)})</span>`;
+}
+
 function TimelineItem({ e, explorerUrls }) {
-  const base = e.chain ? explorerUrls.get(e.chain) : undefined;
+  // Claim events name their channel, not always its chain: the channel's row knows both.
+  const base = explorerUrls.get(e.chain) ?? explorerUrls.get(e.channelId);
   const failed = e.type === 'claim.rejected' || e.type === 'claim.refused' || e.type === 'settlement.error';
   return html`<li data-testid="timeline-item" data-type=${e.type} class=${failed ? 'bad' : ''}>
     <span class="mono muted small">${dateTime(e.ts)}</span>
     <span class=${`badge ${e.type.replace('.', '-')}`}>${e.type}</span>
     <span>${e.peerId ?? ''}</span>
-    ${e.amount ? html`<span class="num" data-testid="timeline-amount">${amount(e.amount)}</span>` : ''}
+    <${TimelineAmount} e=${e} />
     ${e.code ? html`<span class="code">${e.code}</span>` : ''}
     ${e.channelId ? html`<span class="mono muted small" title=${e.channelId}>${shortHex(e.channelId, 4)}</span>` : ''}
     ${e.txHash ? html`<span>tx <${ChainLink} base=${base} kind="tx" value=${e.txHash} testid="timeline-tx" /></span>` : ''}
@@ -62,12 +77,16 @@ export function ChannelsPanel({ feed, channels, error }) {
   const timeline = useEventList(feed, { types: CHANNEL_TYPES, max: MAX_TIMELINE, historyLimit: 100 });
   const [selected, setSelected] = useState(null);
   const list = useMemo(() => [...(channels?.channels ?? [])].sort(byPeerAndChain), [channels]);
-  const explorerUrls = useMemo(() => new Map(list.filter((c) => c.explorerUrl).map((c) => [c.chain, c.explorerUrl])), [list]);
+  const explorerUrls = useMemo(
+    () => new Map(list.filter((c) => c.explorerUrl).flatMap((c) => [[c.chain, c.explorerUrl], [c.channelId, c.explorerUrl]])),
+    [list],
+  );
   const shown = selected ? timeline.events.filter((e) => e.channelId === selected) : timeline.events;
   return html`<section class="panel" id="channels" data-testid="channels">
     <div class="panel-head">
       <h2>Channels</h2>
       <span class="muted" data-testid="channels-count">${plural(list.length, 'channel')}</span>
+      <span class="muted small" data-testid="channels-units">amounts in token base units, claims also in ILP</span>
     </div>
     ${error ? html`<div class="error">${describeError(error)}</div>` : ''}
     ${

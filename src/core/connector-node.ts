@@ -396,13 +396,20 @@ export class ConnectorNode extends EventEmitter {
       peers: () =>
         this.parts.peers.all().map((p) => {
           const s = p.settings;
+          // What settlement uses (executor.ts #due): the peer's own, else the node's threshold;
+          // a peer without an evmAddress is never settled with.
+          const threshold =
+            s.settleThreshold ??
+            (this.parts.settlement.enabled && s.evmAddress !== undefined
+              ? this.config.settlement?.threshold
+              : undefined);
           return {
             id: p.id,
             relation: s.relation,
             connected: this.parts.links.isConnected(p.id),
             ...(s.url === undefined ? {} : { url: s.url }),
             ...(s.maximum === undefined ? {} : { maximum: s.maximum }),
-            ...(s.settleThreshold === undefined ? {} : { settleThreshold: s.settleThreshold }),
+            ...(threshold === undefined ? {} : { settleThreshold: threshold }),
           };
         }),
       routes: () => this.listRoutes(),

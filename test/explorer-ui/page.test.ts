@@ -82,7 +82,7 @@ describe('Explorer page', { timeout: 60_000 }, () => {
     assert.equal(await text(page, '[data-testid=detail-amount-out]'), '0');
     assert.equal(await text(page, '[data-testid=detail-latency]'), '1.70 ms');
     assert.match(await text(page, '[data-testid=detail-expiry]'), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/);
-    await screenshot(page, 'overview-detail', 'explorer.png');
+    await screenshot(page, 'overview-detail');
 
     await page.click(row(FULFILLED_ID));
     await page.waitForSelector(`[data-testid=packet-detail][data-packet-id="${FULFILLED_ID}"]`);

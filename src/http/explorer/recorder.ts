@@ -271,7 +271,8 @@ function packetEvent(slot: PacketSlot): NodeEvent {
   const data: NonNullable<NodeEvent['data']> = {
     from: slot.source ?? null,
     to: slot.local ? 'local' : (slot.nextHop ?? null),
-    amountOut: slot.amountOut.toString(),
+    // Nothing went out of a packet that was neither forwarded nor delivered (no route, say).
+    amountOut: slot.local || slot.nextHop !== undefined ? slot.amountOut.toString() : '0',
     expiresAt: prepare.expiresAt.getTime(),
   };
   if (reply.type === 13) data.fulfillment = Buffer.from(reply.fulfillment).toString('hex');

@@ -41,9 +41,10 @@ describe('EventRecorder', () => {
     r.packet('alice', 'bob', false, prepare(7), FULFILL, 6n, 1.5);
     r.packet('alice', undefined, true, prepare(8), reject('F99'), 8n, 0.4);
     r.packet(undefined, 'bob', false, prepare(9), reject('T04'), 9n, 2);
+    r.packet(undefined, undefined, false, prepare(10), reject('F02'), 10n, 0.1);
     const events = r.drain();
-    assert.equal(events.length, 3);
-    const [first, second, third] = events;
+    assert.equal(events.length, 4);
+    const [first, second, third, fourth] = events;
     assert.equal(first?.type, 'packet.fulfilled');
     assert.equal(first?.peerId, 'alice');
     assert.equal(first?.direction, 'incoming');
@@ -61,6 +62,12 @@ describe('EventRecorder', () => {
     assert.equal(second?.data?.triggeredBy, 'g.me');
     assert.equal(third?.direction, 'outgoing');
     assert.equal(third?.peerId, 'bob');
+    assert.equal(third?.data?.amountOut, '9');
+    assert.deepEqual(
+      { to: fourth?.data?.to, amountOut: fourth?.data?.amountOut, amount: fourth?.amount },
+      { to: null, amountOut: '0', amount: '10' },
+      'not forwarded: nothing went out',
+    );
     assert.deepEqual(r.drain(), [], 'a drain empties the ring');
   });
 
