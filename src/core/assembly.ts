@@ -5,7 +5,13 @@
 import { LinkManager } from '../btp/index.js';
 import { CONTENT_TYPE, type ProtocolData } from '../codec/index.js';
 import { allowNoAuth, type Env, type ResolvedConfig, resolvePeerSecret } from '../config/index.js';
-import { ConnectorMetrics, EventRecorder, fromSettlementEvent, newPacketCounts } from '../http/index.js';
+import {
+  ConnectorMetrics,
+  EventRecorder,
+  type ExplorerStatus,
+  fromSettlementEvent,
+  newPacketCounts,
+} from '../http/index.js';
 import type { Ledger } from '../ledger/index.js';
 import { RoutingTable } from '../routing/index.js';
 import type { SettlementEvent } from '../settlement/index.js';
@@ -32,6 +38,8 @@ export interface AssemblyOptions {
   /** An embedder's ledger; default: chosen from the config at start. */
   ledger?: Ledger | undefined;
   maxTransitInFlight: number;
+  /** The running Explorer's status, for /metrics; undefined while none runs. */
+  explorerStatus: () => ExplorerStatus | undefined;
 }
 
 /** What the parts tell the node, which turns it into its events. */
@@ -155,6 +163,7 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
       packetsInFlight: () => packets.packetsInFlight,
       transitDropped: () => local.transitDropped,
       settlement: () => settlement.stats,
+      explorer: o.explorerStatus,
     }),
   );
   const recorder = {

@@ -9,7 +9,14 @@
 import { EventEmitter } from 'node:events';
 import { encodePrepare } from '../codec/index.js';
 import { ConfigLoader, type ConnectorConfig, type Env, type ResolvedConfig } from '../config/index.js';
-import type { AdminNode, AdminServer, Explorer, ExplorerNode, NodeHealth } from '../http/index.js';
+import type {
+  AdminNode,
+  AdminServer,
+  Explorer,
+  ExplorerNode,
+  ExplorerStatus,
+  NodeHealth,
+} from '../http/index.js';
 import { HealthServer } from '../http/index.js';
 import type { Ledger } from '../ledger/index.js';
 import type {
@@ -76,6 +83,7 @@ export class ConnectorNode extends EventEmitter {
         logger: this.logger,
         ledger: options.ledger,
         maxTransitInFlight: options.maxTransitInFlight ?? 1000,
+        explorerStatus: () => this.explorerStatus(),
       },
       {
         linkUp: (peerId) => this.emit('peer:connected', peerId),
@@ -353,10 +361,16 @@ export class ConnectorNode extends EventEmitter {
         peers: this.parts.peers,
         links: this.parts.links,
         address: this.parts.addressing.address,
+        explorer: () => this.explorerStatus(),
       },
       this.state,
       this.startedAtMs,
     );
+  }
+
+  /** The Explorer's status while it runs (between its start and the node's stop). */
+  private explorerStatus(): ExplorerStatus | undefined {
+    return this.state === 'started' ? this.explorer?.status() : undefined;
   }
 
   /** What the admin API may do: the public API, answered in its JSON shapes. */

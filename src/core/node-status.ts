@@ -4,7 +4,7 @@
  */
 import type { LinkManager } from '../btp/index.js';
 import type { ResolvedConfig } from '../config/index.js';
-import type { MetricsSource, NodeHealth, PacketCounts } from '../http/index.js';
+import type { ExplorerStatus, MetricsSource, NodeHealth, PacketCounts } from '../http/index.js';
 import type { Ledger } from '../ledger/index.js';
 import type { SettlementStats } from '../settlement/index.js';
 import type { PeerAccountBalance } from '../types/index.js';
@@ -38,6 +38,8 @@ export interface StatusParts {
   peers: PeerRegistry;
   links: LinkManager;
   address: () => string;
+  /** Undefined while no Explorer runs (off, not started yet, or stopped). */
+  explorer: () => ExplorerStatus | undefined;
 }
 
 export function healthStatus(
@@ -57,7 +59,14 @@ export function healthStatus(
       relation: peer.settings.relation,
     })),
     version: VERSION,
+    ...explorerHealth(p.explorer()),
   };
+}
+
+function explorerHealth(status: ExplorerStatus | undefined): Pick<NodeHealth, 'explorer'> {
+  if (status === undefined) return {};
+  const { state, error } = status.store;
+  return { explorer: error === undefined ? { store: state } : { store: state, error } };
 }
 
 export interface MetricsParts extends StatusParts {
@@ -80,5 +89,6 @@ export function metricsSource(p: MetricsParts): MetricsSource {
     packetsInFlight: p.packetsInFlight,
     transitNotificationsDropped: p.transitDropped,
     settlement: p.settlement,
+    explorer: p.explorer,
   };
 }

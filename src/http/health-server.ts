@@ -24,6 +24,11 @@ export interface NodeHealth {
   startedAtMs: number | undefined;
   peers: PeerHealth[];
   version: string;
+  /**
+   * The Explorer's store while an Explorer runs. Shown, never counted: a failed store neither
+   * degrades the node's status nor makes it unready, because packets flow without it.
+   */
+  explorer?: { store: 'open' | 'failed' | 'closed'; error?: string };
 }
 
 export type MetricsScrape = () => Promise<{ contentType: string; body: string }>;
@@ -69,6 +74,7 @@ export class HealthServer {
         totalPeers: h.peers.length,
         peers: h.peers.map((p) => ({ id: p.id, connected: p.connected, relation: p.relation })),
         version: h.version,
+        ...(h.explorer === undefined ? {} : { explorer: h.explorer }),
         timestamp: new Date().toISOString(),
       };
       return reply.code(status === 'healthy' || status === 'degraded' ? 200 : 503).send(body);

@@ -11,6 +11,7 @@ export type {
   ExplorerPeer,
   ExplorerSettings,
   ExplorerStats,
+  ExplorerStatus,
   PageRequest,
   PruneOptions,
   RecordedEvent,

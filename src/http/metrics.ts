@@ -15,6 +15,7 @@ import {
   Registry,
 } from 'prom-client';
 import { type ChainErrorKind, CLAIM_REFUSALS, type SettlementStats } from '../settlement/index.js';
+import type { ExplorerStatus } from './explorer/index.js';
 
 /** Packets exchanged with one peer. Incoming: Prepares from the peer and our replies to them. */
 export interface PacketCounts {
@@ -59,6 +60,8 @@ export interface MetricsSource {
   transitNotificationsDropped(): number;
   /** Settlement counters; undefined (or absent) when settlement is off. */
   settlement?: () => SettlementStats | undefined;
+  /** The Explorer's store and losses; undefined (or absent) while no Explorer runs. */
+  explorer?: () => ExplorerStatus | undefined;
 }
 
 /** Latency buckets in seconds: 0.25 ms to 30 s (a packet may be held up to maxHoldTimeMs). */
@@ -81,6 +84,8 @@ export class ConnectorMetrics {
   readonly registry = new Registry<PrometheusContentType>();
   /** Merged into the exposition only while the source reports settlement stats. */
   private readonly settlementRegistry = new Registry<PrometheusContentType>();
+  /** Merged only while an Explorer runs. */
+  private readonly explorerRegistry = new Registry<PrometheusContentType>();
   private readonly source: MetricsSource;
   private readonly latency: Histogram;
 
@@ -164,6 +169,7 @@ export class ConnectorMetrics {
       },
     });
     registerSettlementMetrics(this.settlementRegistry, () => source.settlement?.());
+    registerExplorerMetrics(this.explorerRegistry, () => source.explorer?.());
   }
 
   /** Hot path: one label-free observation. */
@@ -174,9 +180,11 @@ export class ConnectorMetrics {
   /** The exposition text: this node's metrics and the process's (CPU, memory, event loop, GC). */
   async scrape(): Promise<{ contentType: string; body: string }> {
     const settlementOn = this.source.settlement?.() !== undefined;
+    const explorerOn = this.source.explorer?.() !== undefined;
     const merged = Registry.merge([
       this.registry,
       ...(settlementOn ? [this.settlementRegistry] : []),
+      ...(explorerOn ? [this.explorerRegistry] : []),
       processRegistry(),
     ]);
     return { contentType: merged.contentType, body: await merged.metrics() };
@@ -269,6 +277,39 @@ function registerSettlementMetrics(
       this.reset();
       const s = stats();
       if (s !== undefined) incBounded(this, 'kind', CHAIN_ERROR_KINDS, s.chainErrors);
+    },
+  });
+}
+
+/**
+ * The Explorer's store: up or not, and the events it lost. A failed store never stops the node
+ * (docs/explorer.md), so these are the only place a scraper sees it.
+ */
+function registerExplorerMetrics(
+  registry: Registry<PrometheusContentType>,
+  status: () => ExplorerStatus | undefined,
+): void {
+  const registers = [registry];
+  new Gauge({
+    name: 'connector_explorer_store_up',
+    help: 'Whether the Explorer event store is open and taking writes (0: failed or closed)',
+    registers,
+    collect() {
+      const s = status();
+      if (s !== undefined) this.set(s.store.state === 'open' ? 1 : 0);
+    },
+  });
+  new Counter({
+    name: 'connector_explorer_events_dropped_total',
+    help: 'Explorer events not stored, by stage (recorder: a drain came too late; store: failed or closed)',
+    labelNames: ['stage'],
+    registers,
+    collect() {
+      this.reset();
+      const s = status();
+      if (s === undefined) return;
+      this.inc({ stage: 'recorder' }, s.dropped.recorder);
+      this.inc({ stage: 'store' }, s.dropped.store);
     },
   });
 }

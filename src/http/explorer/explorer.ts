@@ -18,7 +18,7 @@ import { LiveFeed } from './live-feed.js';
 import type { EventRecorder } from './recorder.js';
 import { buildExplorerServer } from './server.js';
 import { defaultUiDir } from './static-files.js';
-import { EventStore } from './store.js';
+import { EventStore, type StoreHealth } from './store.js';
 
 export interface ExplorerSettings {
   port: number;
@@ -42,6 +42,13 @@ export interface ExplorerOptions {
   /** WebSocket clients above this many unsent bytes are closed with 1008. Default 1 MiB. */
   maxClientBufferedBytes?: number;
   now?: () => number;
+}
+
+/** What the node reports of its Explorer beside its own health and metrics. */
+export interface ExplorerStatus {
+  store: StoreHealth;
+  /** Events lost: in the recorder (a drain came too late) and in the store (failed or closed). */
+  dropped: { recorder: number; store: number };
 }
 
 const WARN_INTERVAL_MS = 60_000;
@@ -76,6 +83,13 @@ export class Explorer {
 
   get port(): number {
     return this.boundPort;
+  }
+
+  status(): ExplorerStatus {
+    return {
+      store: this.store.health(),
+      dropped: { recorder: this.options.recorder.dropped, store: this.store.droppedEvents },
+    };
   }
 
   /** Opens the store (a failure only degrades) and listens. Throws when it must not start. */

@@ -1,5 +1,5 @@
 export { blockExplorerUrl } from './chain-explorers.js';
-export type { ExplorerOptions, ExplorerSettings } from './explorer.js';
+export type { ExplorerOptions, ExplorerSettings, ExplorerStatus } from './explorer.js';
 export { Explorer } from './explorer.js';
 export type { ExplorerIdentity, ExplorerNode, ExplorerPeer, SettlementAddress } from './explorer-node.js';
 export type { ExplorerStats, RecorderOptions } from './recorder.js';

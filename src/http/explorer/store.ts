@@ -3,7 +3,7 @@
  * prepared once, so memory stays flat).
  *
  * The store never throws into the loops that feed it: a file that cannot be opened (bad path,
- * read-only place) or written (disk full, I/O error) puts the store in state 'failed' with the
+ * read-only place) or written (disk full, I/O error; the file removed or replaced) puts the store in state 'failed' with the
  * error, logs once, and from then on drops writes and counts them (`droppedEvents`). Only
  * `query()` throws, with ERR_STORE_UNAVAILABLE, because its caller (an HTTP request) answers 503.
  * A failed store stays failed until the node restarts: the Explorer is a window on the node, not
@@ -92,6 +92,8 @@ export class EventStore {
   private count = 0;
   private nextId = 1;
   private lastFailureLogMs = 0;
+  /** The opened file's device and inode: writes stop if the path comes to name another file. */
+  private fileId: string | undefined;
   readonly path: string;
   private readonly cacheKiB: number;
 
@@ -125,6 +127,7 @@ export class EventStore {
     if (this.stateNow !== 'new') return this.stateNow === 'open';
     try {
       this.db = Sqlite.open(this.path, this.cacheKiB, SCHEMA_SQL);
+      this.fileId = fileIdOf(this.path);
       const counted = this.get('SELECT COUNT(*) AS n, MAX(id) AS maxId FROM events', []);
       const seq = this.get("SELECT seq FROM sqlite_sequence WHERE name = 'events'", []);
       this.count = Number(counted?.n ?? 0);
@@ -146,6 +149,13 @@ export class EventStore {
     if (events.length === 0) return events;
     const db = this.db;
     if (this.stateNow !== 'open' || db === undefined) {
+      this.drop(events.length);
+      return events;
+    }
+    // A file removed (its folder deleted) or replaced under an open connection still takes
+    // writes, into an inode no one can open again: SQLite would not notice, so the store does.
+    if (fileIdOf(this.path) !== this.fileId) {
+      this.fail('write', new Error('the file was removed or replaced while open'));
       this.drop(events.length);
       return events;
     }
@@ -319,6 +329,15 @@ export class EventStore {
       { path: this.path, dropped: this.droppedEvents, error: this.errorText },
       'explorer event store still failed; events dropped',
     );
+  }
+}
+
+function fileIdOf(path: string): string | undefined {
+  try {
+    const stat = statSync(path, { bigint: true });
+    return `${stat.dev}:${stat.ino}`;
+  } catch {
+    return undefined;
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -245,9 +245,36 @@ describe('EventStore: failures become a state, never an exception', () => {
     assert.equal(store.droppedEvents, 9);
   });
 
+  it('a file removed or replaced while open fails the store at the next write, not silently', async (t) => {
+    // SQLite keeps writing to the old inode, which no one can open again: those events would be
+    // lost at the next start without a word.
+    for (const change of ['removed', 'replaced'] as const) {
+      const dir = tempDir(t);
+      const path = join(dir, 'events.db');
+      const store = new EventStore(path, silentLogger());
+      t.after(() => store.close());
+      assert.equal(await store.open(), true);
+      await store.insert(makeEvents(2));
+      if (change === 'removed') rmSync(dir, { recursive: true });
+      else {
+        writeFileSync(join(dir, 'other.db'), '');
+        renameSync(join(dir, 'other.db'), path);
+      }
+      const events = await store.insert(makeEvents(3));
+      assert.equal(store.health().state, 'failed', change);
+      assert.match(store.health().error ?? '', /^write failed: the file was removed or replaced/);
+      assert.deepEqual(
+        events.map((e) => e.id),
+        [0, 0, 0],
+      );
+      assert.equal(store.droppedEvents, 3);
+    }
+  });
+
   it('a write the file system refuses (file size limit reached) fails the store without a throw', (t) => {
-    // A full disk cannot be made for real here (no tmpfs mount in this container), so the file
-    // system is made to refuse writes another way that holds for root too: RLIMIT_FSIZE
+    // A full disk cannot be made everywhere (mounting a tmpfs needs privileges CI may not grant;
+    // test/core/explorer-store-fault.test.ts fills one where it may), so the file system is
+    // made to refuse writes another way that holds for root too: RLIMIT_FSIZE
     // (`ulimit -f`) makes write(2) beyond the limit fail with EFBIG, the same path in SQLite as
     // ENOSPC (a failed write during commit). The child ignores SIGXFSZ so the write fails
     // instead of killing it.
