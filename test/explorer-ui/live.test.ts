@@ -8,7 +8,7 @@ import { type FixtureServer, startFixtureServer } from './fixture-server.js';
 
 const row = (packetId: string): string => `[data-testid=packet-row][data-packet-id="${packetId}"]`;
 
-describe('Explorer live feed', { timeout: 60_000 }, () => {
+describe('Explorer live feed', { timeout: 120_000 }, () => {
   let browser: Browser;
   let fixture: FixtureServer;
 

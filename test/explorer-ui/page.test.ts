@@ -10,7 +10,7 @@ const text = async (page: Page, selector: string): Promise<string> =>
   ((await page.locator(selector).first().textContent()) ?? '').trim();
 const row = (packetId: string): string => `[data-testid=packet-row][data-packet-id="${packetId}"]`;
 
-describe('Explorer page', { timeout: 60_000 }, () => {
+describe('Explorer page', { timeout: 240_000 }, () => {
   let browser: Browser;
   let fixture: FixtureServer;
 
@@ -285,7 +285,7 @@ describe('Explorer page', { timeout: 60_000 }, () => {
   });
 });
 
-describe('Explorer page with a key', { timeout: 60_000 }, () => {
+describe('Explorer page with a key', { timeout: 120_000 }, () => {
   let browser: Browser;
   let fixture: FixtureServer;
 
