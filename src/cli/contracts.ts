@@ -8,8 +8,9 @@
 import { isAddress } from 'viem';
 import { ConfigLoader } from '../config/index.js';
 import { KEY_BACKENDS, type KeyBackend } from '../config/schema.js';
-import { createSigner, type KeyConfig } from '../keys/create-signer.js';
+import type { KeyConfig } from '../keys/create-signer.js';
 import { PRIVATE_KEY_ENV } from '../keys/env-key.js';
+import { openSigner } from '../keys/open-signer.js';
 import {
   type ChallengePeriodBounds,
   DEFAULT_CHALLENGE_PERIOD_BOUNDS,
@@ -81,7 +82,7 @@ export async function contractsDeployCommand(opts: ContractsDeployOptions): Prom
     }
     deployment = {
       rpcUrl: opts.rpc,
-      signer: createSigner(keyConfig(opts)),
+      signer: await openSigner(keyConfig(opts)),
       token: opts.token as `0x${string}` | undefined,
       chainId: positiveInt(opts.chainId, '--chain-id'),
       bounds: bounds(opts),

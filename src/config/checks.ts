@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type { ConfigIssue } from '../utils/errors.js';
 import { isPlainObject } from './env.js';
+import { kmsIssues } from './kms.js';
 import { connectorConfigSchema } from './schema.js';
 
 type Output = z.output<typeof connectorConfigSchema>;
@@ -94,6 +95,7 @@ export function semanticCheck(config: Output): ConfigIssue[] {
     const message = 'required when deploymentMode is standalone and local delivery is enabled';
     issues.push({ path: 'localDelivery.handlerUrl', message });
   }
+  issues.push(...kmsIssues(config.security));
   return issues;
 }
 
