@@ -23,8 +23,11 @@ const FAILURE_TEXT: Readonly<Record<KmsFailure, string>> = {
 const DETAIL_MAX_CHARS = 200;
 const BEARER = /\b(Bearer|Basic|SharedKey)\s+[A-Za-z0-9._~+/=-]+/gi;
 const AWS_ACCESS_KEY_ID = /\b(AKIA|ASIA)[A-Z0-9]{16}\b/g;
-/** Tokens, signatures and secrets are long runs of base64 or hex; ARNs and ids are not. */
-const LONG_OPAQUE = /[A-Za-z0-9+/_=-]{40,}/g;
+/**
+ * Tokens, signatures and secrets are long runs of base64 or hex; ARNs, resource paths and key ids
+ * are short segments between `/` and `:` (a UUID is 36 characters), so they survive.
+ */
+const LONG_OPAQUE = /[A-Za-z0-9+_=-]{37,}/g;
 const CREDENTIAL_FIELD =
   /\b(Credential|Signature|X-Amz-Security-Token|access_token|client_secret|sig)=[^\s&,;]+/gi;
 
