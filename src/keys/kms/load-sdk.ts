@@ -8,8 +8,9 @@ export async function loadSdk<T>(pkg: string, load: () => Promise<T>, backend: s
   try {
     return await load();
   } catch (error) {
+    // Node says ERR_MODULE_NOT_FOUND for ESM and MODULE_NOT_FOUND for CommonJS resolution.
     const code = (error as { code?: unknown } | null)?.code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+    if (typeof code === 'string' && code.endsWith('MODULE_NOT_FOUND')) {
       throw new ConnectorError(
         'ERR_SETTLEMENT_UNAVAILABLE',
         `KEY_BACKEND=${backend} needs the package ${pkg}: install it (npm install ${pkg}); it is an optional dependency`,
