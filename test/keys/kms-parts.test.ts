@@ -135,11 +135,14 @@ describe('KMS errors and limits', () => {
 describe('optional SDKs', () => {
   it('a missing SDK is a clear error naming the package', async () => {
     const missing = '@toon-protocol/no-such-kms-sdk';
-    await assert.rejects(loadSdk('@aws-sdk/client-kms', () => import(missing), 'aws-kms'), (error: unknown) => {
-      assert.ok(error instanceof ConnectorError);
-      assert.equal(error.code, 'ERR_SETTLEMENT_UNAVAILABLE');
-      assert.match(error.message, /KEY_BACKEND=aws-kms needs the package @aws-sdk\/client-kms/);
-      return true;
-    });
+    await assert.rejects(
+      loadSdk('@aws-sdk/client-kms', () => import(missing), 'aws-kms'),
+      (error: unknown) => {
+        assert.ok(error instanceof ConnectorError);
+        assert.equal(error.code, 'ERR_SETTLEMENT_UNAVAILABLE');
+        assert.match(error.message, /KEY_BACKEND=aws-kms needs the package @aws-sdk\/client-kms/);
+        return true;
+      },
+    );
   });
 });
