@@ -2,10 +2,12 @@
  * The wiring of a node: every part built once, each given what it needs and no more. The
  * ConnectorNode keeps the API and the lifecycle; what is connected to what is read here.
  */
+
 import { LinkManager } from '../btp/index.js';
 import { CONTENT_TYPE, type ProtocolData } from '../codec/index.js';
 import { allowNoAuth, type Env, type ResolvedConfig, resolvePeerSecret } from '../config/index.js';
 import { ConnectorMetrics, EventRecorder, fromSettlementEvent, newPacketCounts } from '../http/index.js';
+import type { KmsHooks } from '../keys/index.js';
 import type { Ledger } from '../ledger/index.js';
 import { RoutingTable } from '../routing/index.js';
 import type { SettlementEvent } from '../settlement/index.js';
@@ -32,6 +34,7 @@ export interface AssemblyOptions {
   /** An embedder's ledger; default: chosen from the config at start. */
   ledger?: Ledger | undefined;
   maxTransitInFlight: number;
+  kms?: KmsHooks | undefined;
 }
 
 /** What the parts tell the node, which turns it into its events. */
@@ -116,6 +119,7 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
   const settlement = new NodeSettlement({
     config,
     logger,
+    kms: o.kms,
     ledger: () => ledger.current,
     links,
     peers,

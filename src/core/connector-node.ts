@@ -6,11 +6,13 @@
  * Over 300 lines on purpose: it is the spec's whole public API, each method a few lines of
  * delegation under its doc comment; splitting it would scatter the API a user reads.
  */
+
 import { EventEmitter } from 'node:events';
 import { encodePrepare } from '../codec/index.js';
 import { ConfigLoader, type ConnectorConfig, type Env, type ResolvedConfig } from '../config/index.js';
 import type { AdminNode, AdminServer, Explorer, ExplorerNode, NodeHealth } from '../http/index.js';
 import { HealthServer } from '../http/index.js';
+import type { KmsHooks } from '../keys/index.js';
 import type { Ledger } from '../ledger/index.js';
 import type {
   ChannelMetadata,
@@ -44,6 +46,8 @@ export interface ConnectorNodeOptions {
   ledger?: Ledger;
   /** Bound on concurrent per-hop transit notifications. */
   maxTransitInFlight?: number;
+  /** For embedders and tests: a KMS client's credentials or TLS trust (docs/keys.md). */
+  kms?: KmsHooks;
 }
 
 type State = NodeHealth['state'];
@@ -76,6 +80,7 @@ export class ConnectorNode extends EventEmitter {
         logger: this.logger,
         ledger: options.ledger,
         maxTransitInFlight: options.maxTransitInFlight ?? 1000,
+        kms: options.kms,
       },
       {
         linkUp: (peerId) => this.emit('peer:connected', peerId),

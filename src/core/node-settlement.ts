@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import type { LinkManager } from '../btp/index.js';
 import { BtpRemoteError } from '../btp/index.js';
 import type { ResolvedConfig } from '../config/index.js';
-import { createSigner, isKmsBackend, openSigner, type Signer } from '../keys/index.js';
+import { createSigner, isKmsBackend, type KmsHooks, openSigner, type Signer } from '../keys/index.js';
 import { DEFAULT_SNAPSHOT_PATH, type Ledger } from '../ledger/index.js';
 import {
   ChannelStore,
@@ -36,6 +36,8 @@ export interface NodeSettlementDeps {
   links: LinkManager;
   peers: PeerRegistry;
   onEvent: (event: SettlementEvent) => void;
+  /** Passed to the KMS client when the key is in a KMS (tests, embedders). */
+  kms?: KmsHooks | undefined;
 }
 
 export class NodeSettlement {
@@ -82,7 +84,7 @@ export class NodeSettlement {
   async start(): Promise<void> {
     const spec = this.#spec;
     if (spec === undefined) return;
-    this.#signer ??= await openSigner(this.d.config, { logger: this.d.logger });
+    this.#signer ??= await openSigner(this.d.config, { logger: this.d.logger, kms: this.d.kms });
     this.#engine = createEngine(this.d, spec, this.#signer);
     await this.#engine.start();
   }
