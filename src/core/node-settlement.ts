@@ -52,6 +52,7 @@ export class NodeSettlement {
     this.#spec = settlementSpec(d.config);
     if (this.#spec !== undefined && !isKmsBackend(d.config.security?.keyBackend)) {
       this.#signer = createSigner(d.config);
+      warnOfLocalKey(d, this.#signer);
     }
   }
 
@@ -173,8 +174,7 @@ export class NodeSettlement {
   }
 }
 
-function createEngine(d: NodeSettlementDeps, spec: SettlementSpec, signer: Signer): SettlementEngine {
-  const { config, logger } = d;
+function warnOfLocalKey({ config, logger }: NodeSettlementDeps, signer: Signer): void {
   if (
     config.environment === 'production' &&
     (signer.backend === 'env-key' || signer.backend === 'hd-wallet')
@@ -184,6 +184,10 @@ function createEngine(d: NodeSettlementDeps, spec: SettlementSpec, signer: Signe
       'settlement signs with a key held in this process (KEY_BACKEND=env): fine for development, use a KMS backend in production',
     );
   }
+}
+
+function createEngine(d: NodeSettlementDeps, spec: SettlementSpec, signer: Signer): SettlementEngine {
+  const { config, logger } = d;
   const s = config.settlement;
   const statePath =
     s?.statePath ?? join(dirname(s?.ledgerSnapshotPath ?? DEFAULT_SNAPSHOT_PATH), 'settlement-state.json');

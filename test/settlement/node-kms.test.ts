@@ -130,3 +130,40 @@ describe('a KMS outage during a claim', { timeout: 60_000 }, () => {
     assert.equal((await p.a.getBalance('b')).netBalance, 0n);
   });
 });
+
+describe('a node whose KMS key is unusable', () => {
+  for (const backend of KMS_BACKEND_NAMES) {
+    it(`${backend}: a key on the wrong curve stops the start with ERR_KMS_KEY`, async () => {
+      const kms = await startKmsFixture(backend, new TestKey(KEY_A));
+      try {
+        kms.wrongCurve();
+        const node = new ConnectorNode(
+          baseConfig('a', {
+            blockchain: {
+              base: {
+                rpcUrl: 'http://127.0.0.1:1',
+                chainId: 8453,
+                tokenAddress: `0x${'11'.repeat(20)}`,
+                registryAddress: `0x${'22'.repeat(20)}`,
+              },
+            },
+            security: kms.security(FAST_KMS) as ConnectorConfig['security'],
+          }),
+          silentLogger(),
+          { env: {}, kms: kms.hooks() },
+        );
+        await assert.rejects(node.start(), (error: unknown) => {
+          assert.equal((error as { code?: string }).code, 'ERR_KMS_KEY');
+          assert.match(
+            (error as Error).message,
+            /not a secp256k1|needs (ECC_SECG_P256K1|EC_SIGN_SECP256K1_SHA256)/,
+          );
+          return true;
+        });
+        await node.stop();
+      } finally {
+        await kms.double.stop();
+      }
+    });
+  }
+});
