@@ -85,7 +85,11 @@ export class NodeSettlement {
   async start(): Promise<void> {
     const spec = this.#spec;
     if (spec === undefined) return;
-    this.#signer ??= await openSigner(this.d.config, { logger: this.d.logger, kms: this.d.kms });
+    if (this.#signer === undefined) {
+      const signer = await openSigner(this.d.config, { logger: this.d.logger, kms: this.d.kms });
+      this.d.logger.info({ backend: signer.backend, address: signer.address }, 'settlement key opened');
+      this.#signer = signer;
+    }
     this.#engine = createEngine(this.d, spec, this.#signer);
     await this.#engine.start();
   }
