@@ -8,8 +8,8 @@
 import { isAddress } from 'viem';
 import { ConfigLoader } from '../config/index.js';
 import { KEY_BACKENDS, type KeyBackend } from '../config/schema.js';
-import { createSigner, type KeyConfig } from '../keys/create-signer.js';
 import { PRIVATE_KEY_ENV } from '../keys/env-key.js';
+import { type OpenSignerConfig, openSigner } from '../keys/open-signer.js';
 import {
   type ChallengePeriodBounds,
   DEFAULT_CHALLENGE_PERIOD_BOUNDS,
@@ -42,7 +42,7 @@ function positiveInt(
   return n;
 }
 
-function keyConfig(opts: ContractsDeployOptions): KeyConfig {
+function keyConfig(opts: ContractsDeployOptions): OpenSignerConfig {
   if (opts.config !== undefined) return ConfigLoader.load(opts.config);
   const env = opts.env ?? process.env;
   const backend =
@@ -50,8 +50,18 @@ function keyConfig(opts: ContractsDeployOptions): KeyConfig {
   if (!(KEY_BACKENDS as readonly string[]).includes(backend)) {
     throw new UsageError(`KEY_BACKEND must be one of ${KEY_BACKENDS.join(', ')}`);
   }
+  const set = (name: string) => (env[name] === '' ? undefined : env[name]);
   return {
-    security: { keyBackend: backend as KeyBackend },
+    security: {
+      keyBackend: backend as KeyBackend,
+      awsKms: { keyId: set('AWS_KMS_KEY_ID'), region: set('AWS_REGION'), endpoint: set('AWS_KMS_ENDPOINT') },
+      gcpKms: { keyName: set('GCP_KMS_KEY_NAME'), apiEndpoint: set('GCP_KMS_API_ENDPOINT') },
+      azureKeyVault: {
+        vaultUrl: set('AZURE_KEY_VAULT_URL'),
+        keyName: set('AZURE_KEY_NAME'),
+        keyVersion: set('AZURE_KEY_VERSION'),
+      },
+    },
     settlementInfra: { privateKey: env[PRIVATE_KEY_ENV] },
   };
 }
@@ -81,7 +91,7 @@ export async function contractsDeployCommand(opts: ContractsDeployOptions): Prom
     }
     deployment = {
       rpcUrl: opts.rpc,
-      signer: createSigner(keyConfig(opts)),
+      signer: await openSigner(keyConfig(opts)),
       token: opts.token as `0x${string}` | undefined,
       chainId: positiveInt(opts.chainId, '--chain-id'),
       bounds: bounds(opts),

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { ConfigIssue } from '../utils/errors.js';
 import { isLoopbackHost } from '../utils/net.js';
 import { isPlainObject } from './env.js';
+import { kmsIssues } from './kms.js';
 import { connectorConfigSchema } from './schema.js';
 
 type Output = z.output<typeof connectorConfigSchema>;
@@ -105,6 +106,7 @@ export function semanticCheck(config: Output): ConfigIssue[] {
     const message = 'required when deploymentMode is standalone and local delivery is enabled';
     issues.push({ path: 'localDelivery.handlerUrl', message });
   }
+  issues.push(...kmsIssues(config.security));
   return issues;
 }
 

@@ -50,6 +50,14 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { name: 'TOKEN_NETWORK_REGISTRY', path: ['settlementInfra', 'registryAddress'], kind: 'string' },
   { name: 'NETWORK_MODE', path: ['settlementInfra', 'networkMode'], kind: 'keyword' },
   { name: 'KEY_BACKEND', path: ['security', 'keyBackend'], kind: 'keyword' },
+  { name: 'AWS_KMS_KEY_ID', path: ['security', 'awsKms', 'keyId'], kind: 'string' },
+  { name: 'AWS_REGION', path: ['security', 'awsKms', 'region'], kind: 'string' },
+  { name: 'AWS_KMS_ENDPOINT', path: ['security', 'awsKms', 'endpoint'], kind: 'string' },
+  { name: 'GCP_KMS_KEY_NAME', path: ['security', 'gcpKms', 'keyName'], kind: 'string' },
+  { name: 'GCP_KMS_API_ENDPOINT', path: ['security', 'gcpKms', 'apiEndpoint'], kind: 'string' },
+  { name: 'AZURE_KEY_VAULT_URL', path: ['security', 'azureKeyVault', 'vaultUrl'], kind: 'string' },
+  { name: 'AZURE_KEY_NAME', path: ['security', 'azureKeyVault', 'keyName'], kind: 'string' },
+  { name: 'AZURE_KEY_VERSION', path: ['security', 'azureKeyVault', 'keyVersion'], kind: 'string' },
   { name: 'BTP_ALLOW_NOAUTH', path: ['btp', 'allowNoAuth'], kind: 'bool' },
 ];
 

@@ -24,6 +24,7 @@ import {
   u128Field,
   urlField,
 } from './fields.js';
+import { kmsSecurityFields } from './kms.js';
 
 export const ENVIRONMENTS = ['development', 'staging', 'production'] as const;
 export const DEPLOYMENT_MODES = ['embedded', 'standalone'] as const;
@@ -231,7 +232,10 @@ const blockchainSchema = z
   .strictObject({ base: chainSchema.optional(), arbitrum: chainSchema.optional() })
   .catchall(chainSchema);
 
-const securitySchema = z.looseObject({ keyBackend: z.enum(KEY_BACKENDS).optional() });
+const securitySchema = z.looseObject({
+  keyBackend: z.enum(KEY_BACKENDS).optional(),
+  ...kmsSecurityFields,
+});
 const performanceSchema = z.looseObject({});
 
 export const connectorConfigSchema = z.strictObject({

@@ -2,6 +2,7 @@
  * The wiring of a node: every part built once, each given what it needs and no more. The
  * ConnectorNode keeps the API and the lifecycle; what is connected to what is read here.
  */
+
 import { LinkManager } from '../btp/index.js';
 import { CONTENT_TYPE, type ProtocolData } from '../codec/index.js';
 import { allowNoAuth, type Env, type ResolvedConfig, resolvePeerSecret } from '../config/index.js';
@@ -12,6 +13,7 @@ import {
   fromSettlementEvent,
   newPacketCounts,
 } from '../http/index.js';
+import type { KmsHooks } from '../keys/index.js';
 import type { Ledger } from '../ledger/index.js';
 import { RoutingTable } from '../routing/index.js';
 import type { SettlementEvent } from '../settlement/index.js';
@@ -40,6 +42,7 @@ export interface AssemblyOptions {
   maxTransitInFlight: number;
   /** The running Explorer's status, for /metrics; undefined while none runs. */
   explorerStatus: () => ExplorerStatus | undefined;
+  kms?: KmsHooks | undefined;
 }
 
 /** What the parts tell the node, which turns it into its events. */
@@ -124,6 +127,7 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
   const settlement = new NodeSettlement({
     config,
     logger,
+    kms: o.kms,
     ledger: () => ledger.current,
     links,
     peers,

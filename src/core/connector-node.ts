@@ -6,6 +6,7 @@
  * Over 300 lines on purpose: it is the spec's whole public API, each method a few lines of
  * delegation under its doc comment; splitting it would scatter the API a user reads.
  */
+
 import { EventEmitter } from 'node:events';
 import { encodePrepare } from '../codec/index.js';
 import { ConfigLoader, type ConnectorConfig, type Env, type ResolvedConfig } from '../config/index.js';
@@ -18,6 +19,7 @@ import type {
   NodeHealth,
 } from '../http/index.js';
 import { HealthServer } from '../http/index.js';
+import type { KmsHooks } from '../keys/index.js';
 import type { Ledger } from '../ledger/index.js';
 import type {
   ChannelMetadata,
@@ -51,6 +53,8 @@ export interface ConnectorNodeOptions {
   ledger?: Ledger;
   /** Bound on concurrent per-hop transit notifications. */
   maxTransitInFlight?: number;
+  /** For embedders and tests: a KMS client's credentials or TLS trust (docs/keys.md). */
+  kms?: KmsHooks;
 }
 
 type State = NodeHealth['state'];
@@ -84,6 +88,7 @@ export class ConnectorNode extends EventEmitter {
         ledger: options.ledger,
         maxTransitInFlight: options.maxTransitInFlight ?? 1000,
         explorerStatus: () => this.explorerStatus(),
+        kms: options.kms,
       },
       {
         linkUp: (peerId) => this.emit('peer:connected', peerId),

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import type { LinkManager } from '../btp/index.js';
 import { BtpRemoteError } from '../btp/index.js';
 import type { ResolvedConfig } from '../config/index.js';
-import { createSigner } from '../keys/index.js';
+import { createSigner, isKmsBackend, type KmsHooks, openSigner, type Signer } from '../keys/index.js';
 import { DEFAULT_SNAPSHOT_PATH, type Ledger } from '../ledger/index.js';
 import {
   ChannelStore,
@@ -18,6 +18,7 @@ import {
   SettlementEngine,
   type SettlementEvent,
   type SettlementPeer,
+  type SettlementSpec,
   type SettlementStats,
   settlementSpec,
 } from '../settlement/index.js';
@@ -35,24 +36,38 @@ export interface NodeSettlementDeps {
   links: LinkManager;
   peers: PeerRegistry;
   onEvent: (event: SettlementEvent) => void;
+  /** Passed to the KMS client when the key is in a KMS (tests, embedders). */
+  kms?: KmsHooks | undefined;
 }
 
 export class NodeSettlement {
   /** Undefined when settlement is off: every operation then says so. */
-  private readonly engine: SettlementEngine | undefined;
+  readonly #spec: SettlementSpec | undefined;
+  /** An `env` key is parsed at once (a bad one fails the constructor); a KMS key opens at start. */
+  #signer: Signer | undefined;
+  /** Created at start, once the signer is open. */
+  #engine: SettlementEngine | undefined;
 
   constructor(private readonly d: NodeSettlementDeps) {
-    this.engine = createEngine(d);
+    this.#spec = settlementSpec(d.config);
+    if (this.#spec !== undefined && !isKmsBackend(d.config.security?.keyBackend)) {
+      this.#signer = createSigner(d.config);
+      warnOfLocalKey(d, this.#signer);
+    }
   }
 
   get enabled(): boolean {
-    return this.engine !== undefined;
+    return this.#spec !== undefined;
+  }
+
+  private get engine(): SettlementEngine | undefined {
+    return this.#engine;
   }
 
   /** For the packet path: told after a Fulfill to a peer was booked (only marks the peer). */
   fulfilledTo(): ((peerId: string) => void) | undefined {
-    const engine = this.engine;
-    return engine === undefined ? undefined : (peerId) => engine.fulfilled(peerId);
+    if (this.#spec === undefined) return undefined;
+    return (peerId) => this.#engine?.fulfilled(peerId);
   }
 
   /** `payment-channel-claim` and `payment-channel-close` over BTP. */
@@ -63,13 +78,25 @@ export class NodeSettlement {
     ];
   }
 
-  /** Before the links: claims that arrive need it, and its saved claims are booked again. */
+  /**
+   * Before the links: claims that arrive need it, and its saved claims are booked again. A KMS
+   * key is opened here (its public key read and checked); if that fails, the start fails.
+   */
   async start(): Promise<void> {
-    await this.engine?.start();
+    const spec = this.#spec;
+    if (spec === undefined) return;
+    if (this.#signer === undefined) {
+      const signer = await openSigner(this.d.config, { logger: this.d.logger, kms: this.d.kms });
+      this.d.logger.info({ backend: signer.backend, address: signer.address }, 'settlement key opened');
+      this.#signer = signer;
+    }
+    this.#engine = createEngine(this.d, spec, this.#signer);
+    await this.#engine.start();
   }
 
   async stop(): Promise<void> {
-    await this.engine?.stop();
+    await this.#engine?.stop();
+    await this.#signer?.close?.();
   }
 
   linkUp(peerId: string): void {
@@ -130,12 +157,17 @@ export class NodeSettlement {
   }
 
   private receiver(): SettlementEngine {
-    if (this.engine === undefined)
-      throw new BtpRemoteError('F00', 'NotAcceptedError', 'settlement is not enabled on this node');
+    if (this.engine === undefined) {
+      const why = this.enabled ? 'has not started' : 'is not enabled';
+      throw new BtpRemoteError('F00', 'NotAcceptedError', `settlement ${why} on this node`);
+    }
     return this.engine;
   }
 
   private require(what: string): SettlementEngine {
+    if (this.enabled && this.engine === undefined) {
+      throw new ConnectorError('ERR_SETTLEMENT_UNAVAILABLE', `${what}: settlement has not started`);
+    }
     if (this.engine === undefined) {
       throw new ConnectorError(
         'ERR_SETTLEMENT_UNAVAILABLE',
@@ -146,11 +178,7 @@ export class NodeSettlement {
   }
 }
 
-function createEngine(d: NodeSettlementDeps): SettlementEngine | undefined {
-  const { config, logger } = d;
-  const spec = settlementSpec(config);
-  if (spec === undefined) return undefined;
-  const signer = createSigner(config);
+function warnOfLocalKey({ config, logger }: NodeSettlementDeps, signer: Signer): void {
   if (
     config.environment === 'production' &&
     (signer.backend === 'env-key' || signer.backend === 'hd-wallet')
@@ -160,6 +188,10 @@ function createEngine(d: NodeSettlementDeps): SettlementEngine | undefined {
       'settlement signs with a key held in this process (KEY_BACKEND=env): fine for development, use a KMS backend in production',
     );
   }
+}
+
+function createEngine(d: NodeSettlementDeps, spec: SettlementSpec, signer: Signer): SettlementEngine {
+  const { config, logger } = d;
   const s = config.settlement;
   const statePath =
     s?.statePath ?? join(dirname(s?.ledgerSnapshotPath ?? DEFAULT_SNAPSHOT_PATH), 'settlement-state.json');

@@ -2,7 +2,7 @@
  * Picks the signer from config (DESIGN §7, Keys): `security.keyBackend` (KEY_BACKEND, default
  * `env`); for `env`, `settlementInfra.privateKey` (EVM_PRIVATE_KEY) or
  * `settlementInfra.mnemonic` with `settlementInfra.derivationPath` (loose fields of that section).
- * The KMS backends are refused until their signers exist.
+ * KMS keys need their public key fetched first: `openSigner` (open-signer.ts) opens those.
  */
 import type { KeyBackend } from '../config/schema.js';
 import { ConfigurationError, ConnectorError } from '../utils/errors.js';
@@ -43,7 +43,7 @@ export function createSigner(config: KeyConfig): Signer {
   if (KMS_BACKENDS.has(backend)) {
     throw new ConnectorError(
       'ERR_SETTLEMENT_UNAVAILABLE',
-      `key backend "${backend}" is not available yet: KMS signers come in a later release; use KEY_BACKEND=env with EVM_PRIVATE_KEY or a mnemonic`,
+      `key backend "${backend}" is opened asynchronously (its public key is fetched first): use openSigner(config)`,
     );
   }
   const section = (config.settlementInfra ?? {}) as Record<string, unknown>;

@@ -40,6 +40,8 @@ export interface Signer {
   signMessage(message: SignableMessage): Promise<Hex>;
   /** A signed, serialized transaction ready for `eth_sendRawTransaction`. */
   signTransaction(transaction: TransactionSerializable, serializer?: SerializeTransactionFn): Promise<Hex>;
+  /** Releases what the backend holds (a KMS client's connections); local keys hold nothing. */
+  close?(): Promise<void>;
 }
 
 /**

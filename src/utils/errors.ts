@@ -29,6 +29,8 @@ export const ERROR_CODES = {
   ERR_CHAIN_WRONG_CHAIN: 'the RPC serves another chain than the one configured',
   ERR_CHAIN_NOT_FOUND: 'an expected on-chain contract, channel or event was not found',
   ERR_CLAIM_REFUSED: 'a payment-channel claim was refused',
+  ERR_KMS: 'a KMS call failed, timed out or was throttled (AWS KMS, Google Cloud KMS, Azure Key Vault)',
+  ERR_KMS_KEY: 'the KMS key cannot sign for settlement (type, curve, usage) or signed as another key',
   ERR_CHANNEL: 'no usable payment channel with the peer',
   ERR_STORE_UNAVAILABLE: 'the explorer event store is not open (failed or closed)',
 } as const;

@@ -124,6 +124,14 @@ describe('env overrides', () => {
       TOKEN_NETWORK_REGISTRY: `0x${'22'.repeat(20)}`,
       NETWORK_MODE: 'testnet',
       KEY_BACKEND: 'aws-kms',
+      AWS_KMS_KEY_ID: 'alias/settlement',
+      AWS_REGION: 'eu-west-1',
+      AWS_KMS_ENDPOINT: 'https://kms.eu-west-1.amazonaws.com',
+      GCP_KMS_KEY_NAME: 'projects/p/locations/l/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1',
+      GCP_KMS_API_ENDPOINT: 'cloudkms.googleapis.com',
+      AZURE_KEY_VAULT_URL: 'https://settle.vault.azure.net',
+      AZURE_KEY_NAME: 'claims',
+      AZURE_KEY_VERSION: '0f1e2d3c4b5a69788796a5b4c3d2e1f0',
       BTP_ALLOW_NOAUTH: 'false',
     };
     assert.equal(Object.keys(env).length, ENV_OVERRIDES.length, 'the test covers every override');
@@ -164,7 +172,20 @@ describe('env overrides', () => {
       registryAddress: env.TOKEN_NETWORK_REGISTRY,
       networkMode: 'testnet',
     });
-    assert.deepEqual(c.security, { keyBackend: 'aws-kms' });
+    assert.deepEqual(c.security, {
+      keyBackend: 'aws-kms',
+      awsKms: {
+        keyId: 'alias/settlement',
+        region: 'eu-west-1',
+        endpoint: 'https://kms.eu-west-1.amazonaws.com',
+      },
+      gcpKms: { keyName: env.GCP_KMS_KEY_NAME, apiEndpoint: 'cloudkms.googleapis.com' },
+      azureKeyVault: {
+        vaultUrl: 'https://settle.vault.azure.net',
+        keyName: 'claims',
+        keyVersion: env.AZURE_KEY_VERSION,
+      },
+    });
     assert.equal(c.btp.allowNoAuth, false);
   });
 

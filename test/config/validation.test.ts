@@ -175,7 +175,11 @@ describe('config schema: errors', () => {
       base({
         settlement: { enabled: true, futureKnob: 1 },
         settlementInfra: { networkMode: 'testnet', extra: 'x' },
-        security: { keyBackend: 'aws-kms', kmsKeyId: 'arn:aws:kms:...' },
+        security: {
+          keyBackend: 'aws-kms',
+          awsKms: { keyId: 'alias/settlement', region: 'eu-west-1' },
+          kmsKeyId: 'arn:aws:kms:...',
+        },
         performance: { batchSize: 64 },
       }),
     );

@@ -78,12 +78,12 @@ describe('createSigner', () => {
   });
 
   for (const backend of ['aws-kms', 'gcp-kms', 'azure-kv'] as const) {
-    it(`refuses ${backend} for now with ERR_SETTLEMENT_UNAVAILABLE`, () => {
+    it(`refuses ${backend} synchronously with ERR_SETTLEMENT_UNAVAILABLE, pointing at openSigner`, () => {
       assertThrowsQuietly(
         () => createSigner({ security: { keyBackend: backend }, settlementInfra: { privateKey: KEY } }),
         'ERR_SETTLEMENT_UNAVAILABLE',
         [KEY],
-        new RegExp(`${backend}.*later`),
+        new RegExp(`${backend}.*openSigner`),
       );
     });
   }

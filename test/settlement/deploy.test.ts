@@ -170,7 +170,7 @@ describe(`contracts deploy on anvil (chain ${CHAIN_ID})`, { timeout: 60_000 }, (
       [{ rpc: anvil.rpcUrl, env: { ...env, KEY_BACKEND: 'vault' } }, 2, /KEY_BACKEND/],
       [{ rpc: anvil.rpcUrl, env: {} }, 1, /EVM_PRIVATE_KEY/],
       [{ rpc: anvil.rpcUrl, env: { EVM_PRIVATE_KEY: `${ANVIL_KEYS[0]}ff` } }, 1, /privateKey/],
-      [{ rpc: anvil.rpcUrl, env: { ...env, KEY_BACKEND: 'aws-kms' } }, 1, /later/],
+      [{ rpc: anvil.rpcUrl, env: { ...env, KEY_BACKEND: 'aws-kms' } }, 1, /awsKms\.keyId is required/],
       [{ rpc: anvil.rpcUrl, chainId: 8453, env }, 1, /serves chain 42161, expected 8453/],
       [{ rpc: anvil.rpcUrl, token: zeroAddress, env }, 1, /TokenNotContract/],
     ];
