@@ -7,7 +7,7 @@ export type { DeployedContracts, DeployOptions, TestTokenSpec } from './chain/de
 export { DEFAULT_CHALLENGE_PERIOD_BOUNDS, DEFAULT_TEST_TOKEN, deployContracts } from './chain/deploy.js';
 export type { ChainErrorDetails, ChainErrorKind } from './chain/errors.js';
 export { ChainError } from './chain/errors.js';
-export type { NetworkConfig, NetworkMode, SettlementChain } from './chain/networks.js';
+export type { ChainPreset, NetworkConfig, NetworkMode, SettlementChain } from './chain/networks.js';
 export { chainById, NETWORK_PRESETS, resolveChains } from './chain/networks.js';
 export type { RetryOptions } from './chain/retry.js';
 export { DEFAULT_CHAIN_RETRY, retryChain } from './chain/retry.js';
