@@ -214,6 +214,8 @@ const settlementInfraSchema = z.looseObject({
   watchIntervalMs: positiveIntField(DAY_MS).optional(),
   /** Receipt and block polling of the chain clients. */
   chainPollingIntervalMs: positiveIntField(600_000).optional(),
+  /** How long a start waits for each RPC's chain id; a mismatch stops the start, silence does not. */
+  chainCheckTimeoutMs: positiveIntField(600_000).optional(),
 });
 
 /** rpcUrl and chainId may be left to a NETWORK_MODE preset of the same name (settlement checks). */

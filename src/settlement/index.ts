@@ -3,6 +3,8 @@ export type { ContractName } from './chain/artifacts.js';
 export { contractBytecode } from './chain/artifacts.js';
 export type { ChainClientOptions, TxResult } from './chain/chain-client.js';
 export { ChainClient } from './chain/chain-client.js';
+export type { ChainIdCheck, ChainIdTarget } from './chain/chain-id.js';
+export { checkChainIds, readChainId, wrongChainError } from './chain/chain-id.js';
 export type { DeployedContracts, DeployOptions, TestTokenSpec } from './chain/deploy.js';
 export { DEFAULT_CHALLENGE_PERIOD_BOUNDS, DEFAULT_TEST_TOKEN, deployContracts } from './chain/deploy.js';
 export type { ChainErrorDetails, ChainErrorKind } from './chain/errors.js';

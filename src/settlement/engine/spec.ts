@@ -25,6 +25,8 @@ export interface SettlementSpec {
   readonly minChallengePeriodSeconds: number;
   readonly watchIntervalMs: number;
   readonly chainPollingIntervalMs: number;
+  /** How long the start waits for each chain's `eth_chainId` (a mismatch stops it). */
+  readonly chainCheckTimeoutMs: number;
 }
 
 export const SETTLEMENT_DEFAULTS = Object.freeze({
@@ -33,6 +35,7 @@ export const SETTLEMENT_DEFAULTS = Object.freeze({
   minChallengePeriodSeconds: 3_600,
   watchIntervalMs: 15_000,
   chainPollingIntervalMs: 1_000,
+  chainCheckTimeoutMs: 5_000,
 });
 
 /**
@@ -106,6 +109,7 @@ export function settlementSpec(config: ResolvedConfig): SettlementSpec | undefin
       infra?.minChallengePeriodSeconds ?? SETTLEMENT_DEFAULTS.minChallengePeriodSeconds,
     watchIntervalMs: infra?.watchIntervalMs ?? SETTLEMENT_DEFAULTS.watchIntervalMs,
     chainPollingIntervalMs: infra?.chainPollingIntervalMs ?? SETTLEMENT_DEFAULTS.chainPollingIntervalMs,
+    chainCheckTimeoutMs: infra?.chainCheckTimeoutMs ?? SETTLEMENT_DEFAULTS.chainCheckTimeoutMs,
   };
 }
 
