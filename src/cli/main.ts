@@ -1,6 +1,7 @@
-/** `connector setup|start|health|validate` (the spec's CLI). Returns the process exit code. */
+/** `connector setup|start|health|validate|address|contracts` (the spec's CLI and ours). Returns the process exit code. */
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../utils/version.js';
+import { addressCommand } from './address.js';
 import { contractsDeployCommand } from './contracts.js';
 import { healthCommand } from './health.js';
 import { startCommand } from './start.js';
@@ -36,6 +37,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('<file>', 'YAML config file')
     .action((file: string) => {
       exitCode = validateCommand(file);
+    });
+
+  program
+    .command('address')
+    .alias('keys')
+    .description(
+      'print the settlement address of the configured key backend, to fund it before the first start',
+    )
+    .requiredOption('-c, --config <file>', 'YAML config file (its key backend; env overrides apply)')
+    .option('--json', 'print the address, the key backend and the chains to fund as JSON')
+    .action(async (opts: { config: string; json?: boolean }) => {
+      exitCode = await addressCommand(opts.config, { json: opts.json });
     });
 
   program

@@ -215,15 +215,18 @@ const settlementInfraSchema = z.looseObject({
   watchIntervalMs: positiveIntField(DAY_MS).optional(),
   /** Receipt and block polling of the chain clients. */
   chainPollingIntervalMs: positiveIntField(600_000).optional(),
+  /** How long a start waits for each RPC's chain id; a mismatch stops the start, silence does not. */
+  chainCheckTimeoutMs: positiveIntField(600_000).optional(),
 });
 
+/** rpcUrl and chainId may be left to a NETWORK_MODE preset of the same name (settlement checks). */
 const chainSchema = z.strictObject({
   enabled: boolField().default(true),
-  rpcUrl: urlField(rpcProtocols),
-  chainId: positiveIntField(MAX_INT),
-  /** The ERC-20 settled in on this chain; `base` defaults to `settlementInfra.tokenAddress`. */
+  rpcUrl: urlField(rpcProtocols).optional(),
+  chainId: positiveIntField(MAX_INT).optional(),
+  /** The ERC-20 settled in; `base` (or the only chain) defaults to `settlementInfra.tokenAddress`, a preset to its USDC. */
   tokenAddress: evmAddressField().optional(),
-  /** The TokenNetworkRegistry on this chain; `base` defaults to `settlementInfra.registryAddress`. */
+  /** The TokenNetworkRegistry; `base` (or the only chain) defaults to `settlementInfra.registryAddress`. */
   registryAddress: evmAddressField().optional(),
 });
 
@@ -235,6 +238,8 @@ const blockchainSchema = z
 const securitySchema = z.looseObject({
   keyBackend: z.enum(KEY_BACKENDS).optional(),
   ...kmsSecurityFields,
+  /** Lets `environment: production` sign on NETWORK_MODE=mainnet with a key from `env`. */
+  allowEnvKeyOnMainnet: boolField().optional(),
 });
 const performanceSchema = z.looseObject({});
 

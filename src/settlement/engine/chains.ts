@@ -1,12 +1,14 @@
 /**
- * The chains the engine settles on, and their one writer: each configured chain connects in the
- * background at start, retried with capped backoff until it answers or the engine stops, and is
- * added here once connected. Packets keep flowing meanwhile; the parts look chains up here (by
+ * The chains the engine settles on, and their one writer. The start first checks that each RPC
+ * serves the configured chain id (a mismatch stops it); then each chain connects in the
+ * background, retried with capped backoff until it answers or the engine stops, and is added
+ * here once connected. Packets keep flowing meanwhile; the parts look chains up here (by
  * id, by a peer's `settlementChain`) and read them with retry.
  */
 import type { Signer } from '../../keys/index.js';
 import { ConnectorError } from '../../utils/errors.js';
 import type { Logger } from '../../utils/logger.js';
+import { checkChainIds, wrongChainError } from '../chain/chain-id.js';
 import { backoffCapMs, DEFAULT_CHAIN_RETRY, retryChain, sleep } from '../chain/retry.js';
 import { type ChainRuntime, type ChainSpec, connectChain } from '../chain/runtime.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -41,6 +43,25 @@ export class ChainConnections {
     this.#logger = options.logger;
     this.#reporter = options.reporter;
     this.#life = options.life;
+  }
+
+  /**
+   * Before anything connects: each RPC's `eth_chainId` against the configured id. A mismatch
+   * throws (ERR_CHAIN_WRONG_CHAIN, every wrong chain named); an RPC silent for `timeoutMs` is
+   * logged and left to the background connection.
+   */
+  async checkIds(timeoutMs: number): Promise<void> {
+    const targets = this.#spec.chains;
+    const checks = await checkChainIds(targets, timeoutMs);
+    for (const check of checks) {
+      if (check.outcome === 'unreachable')
+        this.#logger.warn(
+          { chain: check.name, err: check.error.message },
+          'settlement: chain RPC did not answer eth_chainId at start; connecting in the background',
+        );
+    }
+    const wrong = wrongChainError(targets, checks);
+    if (wrong !== undefined) throw wrong;
   }
 
   /** Starts connecting every configured chain; `onConnected` runs as each one connects. */

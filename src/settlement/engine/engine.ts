@@ -47,9 +47,13 @@ export class SettlementEngine {
 
   // ── lifecycle ──────────────────────────────────────────────────────────
 
-  /** Loads the saved state and books its latest claims again; chains connect in the background. */
+  /**
+   * Refuses an RPC that serves another chain than configured; then loads the saved state and
+   * books its latest claims again. Chains connect in the background.
+   */
   async start(): Promise<void> {
     const { ctx, accounts, monitor } = this.#parts;
+    await ctx.chains.checkIds(this.#spec.chainCheckTimeoutMs);
     await ctx.channels.load();
     await accounts.open();
     await accounts.rebook();

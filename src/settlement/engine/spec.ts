@@ -7,7 +7,7 @@
 import type { Address } from 'viem';
 import type { ResolvedConfig } from '../../config/index.js';
 import { type ConfigIssue, ConfigurationError } from '../../utils/errors.js';
-import { resolveChains } from '../chain/networks.js';
+import { type ChainPreset, resolveChains } from '../chain/networks.js';
 import type { ChainSpec } from '../chain/runtime.js';
 
 export interface SettlementSpec {
@@ -25,6 +25,8 @@ export interface SettlementSpec {
   readonly minChallengePeriodSeconds: number;
   readonly watchIntervalMs: number;
   readonly chainPollingIntervalMs: number;
+  /** How long the start waits for each chain's `eth_chainId` (a mismatch stops it). */
+  readonly chainCheckTimeoutMs: number;
 }
 
 export const SETTLEMENT_DEFAULTS = Object.freeze({
@@ -33,6 +35,7 @@ export const SETTLEMENT_DEFAULTS = Object.freeze({
   minChallengePeriodSeconds: 3_600,
   watchIntervalMs: 15_000,
   chainPollingIntervalMs: 1_000,
+  chainCheckTimeoutMs: 5_000,
 });
 
 /**
@@ -58,44 +61,22 @@ export function settlementSpec(config: ResolvedConfig): SettlementSpec | undefin
         'settlement needs a key: set EVM_PRIVATE_KEY or settlementInfra.mnemonic (or SETTLEMENT_ENABLED=false)',
     });
   }
+  const named = namedChains(config, issues);
   const chains: ChainSpec[] = [];
-  const resolved = resolveChains(config);
-  const named = resolved.map((c) => ({
-    name: c.name,
-    chainId: c.chainId as number | undefined,
-    rpcUrl: c.rpcUrl,
-  }));
-  if (named.length === 0 && infra?.rpcUrl !== undefined)
-    named.push({ name: 'base', chainId: undefined, rpcUrl: infra.rpcUrl });
-  if (named.length === 0) {
-    issues.push({
-      path: 'settlementInfra.rpcUrl',
-      message: 'settlement needs a chain: set BASE_L2_RPC_URL, NETWORK_MODE or a blockchain entry',
-    });
-  }
   for (const chain of named) {
-    const entry = config.blockchain?.[chain.name];
-    const fallback = chain.name === 'base' || named.length === 1;
-    const tokenAddress = entry?.tokenAddress ?? (fallback ? infra?.tokenAddress : undefined);
-    const registryAddress = entry?.registryAddress ?? (fallback ? infra?.registryAddress : undefined);
-    const at = entry === undefined ? 'settlementInfra' : `blockchain.${chain.name}`;
-    if (tokenAddress === undefined)
-      issues.push({
-        path: `${at}.tokenAddress`,
-        message: `chain ${chain.name} needs a token (M2M_TOKEN_ADDRESS)`,
-      });
-    if (registryAddress === undefined) {
-      issues.push({
-        path: `${at}.registryAddress`,
-        message: `chain ${chain.name} needs a TokenNetworkRegistry (TOKEN_NETWORK_REGISTRY)`,
-      });
-    }
+    const missing = missingContracts(config, chain, named.length);
+    issues.push(...missing);
+    const { name, chainId, rpcUrl, tokenAddress, registryAddress } = chain;
     if (tokenAddress !== undefined && registryAddress !== undefined)
-      chains.push({
-        ...chain,
-        tokenAddress: tokenAddress as Address,
-        registryAddress: registryAddress as Address,
-      });
+      chains.push({ name, chainId, rpcUrl, tokenAddress, registryAddress });
+  }
+  const mainnetEnvKey = config.environment === 'production' && infra?.networkMode === 'mainnet' && !kms;
+  if (mainnetEnvKey && config.security?.allowEnvKeyOnMainnet !== true) {
+    issues.push({
+      path: 'security.allowEnvKeyOnMainnet',
+      message:
+        'production on NETWORK_MODE=mainnet would sign for real money with a key held in this process (KEY_BACKEND=env): use KEY_BACKEND=aws-kms, gcp-kms or azure-kv, or set this to true to accept that risk',
+    });
   }
   const defaultChain =
     infra?.chain ?? (named.some((c) => c.name === 'base') ? 'base' : named[0]?.name) ?? 'base';
@@ -128,5 +109,69 @@ export function settlementSpec(config: ResolvedConfig): SettlementSpec | undefin
       infra?.minChallengePeriodSeconds ?? SETTLEMENT_DEFAULTS.minChallengePeriodSeconds,
     watchIntervalMs: infra?.watchIntervalMs ?? SETTLEMENT_DEFAULTS.watchIntervalMs,
     chainPollingIntervalMs: infra?.chainPollingIntervalMs ?? SETTLEMENT_DEFAULTS.chainPollingIntervalMs,
+    chainCheckTimeoutMs: infra?.chainCheckTimeoutMs ?? SETTLEMENT_DEFAULTS.chainCheckTimeoutMs,
   };
+}
+
+/** A chain as configured: its contracts may be missing (reported), its id unknown (no preset). */
+interface NamedChain {
+  readonly name: string;
+  readonly chainId: number | undefined;
+  readonly rpcUrl: string;
+  readonly tokenAddress?: Address | undefined;
+  readonly registryAddress?: Address | undefined;
+  readonly preset?: ChainPreset | undefined;
+}
+
+/** The resolved chains; or, with BASE_L2_RPC_URL alone, `base` on whatever chain the RPC serves. */
+function namedChains(config: ResolvedConfig, issues: ConfigIssue[]): NamedChain[] {
+  let resolved: NamedChain[];
+  try {
+    resolved = resolveChains(config);
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    issues.push(...error.issues);
+    return [];
+  }
+  const infra = config.settlementInfra;
+  if (resolved.length > 0) return resolved;
+  if (infra?.rpcUrl === undefined) {
+    issues.push({
+      path: 'settlementInfra.rpcUrl',
+      message: 'settlement needs a chain: set BASE_L2_RPC_URL, NETWORK_MODE or a blockchain entry',
+    });
+    return [];
+  }
+  return [
+    {
+      name: 'base',
+      chainId: undefined,
+      rpcUrl: infra.rpcUrl,
+      tokenAddress: infra.tokenAddress as Address | undefined,
+      registryAddress: infra.registryAddress as Address | undefined,
+    },
+  ];
+}
+
+/** A chain without a token or a registry, said where to set it (and, for a preset, how to get one). */
+function missingContracts(config: ResolvedConfig, chain: NamedChain, chainCount: number): ConfigIssue[] {
+  const shared = chain.name === 'base' || chainCount === 1;
+  const at =
+    config.blockchain?.[chain.name] === undefined && shared ? 'settlementInfra' : `blockchain.${chain.name}`;
+  const issues: ConfigIssue[] = [];
+  if (chain.tokenAddress === undefined)
+    issues.push({
+      path: `${at}.tokenAddress`,
+      message: `chain ${chain.name} needs a token${shared ? ' (M2M_TOKEN_ADDRESS)' : ''}`,
+    });
+  if (chain.registryAddress === undefined) {
+    const env = shared ? ' (TOKEN_NETWORK_REGISTRY)' : '';
+    const preset = chain.preset;
+    const message =
+      preset === undefined
+        ? `chain ${chain.name} needs a TokenNetworkRegistry${env}`
+        : `chain ${chain.name} (${preset.label}, ${preset.chainId}) has no public TokenNetworkRegistry: deploy one with \`connector contracts deploy --rpc <RPC URL> --chain-id ${preset.chainId} --token ${chain.tokenAddress ?? '<token>'}\` and set ${at}.registryAddress${env}`;
+    issues.push({ path: `${at}.registryAddress`, message });
+  }
+  return issues;
 }
