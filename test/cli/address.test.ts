@@ -4,12 +4,15 @@
  * reporting the NETWORK_MODE rules (the mainnet env-key rule, a preset without a registry).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { EnvKeySigner, HdWalletSigner } from '../../src/keys/index.js';
+import { AWS_TEST_CREDENTIALS, AwsKmsDouble } from '../keys/kms/aws-kms-double.js';
+import { TestKey } from '../keys/kms/test-key.js';
 import { ANVIL_KEYS, TEST_MNEMONIC } from '../settlement/anvil.js';
 
 const BIN = join(process.cwd(), 'bin', 'connector.js');
@@ -133,5 +136,45 @@ describe('connector validate with NETWORK_MODE', () => {
       /- settlementInfra\.registryAddress: chain base \(Base Sepolia, 84532\) has no public/,
     );
     assert.match(res.stderr, /- blockchain\.arbitrum\.registryAddress: .*connector contracts deploy/);
+  });
+});
+
+describe('connector address with a KMS key', () => {
+  // A test double of AWS KMS (no cloud is reachable here): the real SDK in the CLI process
+  // reads the public key from it, with credentials from the SDK's default chain (env).
+  const double = new AwsKmsDouble(new TestKey(ANVIL_KEYS[2]));
+  after(() => double.stop());
+
+  it('prints the address of the aws-kms key, read from the service, never a credential', async () => {
+    await double.start();
+    const file = configFile('aws-kms.yaml', ['environment: development']);
+    const { awsKms } = double.security();
+    const child = spawn(process.execPath, [BIN, 'address', '-c', file], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        KEY_BACKEND: 'aws-kms',
+        AWS_KMS_KEY_ID: awsKms.keyId,
+        AWS_REGION: awsKms.region,
+        AWS_KMS_ENDPOINT: awsKms.endpoint,
+        AWS_ACCESS_KEY_ID: AWS_TEST_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: AWS_TEST_CREDENTIALS.secretAccessKey,
+        AWS_SESSION_TOKEN: AWS_TEST_CREDENTIALS.sessionToken,
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 0, stderr);
+    assert.equal(stdout, `${new TestKey(ANVIL_KEYS[2]).address}\n`);
+    assert.match(stderr, /key backend aws-kms/);
+    assert.deepEqual(double.violations, []);
+    for (const secret of Object.values(AWS_TEST_CREDENTIALS))
+      assert.ok(!`${stdout}${stderr}`.includes(secret), 'no credential printed');
   });
 });
