@@ -1,8 +1,11 @@
-/** `connector setup|start|health|validate` (the spec's CLI). Returns the process exit code. */
+/** `connector setup|start|health|validate|demo` (the spec's CLI). Returns the process exit code. */
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../utils/version.js';
 import { contractsDeployCommand } from './contracts.js';
+import { demoCommand } from './demo/demo.js';
 import { healthCommand } from './health.js';
+import { envNameOf, type OptionValues, SETUP_OPTIONS } from './setup/options.js';
+import { setupCommand } from './setup/setup.js';
 import { startCommand } from './start.js';
 import { validateCommand } from './validate.js';
 
@@ -69,12 +72,35 @@ export async function main(argv: readonly string[]): Promise<number> {
       },
     );
 
-  program
+  const setup = program
     .command('setup')
-    .description('interactive onboarding wizard (not available in this version)')
-    .action(() => {
-      console.error('connector setup is not available in this version; start from examples/config.yaml');
-      exitCode = 2;
+    .description('onboarding wizard: writes config.yaml and .env (secrets, mode 0600)')
+    .option('-y, --yes', 'ask nothing: take flags, CONNECTOR_SETUP_* variables and defaults')
+    .option('-f, --force', 'overwrite an existing config.yaml or .env')
+    .option('-d, --dir <dir>', 'where to write config.yaml and .env', '.');
+  for (const o of SETUP_OPTIONS) {
+    const flag = `--${o.name} ${o.arg}`;
+    const description = `${o.description} [${envNameOf(o)}${o.env === undefined ? '' : ` or ${o.env}`}]`;
+    if (o.repeat) setup.option(flag, description, (v: string, all: string[]) => [...all, v], [] as string[]);
+    else setup.option(flag, description);
+  }
+  setup.action(async (opts: OptionValues & { yes?: boolean; force?: boolean; dir: string }) => {
+    exitCode = await setupCommand({
+      yes: opts.yes === true,
+      force: opts.force === true,
+      dir: opts.dir,
+      flags: opts,
+    });
+  });
+
+  program
+    .command('demo')
+    .description('a small network on this machine: anvil, three connectors, STREAM payments, settlement')
+    .option('--duration <seconds>', 'stop after this many seconds (default: run until Ctrl-C)')
+    .option('--rate <packets>', 'packets per second of the steady flow', '20')
+    .option('--nodes <n>', 'connectors: 3 (alice, hub, bob) or more (more children of hub)', '3')
+    .action(async (opts: { duration?: string; rate: string; nodes: string }) => {
+      exitCode = await demoCommand(opts);
     });
 
   try {

@@ -1,0 +1,8 @@
+export async function demoCommand(_opts: {
+  duration?: string;
+  rate: string;
+  nodes: string;
+}): Promise<number> {
+  console.error('demo: not yet');
+  return 2;
+}

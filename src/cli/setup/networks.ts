@@ -1,0 +1,30 @@
+/**
+ * The settlement networks the wizard offers, as data: each NETWORK_MODE preset (chains from
+ * settlement/chain/networks.ts) and a custom RPC. A preset that comes to know its contracts
+ * (token, registry) lists them here and the wizard offers them as defaults.
+ */
+import { NETWORK_PRESETS, type NetworkMode } from '../../settlement/index.js';
+
+export interface SettlementNetwork {
+  readonly id: string;
+  readonly title: string;
+  /** Written as settlementInfra.networkMode; unset for a custom RPC. */
+  readonly networkMode?: NetworkMode;
+  readonly tokenAddress?: string;
+  readonly registryAddress?: string;
+}
+
+export const CUSTOM_NETWORK = 'custom';
+
+export const SETTLEMENT_NETWORKS: readonly SettlementNetwork[] = [
+  ...(Object.keys(NETWORK_PRESETS) as NetworkMode[]).map((mode) => ({
+    id: mode,
+    title: `${mode} (NETWORK_MODE=${mode}: ${NETWORK_PRESETS[mode].map((c) => `${c.name} ${c.chainId}`).join(', ')})`,
+    networkMode: mode,
+  })),
+  { id: CUSTOM_NETWORK, title: 'custom RPC (any EVM chain, e.g. a local anvil)' },
+];
+
+export function settlementNetwork(id: string): SettlementNetwork | undefined {
+  return SETTLEMENT_NETWORKS.find((n) => n.id === id);
+}
