@@ -1,13 +1,10 @@
 /** `connector setup|start|health|validate|demo` (the spec's CLI). Returns the process exit code. */
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../utils/version.js';
-import { contractsDeployCommand } from './contracts.js';
-import { demoCommand } from './demo/demo.js';
-import { healthCommand } from './health.js';
 import { envNameOf, type OptionValues, SETUP_OPTIONS } from './setup/options.js';
-import { setupCommand } from './setup/setup.js';
-import { startCommand } from './start.js';
-import { validateCommand } from './validate.js';
+
+// Each command is loaded when it runs: `connector setup` need not load the node, nor
+// `connector start` the wizard.
 
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = 0;
@@ -21,7 +18,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('start a connector and run it until SIGINT/SIGTERM')
     .requiredOption('-c, --config <file>', 'YAML config file')
     .action(async (opts: { config: string }) => {
-      exitCode = await startCommand(opts.config);
+      exitCode = await (await import('./start.js')).startCommand(opts.config);
     });
 
   program
@@ -30,15 +27,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('-u, --url <url>', 'base URL of the health server', 'http://localhost:8080')
     .option('-t, --timeout <ms>', 'request timeout in ms', '5000')
     .action(async (opts: { url: string; timeout: string }) => {
-      exitCode = await healthCommand(opts.url, Number(opts.timeout));
+      exitCode = await (await import('./health.js')).healthCommand(opts.url, Number(opts.timeout));
     });
 
   program
     .command('validate')
     .description('validate a config file and list every problem')
     .argument('<file>', 'YAML config file')
-    .action((file: string) => {
-      exitCode = validateCommand(file);
+    .action(async (file: string) => {
+      exitCode = (await import('./validate.js')).validateCommand(file);
     });
 
   program
@@ -61,7 +58,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         challengeMin?: string;
         challengeMax?: string;
       }) => {
-        exitCode = await contractsDeployCommand({
+        exitCode = await (await import('./contracts.js')).contractsDeployCommand({
           rpc: opts.rpc,
           token: opts.token,
           config: opts.config,
@@ -85,7 +82,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     else setup.option(flag, description);
   }
   setup.action(async (opts: OptionValues & { yes?: boolean; force?: boolean; dir: string }) => {
-    exitCode = await setupCommand({
+    exitCode = await (await import('./setup/setup.js')).setupCommand({
       yes: opts.yes === true,
       force: opts.force === true,
       dir: opts.dir,
@@ -100,7 +97,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--rate <packets>', 'packets per second of the steady flow', '20')
     .option('--nodes <n>', 'connectors: 3 (alice, hub, bob) or more (more children of hub)', '3')
     .action(async (opts: { duration?: string; rate: string; nodes: string }) => {
-      exitCode = await demoCommand(opts);
+      exitCode = await (await import('./demo/demo.js')).demoCommand(opts);
     });
 
   try {

@@ -44,8 +44,16 @@ export type SettlementAnswer =
       readonly tokenAddress: string;
       readonly registryAddress: string;
       readonly threshold?: bigint | undefined;
+      /** Other chains of a preset to settle on too, with their contracts; the rest are off. */
+      readonly extraChains: readonly ExtraChainAnswer[];
       readonly key: KeyAnswer;
     };
+
+export interface ExtraChainAnswer {
+  readonly name: string;
+  readonly tokenAddress: string;
+  readonly registryAddress: string;
+}
 
 export type LedgerAnswer =
   | { readonly kind: 'durable' }

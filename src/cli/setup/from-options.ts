@@ -21,6 +21,7 @@ import {
   checkSegment,
   DEFAULTS,
   defaultDataDir,
+  type ExtraChainAnswer,
   type KeyAnswer,
   type LedgerAnswer,
   type PeerAnswer,
@@ -28,7 +29,7 @@ import {
   type SettlementAnswer,
   type SetupAnswers,
 } from './answers.js';
-import { CUSTOM_NETWORK, SETTLEMENT_NETWORKS, settlementNetwork } from './networks.js';
+import { CUSTOM_NETWORK, extraPresetChains, SETTLEMENT_NETWORKS, settlementNetwork } from './networks.js';
 import { type OptionValues, optionValue, optionValues } from './options.js';
 
 export type FromOptions = { ok: true; answers: SetupAnswers } | { ok: false; problems: string[] };
@@ -161,6 +162,16 @@ function settlementAnswer(r: Reader): SettlementAnswer {
   const token = r.get('token-address', checkEvmAddress) ?? preset?.tokenAddress;
   const registry = r.get('registry-address', checkEvmAddress) ?? preset?.registryAddress;
   const threshold = r.get('settle-threshold', checkAmount);
+  const extraChains: ExtraChainAnswer[] = [];
+  const names = extraPresetChains(network).map((c) => c.name);
+  for (const spec of r.all('also-chain')) {
+    const [name = '', tokenAddress = '', registryAddress = ''] = spec.split(':').map((p) => p.trim());
+    if (!names.includes(name) || checkEvmAddress(tokenAddress) || checkEvmAddress(registryAddress)) {
+      r.problems.push(
+        `--also-chain ${spec}: name:token:registry with name one of ${names.join(', ') || '(none for this network)'}`,
+      );
+    } else extraChains.push({ name, tokenAddress, registryAddress });
+  }
   return {
     enabled: true,
     network,
@@ -169,6 +180,7 @@ function settlementAnswer(r: Reader): SettlementAnswer {
     tokenAddress: r.need('token-address', token, 'when settlement is on'),
     registryAddress: r.need('registry-address', registry, 'when settlement is on'),
     threshold: threshold === undefined ? undefined : BigInt(threshold),
+    extraChains,
     key: keyAnswer(r),
   };
 }

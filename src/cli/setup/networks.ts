@@ -3,7 +3,7 @@
  * settlement/chain/networks.ts) and a custom RPC. A preset that comes to know its contracts
  * (token, registry) lists them here and the wizard offers them as defaults.
  */
-import { NETWORK_PRESETS, type NetworkMode } from '../../settlement/index.js';
+import { NETWORK_PRESETS, type NetworkMode, type SettlementChain } from '../../settlement/index.js';
 
 export interface SettlementNetwork {
   readonly id: string;
@@ -24,6 +24,12 @@ export const SETTLEMENT_NETWORKS: readonly SettlementNetwork[] = [
   })),
   { id: CUSTOM_NETWORK, title: 'custom RPC (any EVM chain, e.g. a local anvil)' },
 ];
+
+/** The preset's chains other than base (whose contracts are settlementInfra's): each is asked for. */
+export function extraPresetChains(id: string): readonly SettlementChain[] {
+  const mode = settlementNetwork(id)?.networkMode;
+  return mode === undefined ? [] : NETWORK_PRESETS[mode].filter((c) => c.name !== 'base');
+}
 
 export function settlementNetwork(id: string): SettlementNetwork | undefined {
   return SETTLEMENT_NETWORKS.find((n) => n.id === id);

@@ -55,6 +55,13 @@ export const SETUP_OPTIONS: readonly SetupOption[] = [
   { name: 'chain-id', arg: '<id>', description: 'chain id (custom RPC)' },
   { name: 'token-address', arg: '<address>', description: 'ERC-20 token' },
   { name: 'registry-address', arg: '<address>', description: 'TokenNetworkRegistry' },
+  {
+    name: 'also-chain',
+    arg: '<spec>',
+    repeat: true,
+    description:
+      "a preset's other chain to settle on too: name:token:registry, e.g. arbitrum:0x..:0x.. (repeatable)",
+  },
   { name: 'settle-threshold', arg: '<amount>', description: 'settle when this much is owed (ILP units)' },
   {
     name: 'key',

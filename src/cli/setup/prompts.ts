@@ -24,13 +24,14 @@ import {
   checkSegment,
   DEFAULTS,
   defaultDataDir,
+  type ExtraChainAnswer,
   type KeyAnswer,
   type LedgerAnswer,
   type PeerAnswer,
   type SettlementAnswer,
   type SetupAnswers,
 } from './answers.js';
-import { CUSTOM_NETWORK, SETTLEMENT_NETWORKS, settlementNetwork } from './networks.js';
+import { CUSTOM_NETWORK, extraPresetChains, SETTLEMENT_NETWORKS, settlementNetwork } from './networks.js';
 
 export type Preset = (name: string) => string | undefined;
 
@@ -216,6 +217,18 @@ async function settlement(preset: Preset): Promise<SettlementAnswer> {
     checkAmount,
     preset('settle-threshold'),
   );
+  const extraChains: ExtraChainAnswer[] = [];
+  for (const chain of extraPresetChains(network)) {
+    if (
+      !(await confirm({ message: `Also settle on ${chain.name} (chain ${chain.chainId})?`, default: false }))
+    )
+      continue;
+    extraChains.push({
+      name: chain.name,
+      tokenAddress: await text(`${chain.name}: token address`, checkEvmAddress),
+      registryAddress: await text(`${chain.name}: TokenNetworkRegistry address`, checkEvmAddress),
+    });
+  }
   return {
     enabled: true,
     network,
@@ -224,6 +237,7 @@ async function settlement(preset: Preset): Promise<SettlementAnswer> {
     tokenAddress,
     registryAddress,
     threshold: threshold === undefined ? undefined : BigInt(threshold),
+    extraChains,
     key: await key(),
   };
 }

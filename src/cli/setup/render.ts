@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { peerSecretEnvName } from '../../config/index.js';
 import { PRIVATE_KEY_ENV } from '../../keys/index.js';
 import type { KeyAnswer, SetupAnswers } from './answers.js';
-import { settlementNetwork } from './networks.js';
+import { extraPresetChains, settlementNetwork } from './networks.js';
 
 export const ADMIN_KEY_ENV = 'ADMIN_API_KEY';
 export const MNEMONIC_ENV = 'EVM_MNEMONIC';
@@ -96,6 +96,21 @@ function settlementSections(
   config.settlementInfra = infra;
   if (network?.networkMode !== undefined) {
     if (s.rpcUrl !== undefined) infra.rpcUrl = s.rpcUrl;
+    // A preset's other chains: on with their contracts, or off (an entry replaces the preset).
+    const blockchain: Record<string, unknown> = {};
+    for (const chain of extraPresetChains(s.network)) {
+      const extra = s.extraChains.find((c) => c.name === chain.name);
+      blockchain[chain.name] =
+        extra === undefined
+          ? { enabled: false, rpcUrl: chain.rpcUrl, chainId: chain.chainId }
+          : {
+              rpcUrl: chain.rpcUrl,
+              chainId: chain.chainId,
+              tokenAddress: extra.tokenAddress,
+              registryAddress: extra.registryAddress,
+            };
+    }
+    if (Object.keys(blockchain).length > 0) config.blockchain = blockchain;
   } else if (s.rpcUrl !== undefined && s.chainId !== undefined) {
     config.blockchain = { base: { rpcUrl: s.rpcUrl, chainId: s.chainId } };
   } else if (s.rpcUrl !== undefined) {
