@@ -55,7 +55,10 @@ function waitListening(child: ChildProcess, port: number): Promise<void> {
       if (error) reject(error);
       else resolve();
     };
-    const timer = setTimeout(() => finish(new Error(`anvil did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => finish(new Error(`anvil did not start within ${START_TIMEOUT_MS} ms`)),
+      START_TIMEOUT_MS,
+    );
     const onData = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-4096);
       if (output.includes(`Listening on 127.0.0.1:${port}`)) finish();

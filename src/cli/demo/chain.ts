@@ -22,7 +22,11 @@ export interface DemoChain {
   balanceOf(owner: Address): Promise<bigint>;
 }
 
-export async function deployDemoChain(rpcUrl: string, payers: readonly number[], minted: bigint): Promise<DemoChain> {
+export async function deployDemoChain(
+  rpcUrl: string,
+  payers: readonly number[],
+  minted: bigint,
+): Promise<DemoChain> {
   const deployer = HdWalletSigner.fromMnemonic(DEV_MNEMONIC, { path: devPath(0) });
   const deployed = await deployContracts({
     rpcUrl,
@@ -31,7 +35,12 @@ export async function deployDemoChain(rpcUrl: string, payers: readonly number[],
     bounds: { challengePeriodMinSeconds: CHALLENGE_PERIOD_S, challengePeriodMaxSeconds: 86_400 },
     pollingIntervalMs: POLL_MS,
   });
-  const client = await ChainClient.connect({ rpcUrl, chainId: DEMO_CHAIN_ID, signer: deployer, pollingIntervalMs: POLL_MS });
+  const client = await ChainClient.connect({
+    rpcUrl,
+    chainId: DEMO_CHAIN_ID,
+    signer: deployer,
+    pollingIntervalMs: POLL_MS,
+  });
   for (const index of payers) {
     await client.submit('mint', () =>
       client.walletClient.writeContract({
@@ -46,6 +55,11 @@ export async function deployDemoChain(rpcUrl: string, payers: readonly number[],
     token: deployed.token,
     registry: deployed.registry,
     balanceOf: (owner) =>
-      client.publicClient.readContract({ address: deployed.token, abi: testTokenAbi, functionName: 'balanceOf', args: [owner] }),
+      client.publicClient.readContract({
+        address: deployed.token,
+        abi: testTokenAbi,
+        functionName: 'balanceOf',
+        args: [owner],
+      }),
   };
 }

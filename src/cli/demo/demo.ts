@@ -31,7 +31,8 @@ class UsageError extends Error {}
 function parse(opts: DemoOptions): { durationS: number | undefined; rate: number; nodes: number } {
   const int = (v: string, name: string, min: number, max: number) => {
     const n = /^[0-9]+$/.test(v) ? Number(v) : Number.NaN;
-    if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`${name} must be an integer from ${min} to ${max}`);
+    if (!Number.isSafeInteger(n) || n < min || n > max)
+      throw new UsageError(`${name} must be an integer from ${min} to ${max}`);
     return n;
   };
   return {
@@ -42,7 +43,10 @@ function parse(opts: DemoOptions): { durationS: number | undefined; rate: number
 }
 
 /** Resolves on SIGINT/SIGTERM or after `durationS`; a second signal exits at once. */
-function runUntilStopped(durationS: number | undefined, onTick: (leftS: number | undefined) => void): Promise<string> {
+function runUntilStopped(
+  durationS: number | undefined,
+  onTick: (leftS: number | undefined) => void,
+): Promise<string> {
   return new Promise((resolve) => {
     const endAt = durationS === undefined ? undefined : Date.now() + durationS * 1000;
     const tick = setInterval(() => {
@@ -81,7 +85,9 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
     say('starting anvil (a local chain from npm)');
     anvil = await startAnvil(DEMO_CHAIN_ID);
     const chain = await deployDemoChain(anvil.rpcUrl, [1, 2], MINTED);
-    say(`chain ${anvil.rpcUrl} (id ${DEMO_CHAIN_ID}, anvil pid ${anvil.pid}), token ${chain.token}, registry ${chain.registry}`);
+    say(
+      `chain ${anvil.rpcUrl} (id ${DEMO_CHAIN_ID}, anvil pid ${anvil.pid}), token ${chain.token}, registry ${chain.registry}`,
+    );
     await startNetwork(parsed.nodes, dir, { rpcUrl: anvil.rpcUrl, ...chain }, nodes);
     for (const { name, index, node } of nodes) {
       say(
@@ -102,7 +108,9 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
       if (traffic?.paymentsFinished && !reportedPaid) {
         reportedPaid = true;
         const s = traffic.stats;
-        say(`payments done: ${s.paymentsDone} completed, ${s.paymentsFailed} failed, ${s.streamReceived} received`);
+        say(
+          `payments done: ${s.paymentsDone} completed, ${s.paymentsFailed} failed, ${s.streamReceived} received`,
+        );
       }
       if (rendering) return;
       rendering = true;

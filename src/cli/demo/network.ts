@@ -49,12 +49,23 @@ function settlementOf(name: string, index: number, dir: string, chain: Chain): P
       watchIntervalMs: 2_000,
     },
     blockchain: {
-      base: { rpcUrl: chain.rpcUrl, chainId: DEMO_CHAIN_ID, tokenAddress: chain.token, registryAddress: chain.registry },
+      base: {
+        rpcUrl: chain.rpcUrl,
+        chainId: DEMO_CHAIN_ID,
+        tokenAddress: chain.token,
+        registryAddress: chain.registry,
+      },
     },
   };
 }
 
-function make(name: string, index: number, dir: string, chain: Chain, extra: Partial<ConnectorConfig>): DemoNode {
+function make(
+  name: string,
+  index: number,
+  dir: string,
+  chain: Chain,
+  extra: Partial<ConnectorConfig>,
+): DemoNode {
   mkdirSync(join(dir, name), { recursive: true });
   const config: ConnectorConfig = {
     nodeId: name,
@@ -71,7 +82,12 @@ function make(name: string, index: number, dir: string, chain: Chain, extra: Par
 export const childName = (i: number): string => (i === 0 ? 'bob' : `child-${i + 1}`);
 
 /** Starts hub, then the nodes that dial it; resolves once every link is up and settlement ready. */
-export async function startNetwork(count: number, dir: string, chain: Chain, started: DemoNode[]): Promise<void> {
+export async function startNetwork(
+  count: number,
+  dir: string,
+  chain: Chain,
+  started: DemoNode[],
+): Promise<void> {
   const children = Array.from({ length: count - 2 }, (_, i) => ({ name: childName(i), index: 3 + i }));
   const hub = make('hub', 2, dir, chain, {
     peers: [

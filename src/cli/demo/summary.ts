@@ -33,7 +33,8 @@ export function countClaims(nodes: readonly DemoNode[]): Map<string, ClaimCounts
 }
 
 const TOKEN = 10n ** 18n;
-const tokens = (base: bigint): string => `${base / TOKEN}.${((base % TOKEN) / 10n ** 14n).toString().padStart(4, '0')}`;
+const tokens = (base: bigint): string =>
+  `${base / TOKEN}.${((base % TOKEN) / 10n ** 14n).toString().padStart(4, '0')}`;
 
 export class Summary {
   private lastFlow = 0;

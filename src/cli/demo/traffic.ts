@@ -4,8 +4,9 @@
  * other, and a steady flow of `ratePerSecond` packets sent by alice's node itself to bob's,
  * locked by the data-derived condition bob's handler fulfils. Every limit is explicit.
  */
-import { computeConditionFromData } from '../../core/index.js';
+
 import type { ConnectorNode } from '../../core/index.js';
+import { computeConditionFromData } from '../../core/index.js';
 import type { StreamConnection, StreamLibs, StreamServer } from './stream.js';
 
 export const PAYMENT_AMOUNT = 10_000n;
