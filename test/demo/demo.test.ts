@@ -174,3 +174,12 @@ it('npm run demo -- --duration 20: payments exact, a claim redeemed on anvil, ev
   const ports = [Number(rpcPort), ...[...nodes.values()].flatMap((n) => n.ports)];
   for (const port of ports) assert.equal(await portOpen(port), false, `port ${port} is closed`);
 });
+
+it('bad options are refused with what is allowed, before anything starts', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const result = spawnSync(process.execPath, ['bin/connector.js', 'demo', '--nodes', '2'], {
+    encoding: 'utf8',
+  });
+  assert.equal(result.status, 2);
+  assert.match(result.stderr, /--nodes must be an integer from 3 to 8/);
+});

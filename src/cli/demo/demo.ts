@@ -97,7 +97,8 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
     const alice = nodes.find((n) => n.name === 'alice')!.node;
     const bob = nodes.find((n) => n.name === 'bob')!.node;
     const claims = countClaims(nodes);
-    traffic = new Traffic(libs, alice, bob);
+    const sinks = nodes.filter((n) => n.name !== 'hub' && n.name !== 'alice').map((n) => n.node);
+    traffic = new Traffic(libs, alice, bob, sinks);
     await traffic.start(parsed.rate);
     say(`traffic: STREAM payments alice -> bob, ${parsed.rate} packets/s; data in ${dir}`);
     const tty = process.stdout.isTTY === true;

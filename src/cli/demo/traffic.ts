@@ -1,7 +1,8 @@
 /**
  * The demo's traffic, alice to bob through hub: STREAM payments (a sender child of alice pays a
  * receiver child of bob, each over ilp-plugin-btp with its address from IL-DCP) one after the
- * other, and a steady flow of `ratePerSecond` packets sent by alice's node itself to bob's,
+ * other, and a steady flow of `ratePerSecond` packets sent by alice's node itself to bob's (and
+ * the other children's, in turn),
  * locked by the data-derived condition bob's handler fulfils. Every limit is explicit.
  */
 
@@ -55,10 +56,12 @@ export class Traffic {
     private readonly libs: StreamLibs,
     private readonly alice: ConnectorNode,
     private readonly bob: ConnectorNode,
+    /** Where the steady flow goes, in turn: bob and any other child of hub. */
+    private readonly sinks: readonly ConnectorNode[] = [bob],
   ) {}
 
   async start(ratePerSecond: number): Promise<void> {
-    this.bob.setPacketHandler(async () => ({ accept: true }));
+    for (const sink of this.sinks) sink.setPacketHandler(async () => ({ accept: true }));
     this.server = await this.libs.createServer({
       plugin: this.libs.createPlugin(`btp+ws://receiver:@127.0.0.1:${this.bob.btpPort}`),
       disconnectDelay: 1,
@@ -128,7 +131,7 @@ export class Traffic {
   }
 
   private startFlow(ratePerSecond: number): void {
-    const destination = `${this.bob.getIlpAddress()}.flow`;
+    const destinations = this.sinks.map((sink) => `${sink.getIlpAddress()}.flow`);
     // Ticks of 100 ms carry a tenth of the rate each (the remainder carried over).
     let due = 0;
     let seq = 0;
@@ -140,7 +143,7 @@ export class Traffic {
         this.inFlight++;
         this.alice
           .sendPacket({
-            destination,
+            destination: destinations[seq % destinations.length]!,
             amount: FLOW_PACKET_AMOUNT,
             executionCondition: computeConditionFromData(data),
             expiresAt: new Date(Date.now() + FLOW_EXPIRY_MS),
