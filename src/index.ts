@@ -48,7 +48,7 @@ export type {
   IsReadyFn,
   PacketSenderFn,
 } from './http/index.js';
-export { AdminServer, IlpSendHandler } from './http/index.js';
+export { AdminServer, IlpSendHandler, validateIlpSendRequest } from './http/index.js';
 export type { AccountBalance, Ledger } from './ledger/index.js';
 export { MemoryLedger } from './ledger/index.js';
 export type { RouteEntry } from './routing/index.js';

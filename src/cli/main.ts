@@ -1,11 +1,10 @@
-/** `connector setup|start|health|validate|address|contracts` (the spec's CLI and ours). Returns the process exit code. */
+/** `connector setup|start|health|validate|address|contracts|demo` (the spec's CLI and ours). Returns the process exit code. */
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../utils/version.js';
-import { addressCommand } from './address.js';
-import { contractsDeployCommand } from './contracts.js';
-import { healthCommand } from './health.js';
-import { startCommand } from './start.js';
-import { validateCommand } from './validate.js';
+import { envNameOf, type OptionValues, SETUP_OPTIONS } from './setup/options.js';
+
+// Each command is loaded when it runs: `connector setup` need not load the node, nor
+// `connector start` the wizard.
 
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = 0;
@@ -19,7 +18,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('start a connector and run it until SIGINT/SIGTERM')
     .requiredOption('-c, --config <file>', 'YAML config file')
     .action(async (opts: { config: string }) => {
-      exitCode = await startCommand(opts.config);
+      exitCode = await (await import('./start.js')).startCommand(opts.config);
     });
 
   program
@@ -28,15 +27,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('-u, --url <url>', 'base URL of the health server', 'http://localhost:8080')
     .option('-t, --timeout <ms>', 'request timeout in ms', '5000')
     .action(async (opts: { url: string; timeout: string }) => {
-      exitCode = await healthCommand(opts.url, Number(opts.timeout));
+      exitCode = await (await import('./health.js')).healthCommand(opts.url, Number(opts.timeout));
     });
 
   program
     .command('validate')
     .description('validate a config file and list every problem')
     .argument('<file>', 'YAML config file')
-    .action((file: string) => {
-      exitCode = validateCommand(file);
+    .action(async (file: string) => {
+      exitCode = (await import('./validate.js')).validateCommand(file);
     });
 
   program
@@ -48,7 +47,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .requiredOption('-c, --config <file>', 'YAML config file (its key backend; env overrides apply)')
     .option('--json', 'print the address, the key backend and the chains to fund as JSON')
     .action(async (opts: { config: string; json?: boolean }) => {
-      exitCode = await addressCommand(opts.config, { json: opts.json });
+      exitCode = await (await import('./address.js')).addressCommand(opts.config, { json: opts.json });
     });
 
   program
@@ -71,7 +70,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         challengeMin?: string;
         challengeMax?: string;
       }) => {
-        exitCode = await contractsDeployCommand({
+        exitCode = await (await import('./contracts.js')).contractsDeployCommand({
           rpc: opts.rpc,
           token: opts.token,
           config: opts.config,
@@ -82,12 +81,35 @@ export async function main(argv: readonly string[]): Promise<number> {
       },
     );
 
-  program
+  const setup = program
     .command('setup')
-    .description('interactive onboarding wizard (not available in this version)')
-    .action(() => {
-      console.error('connector setup is not available in this version; start from examples/config.yaml');
-      exitCode = 2;
+    .description('onboarding wizard: writes config.yaml and .env (secrets, mode 0600)')
+    .option('-y, --yes', 'ask nothing: take flags, CONNECTOR_SETUP_* variables and defaults')
+    .option('-f, --force', 'overwrite an existing config.yaml or .env')
+    .option('-d, --dir <dir>', 'where to write config.yaml and .env', '.');
+  for (const o of SETUP_OPTIONS) {
+    const flag = `--${o.name} ${o.arg}`;
+    const description = `${o.description} [${envNameOf(o)}${o.env === undefined ? '' : ` or ${o.env}`}]`;
+    if (o.repeat) setup.option(flag, description, (v: string, all: string[]) => [...all, v], [] as string[]);
+    else setup.option(flag, description);
+  }
+  setup.action(async (opts: OptionValues & { yes?: boolean; force?: boolean; dir: string }) => {
+    exitCode = await (await import('./setup/setup.js')).setupCommand({
+      yes: opts.yes === true,
+      force: opts.force === true,
+      dir: opts.dir,
+      flags: opts,
+    });
+  });
+
+  program
+    .command('demo')
+    .description('a small network on this machine: anvil, three connectors, STREAM payments, settlement')
+    .option('--duration <seconds>', 'stop after this many seconds (default: run until Ctrl-C)')
+    .option('--rate <packets>', 'packets per second of the steady flow', '20')
+    .option('--nodes <n>', 'connectors: 3 (alice, hub, bob) or more (more children of hub)', '3')
+    .action(async (opts: { duration?: string; rate: string; nodes: string }) => {
+      exitCode = await (await import('./demo/demo.js')).demoCommand(opts);
     });
 
   try {

@@ -3,8 +3,11 @@
 import { ConfigLoader } from '../config/index.js';
 import { ConnectorNode } from '../core/index.js';
 import { createLogger } from '../utils/logger.js';
+import { loadEnvBeside } from './env-file.js';
 
 export async function startCommand(file: string): Promise<number> {
+  const envFile = loadEnvBeside(file);
+  if (envFile !== undefined) process.stderr.write(`Environment: ${envFile}\n`);
   const config = ConfigLoader.load(file);
   const logger = createLogger(config.nodeId, config.logLevel);
   const node = new ConnectorNode(config, logger);

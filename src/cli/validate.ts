@@ -1,8 +1,10 @@
 import { ConfigLoader } from '../config/index.js';
 import { settlementSpec } from '../settlement/index.js';
 import { ConfigurationError } from '../utils/errors.js';
+import { loadEnvBeside } from './env-file.js';
 
 export function validateCommand(file: string): number {
+  loadEnvBeside(file);
   const result = ConfigLoader.validate(file);
   let issues = result.ok ? [] : result.issues;
   let settles = false;

@@ -10,6 +10,14 @@ export {
 } from './env.js';
 export { MAX_U64, toUnsigned } from './fields.js';
 export {
+  KEY_BACKEND_INFO,
+  type KeyBackendField,
+  type KeyBackendInfo,
+  keyBackendInfo,
+  missingKeyBackendFields,
+  valueAt,
+} from './key-backends.js';
+export {
   ConfigLoader,
   type LoadOptions,
   MAX_CONFIG_FILE_BYTES,
@@ -31,6 +39,7 @@ export {
   type DeploymentMode,
   type Environment,
   type ExplorerConfig,
+  KEY_BACKENDS,
   type KeyBackend,
   type LocalDeliveryConfig,
   type LogLevel,

@@ -168,6 +168,7 @@ const btpSchema = z
     closeTimeoutMs: positiveIntField(600_000).default(2000),
     maxUnauthenticatedSockets: positiveIntField(1_000_000).default(4096),
     allowNoAuth: boolField().optional(),
+    connectWaitMs: intField(0, 600_000).default(5000),
   })
   .superRefine((b, ctx) => {
     if (b.reconnectMinMs > b.reconnectMaxMs) {
@@ -246,8 +247,9 @@ const performanceSchema = z.looseObject({});
 export const connectorConfigSchema = z.strictObject({
   nodeId: segmentField(),
   btpServerPort: portField(),
-  peers: z.array(peerSchema).max(CONFIG_LIMITS.maxPeers),
-  routes: z.array(routeSchema).max(CONFIG_LIMITS.maxRoutes),
+  // An empty network is a valid start (the spec's standalone YAML lists no routes).
+  peers: z.array(peerSchema).max(CONFIG_LIMITS.maxPeers).default([]),
+  routes: z.array(routeSchema).max(CONFIG_LIMITS.maxRoutes).default([]),
   environment: z.enum(ENVIRONMENTS),
   deploymentMode: z.enum(DEPLOYMENT_MODES).optional(),
   healthCheckPort: portField().default(8080),

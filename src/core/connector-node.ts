@@ -42,6 +42,7 @@ import { VERSION } from '../utils/version.js';
 import { startAdminApi } from './admin-host.js';
 import { assembleNode, type NodeParts } from './assembly.js';
 import { explorerSettings, explorerUrl, startExplorer } from './explorer-host.js';
+import { waitForLink } from './link-wait.js';
 import { healthStatus, peerBalance } from './node-status.js';
 import { createPaymentHandlerAdapter } from './payment-handler.js';
 import { SELF_ACCOUNT } from './peers.js';
@@ -225,6 +226,10 @@ export class ConnectorNode extends EventEmitter {
   async registerPeer(request: PeerRegistrationRequest): Promise<PeerInfo> {
     this.assertStarted('register a peer');
     await this.parts.peerManager.register(request);
+    // A peer we dial: resolve once its link is up (bounded), so an immediate sendPacket works.
+    if (request.url !== undefined) {
+      await waitForLink(this, (id) => this.isConnected(id), request.id, this.config.btp.connectWaitMs);
+    }
     return this.parts.peerManager.info(request.id);
   }
 

@@ -81,6 +81,15 @@ export class IlpSendHandler {
   }
 }
 
+/**
+ * The spec's utility: the problems of a `POST /admin/ilp/send` body as one message (each
+ * separated by '; '), or null when the body is valid. The same checks the endpoint runs.
+ */
+export function validateIlpSendRequest(body: unknown): string | null {
+  const parsed = parseIlpSendRequest(body);
+  return typeof parsed === 'string' ? parsed : null;
+}
+
 /** The request's problems as one message, or the Prepare's parameters. */
 export function parseIlpSendRequest(body: unknown): SendPacketParams | string {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'body must be a JSON object';

@@ -37,6 +37,6 @@ export type {
   IsReadyFn,
   PacketSenderFn,
 } from './ilp-send-handler.js';
-export { IlpSendHandler, parseIlpSendRequest } from './ilp-send-handler.js';
+export { IlpSendHandler, parseIlpSendRequest, validateIlpSendRequest } from './ilp-send-handler.js';
 export type { BalanceSample, MetricsSource, PacketCounts } from './metrics.js';
 export { ConnectorMetrics, newPacketCounts } from './metrics.js';

@@ -83,6 +83,7 @@ describe('config schema: defaults', () => {
       maxSocketsPerPeer: 8,
       closeTimeoutMs: 2000,
       maxUnauthenticatedSockets: 4096,
+      connectWaitMs: 5000,
     });
     for (const key of ['settlement', 'settlementInfra', 'blockchain', 'security', 'performance'] as const) {
       assert.equal(c[key], undefined, key);

@@ -149,8 +149,14 @@ describe('config schema: errors', () => {
     const issues = issuesOf({ environment: 'development' });
     assert.deepEqual(
       issues.map((i) => `${i.path}: ${i.message}`),
-      ['nodeId: is required', 'btpServerPort: is required', 'peers: is required', 'routes: is required'],
+      ['nodeId: is required', 'btpServerPort: is required'],
     );
+  });
+
+  it('defaults peers and routes to [] (an empty network is a valid start)', () => {
+    const config = load({ nodeId: 'a', btpServerPort: 0, environment: 'development' });
+    assert.deepEqual(config.peers, []);
+    assert.deepEqual(config.routes, []);
   });
 
   it('rejects a non-object config', () => {

@@ -257,7 +257,10 @@ function locked(lockPath: string, owner: LockOwner): ConnectorError {
   return new ConnectorError(
     'ERR_LEDGER',
     `ledger ${lockPath} is locked by process ${owner.pid} on ${owner.host}: ` +
-      'another node uses this ledger path (delete the lock file only if that process is gone)',
+      'another node uses this ledger path. To run several nodes from one directory, give each ' +
+      'its own data directory: set LEDGER_SNAPSHOT_PATH (settlement.ledgerSnapshotPath), e.g. ' +
+      'LEDGER_SNAPSHOT_PATH=./data/<nodeId>/ledger-snapshot.json (the Explorer store and settlement ' +
+      'state follow it). Delete the lock file only if that process is gone.',
   );
 }
 
