@@ -14,8 +14,6 @@ export {
   type KeyBackendField,
   type KeyBackendInfo,
   keyBackendInfo,
-  missingKeyBackendFields,
-  valueAt,
 } from './key-backends.js';
 export {
   ConfigLoader,

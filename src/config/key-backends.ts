@@ -1,7 +1,7 @@
 /**
  * What each key backend needs, as data: the `security` fields a KMS backend reads and the
  * variables that set them (names as the KMS signers define them, docs/config.md). The setup
- * wizard asks for these fields and settlement names them when they are missing; one table, so
+ * wizard asks for these fields (config/kms.ts checks them in a config); one table, so
  * a new backend or field is one row.
  */
 import type { KeyBackend } from './schema.js';
@@ -79,19 +79,4 @@ export function keyBackendInfo(backend: KeyBackend): KeyBackendInfo {
   const info = KEY_BACKEND_INFO.find((b) => b.backend === backend);
   if (info === undefined) throw new Error(`no key backend info for ${backend}`);
   return info;
-}
-
-/** The value at a dotted path of a plain object, or undefined. */
-export function valueAt(root: unknown, path: string): unknown {
-  let at: unknown = root;
-  for (const part of path.split('.')) {
-    if (typeof at !== 'object' || at === null) return undefined;
-    at = (at as Record<string, unknown>)[part];
-  }
-  return at;
-}
-
-/** The required fields of `backend` that `config` (its `security` section, env applied) lacks. */
-export function missingKeyBackendFields(backend: KeyBackend, config: unknown): KeyBackendField[] {
-  return keyBackendInfo(backend).fields.filter((f) => f.required && valueAt(config, f.path) === undefined);
 }

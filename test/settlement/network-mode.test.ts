@@ -125,7 +125,20 @@ describe('a key from env on mainnet in production', () => {
     );
     // The spec alone: building a node would construct the KMS signer, which is not this test's.
     assert.ok(
-      settlementSpec(parseConfigObject(production({ security: { keyBackend: 'aws-kms' } }), { env: {} })),
+      settlementSpec(
+        parseConfigObject(
+          production({
+            // A complete KMS key (the KMS check refuses one without its fields).
+            security: {
+              keyBackend: 'aws-kms',
+              awsKms: {
+                keyId: 'arn:aws:kms:eu-west-1:111122223333:key/0b5a4e2c-1f6d-4c8e-9a7b-3d2e1f0a9b8c',
+              },
+            },
+          }),
+          { env: {} },
+        ),
+      ),
     );
     assert.equal(
       settlementSpec(parseConfigObject(production(), { env: { SETTLEMENT_ENABLED: 'false' } })),

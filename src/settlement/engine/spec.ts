@@ -5,7 +5,7 @@
  * chain/runtime.ts.
  */
 import type { Address } from 'viem';
-import { type KeyBackend, missingKeyBackendFields, type ResolvedConfig } from '../../config/index.js';
+import type { ResolvedConfig } from '../../config/index.js';
 import { type ConfigIssue, ConfigurationError } from '../../utils/errors.js';
 import { type ChainPreset, resolveChains } from '../chain/networks.js';
 import type { ChainSpec } from '../chain/runtime.js';
@@ -54,17 +54,7 @@ export function settlementSpec(config: ResolvedConfig): SettlementSpec | undefin
   if (!hasKey && !kms && !hasChain && !hasContracts) return undefined;
 
   const issues: ConfigIssue[] = [];
-  if (kms) {
-    // What the chosen backend itself needs, before the chain: `keyBackend: aws-kms` alone
-    // should be answered with the key's fields.
-    const backend = config.security?.keyBackend as KeyBackend;
-    for (const field of missingKeyBackendFields(backend, config)) {
-      issues.push({
-        path: field.path,
-        message: `key backend ${backend} needs the ${field.label} (${field.env})`,
-      });
-    }
-  }
+  // What a KMS backend itself needs is a config check (config/kms.ts), reported before this.
   if (!hasKey && !kms) {
     issues.push({
       path: 'settlementInfra.privateKey',
