@@ -5,13 +5,10 @@
  * when a test file dies before its `after` runs.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { anvilBinary, waitListening } from '../../src/cli/demo/anvil.js';
 import { freePort } from '../helpers/ports.js';
 
-const START_TIMEOUT_MS = 15_000;
 const START_ATTEMPTS = 3;
-const require = createRequire(import.meta.url);
 
 /** The well-known anvil dev accounts of "test test ... junk" (public keys, dev chains only). */
 export const ANVIL_KEYS = [
@@ -30,11 +27,7 @@ export interface Anvil {
   stop(): Promise<void>;
 }
 
-export function anvilBinary(): string {
-  const platform = `@foundry-rs/anvil-${process.platform}-${process.arch === 'x64' ? 'amd64' : process.arch}`;
-  const pkg = require.resolve(`${platform}/package.json`);
-  return join(dirname(pkg), 'bin', process.platform === 'win32' ? 'anvil.exe' : 'anvil');
-}
+export { anvilBinary };
 
 const running = new Set<ChildProcess>();
 
@@ -50,38 +43,6 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     killAll();
     process.kill(process.pid, signal);
-  });
-}
-
-function waitListening(child: ChildProcess, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(
-      () => fail(new Error(`anvil did not start in ${START_TIMEOUT_MS} ms`)),
-      START_TIMEOUT_MS,
-    );
-    const onData = (chunk: Buffer) => {
-      output = (output + chunk.toString()).slice(-4096);
-      if (output.includes(`Listening on 127.0.0.1:${port}`)) done();
-    };
-    const onExit = (code: number | null) => fail(new Error(`anvil exited (${code}): ${output}`));
-    function cleanup() {
-      clearTimeout(timer);
-      child.stdout?.off('data', onData);
-      child.stderr?.off('data', onData);
-      child.off('exit', onExit);
-    }
-    function done() {
-      cleanup();
-      resolve();
-    }
-    function fail(error: Error) {
-      cleanup();
-      reject(error);
-    }
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', onExit);
   });
 }
 

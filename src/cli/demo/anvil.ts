@@ -45,12 +45,14 @@ export function freePort(): Promise<number> {
   });
 }
 
-function waitListening(child: ChildProcess, port: number): Promise<void> {
+/** Resolves once anvil prints that it listens on `port`; rejects on exit or after 15 s, with its output. */
+export function waitListening(child: ChildProcess, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     let output = '';
     const finish = (error?: Error) => {
       clearTimeout(timer);
       child.stdout?.off('data', onData);
+      child.stderr?.off('data', onData);
       child.off('exit', onExit);
       if (error) reject(error);
       else resolve();
