@@ -102,3 +102,46 @@ export interface SyncTransfers {
   postNow(id: bigint): TransferResult | Promise<TransferResult>;
   voidNow(id: bigint): TransferResult;
 }
+
+/** A hold whose Prepare left this node, recorded with the caller's `tag` (ledger/journal/in-flight.ts). */
+export interface InFlightHold {
+  readonly id: bigint;
+  readonly debitAccount: string;
+  readonly creditAccount: string;
+  readonly amount: bigint;
+  readonly timeoutMs: number;
+  readonly tag: Uint8Array;
+}
+
+/** Opaque data kept until `untilMs`, durable with the postings after it. */
+export interface LedgerMemo {
+  readonly untilMs: number;
+  readonly data: Uint8Array;
+}
+
+/**
+ * Reconciliation of in-flight packets across a crash (docs/settlement.md): a hold recorded before
+ * its Prepare leaves stays open until posted, settled or reconciled, across restarts.
+ */
+export interface InFlightJournal {
+  /**
+   * `holdNow`, and a record of the hold with `tag`; when the hold is ok, answers (or resolves)
+   * once the record is written to the journal file: it survives kill -9 (not a power loss: the
+   * record is synced with the next batch, not waited for).
+   */
+  holdInFlight(t: PendingTransfer, tag: Uint8Array): TransferResult | Promise<TransferResult>;
+  /** The hold's outcome is final without a posting (a reject): it needs no reconciliation. */
+  settleInFlight(id: bigint): void;
+  /**
+   * Books an open in-flight hold whose fulfillment was proven after it was voided (or lost in a
+   * crash): a single-phase transfer of its amount between its accounts, id derived from the
+   * hold's, durable before it resolves. Idempotent (`exists` the second time).
+   */
+  reconcileInFlight(id: bigint): Promise<TransferResult>;
+  /** Open in-flight holds: recorded, not posted, settled or reconciled (also those of before a restart). */
+  openInFlight(): InFlightHold[];
+  /** Keeps `data` until `untilMs` (a bounded number of the latest); durable with the next posting. */
+  memo(untilMs: number, data: Uint8Array): void;
+  /** Memos still valid at `nowMs`, oldest first (also those of before a restart). */
+  memos(nowMs: number): LedgerMemo[];
+}

@@ -306,7 +306,7 @@ describe('JournalLedger snapshot and lock', () => {
   const damages: [string, (text: string) => string][] = [
     ['cut short', (text) => text.slice(0, text.length - 20)],
     ['a changed digit', (text) => text.replace('"debitsPosted":"123"', '"debitsPosted":"124"')],
-    ['a field of the wrong shape', (text) => text.replace('"version":1', '"version":2')],
+    ['a field of the wrong shape', (text) => text.replace('"version":2', '"version":3')],
   ];
   for (const [what, damage] of damages) {
     it(`a corrupt snapshot (${what}) refuses to start, naming the file`, async () => {

@@ -17,11 +17,13 @@ export const JOURNAL_MAGIC = Buffer.from('LEDGJRN1', 'latin1');
 export const FRAME_HEADER_BYTES = 8;
 /** A UTF-16 code unit takes at most 3 bytes of UTF-8 (a surrogate pair, 2 units, takes 4). */
 const MAX_ACCOUNT_ID_BYTES = 3 * MAX_ACCOUNT_ID_LENGTH;
-/** The largest payload is a posted hold: 1 + 16 + 16 + 8 + 2 * (2 + 384) = 813 bytes. */
-export const MAX_PAYLOAD_BYTES = 1024;
+/** The largest payload is a recorded hold: 1 + 16 + 16 + 8 + 2 * (2 + 384) + 2 + 512 = 1,329 bytes. */
+export const MAX_PAYLOAD_BYTES = 1536;
+/** An in-flight record's tag or a memo's data: opaque to the ledger (core/ encodes them). */
+export const MAX_TAG_BYTES = 512;
 export const MAX_FRAME_BYTES = FRAME_HEADER_BYTES + MAX_PAYLOAD_BYTES;
 
-export const RECORD_TYPE = { account: 1, transfer: 2, posted: 3 } as const;
+export const RECORD_TYPE = { account: 1, transfer: 2, posted: 3, inFlight: 4, settled: 5, memo: 6 } as const;
 
 /** createAccount or setLimits: the account exists with exactly these limits. */
 export interface AccountRecord {
@@ -41,7 +43,36 @@ export interface PostingRecord {
   readonly timeoutMs: number;
 }
 
-export type JournalRecord = AccountRecord | PostingRecord;
+/**
+ * A hold whose outcome another node may know (its Prepare left): written before the Prepare
+ * leaves. It stays open until posted, settled (`SettledRecord`), or booked by reconciliation (a
+ * transfer with id `reconciledId(id)`).
+ */
+export interface InFlightRecord {
+  readonly type: typeof RECORD_TYPE.inFlight;
+  readonly id: bigint;
+  readonly debitAccount: string;
+  readonly creditAccount: string;
+  readonly amount: bigint;
+  readonly timeoutMs: number;
+  /** What the caller needs to reconcile it (core/: the peer, condition, expiry). */
+  readonly tag: Uint8Array;
+}
+
+/** The in-flight hold's outcome is final (a reject, or given up): nothing to reconcile. */
+export interface SettledRecord {
+  readonly type: typeof RECORD_TYPE.settled;
+  readonly id: bigint;
+}
+
+/** Opaque data kept until `untilMs` (core/: a fulfillment this node passed on). */
+export interface MemoRecord {
+  readonly type: typeof RECORD_TYPE.memo;
+  readonly untilMs: number;
+  readonly data: Uint8Array;
+}
+
+export type JournalRecord = AccountRecord | PostingRecord | InFlightRecord | SettledRecord | MemoRecord;
 
 /**
  * What a posting is encoded from: a `PostingRecord`, or the memory ledger's own record of it
@@ -56,7 +87,7 @@ export interface PostingFields {
 }
 
 /** What the writer appends. */
-export type EncodableRecord = AccountRecord | PostingFields;
+export type EncodableRecord = AccountRecord | PostingFields | InFlightRecord | SettledRecord | MemoRecord;
 
 const DEBIT_LIMIT_FLAG = 1;
 const CREDIT_LIMIT_FLAG = 2;
@@ -79,7 +110,25 @@ export function encodeRecordWith(
   record: EncodableRecord,
 ): number {
   let at = start + FRAME_HEADER_BYTES;
-  if (isAccountRecord(record)) {
+  const type = (record as { type?: number }).type;
+  if (type === RECORD_TYPE.inFlight) {
+    const r = record as InFlightRecord;
+    buf[at++] = type;
+    at = writeU128(view, at, r.id);
+    at = writeU128(view, at, r.amount);
+    at = writeU64(view, at, r.timeoutMs);
+    at = writeString(buf, view, at, r.debitAccount);
+    at = writeString(buf, view, at, r.creditAccount);
+    at = writeBytes(buf, view, at, r.tag);
+  } else if (type === RECORD_TYPE.settled) {
+    buf[at++] = type;
+    at = writeU128(view, at, (record as SettledRecord).id);
+  } else if (type === RECORD_TYPE.memo) {
+    const r = record as MemoRecord;
+    buf[at++] = type;
+    at = writeU64(view, at, r.untilMs);
+    at = writeBytes(buf, view, at, r.data);
+  } else if (isAccountRecord(record)) {
     buf[at++] = RECORD_TYPE.account;
     const flags =
       (record.debitLimit === undefined ? 0 : DEBIT_LIMIT_FLAG) |
@@ -89,17 +138,14 @@ export function encodeRecordWith(
     if (record.creditLimit !== undefined) at = writeU128(view, at, record.creditLimit);
     at = writeString(buf, view, at, record.id);
   } else {
-    const { timeoutMs } = record;
+    const posting = record as PostingFields;
+    const { timeoutMs } = posting;
     buf[at++] = timeoutMs === 0 ? RECORD_TYPE.transfer : RECORD_TYPE.posted;
-    at = writeU128(view, at, record.id);
-    at = writeU128(view, at, record.amount);
-    if (timeoutMs !== 0) {
-      view.setUint32(at, Math.floor(timeoutMs / TWO_POW_32));
-      view.setUint32(at + 4, timeoutMs >>> 0);
-      at += 8;
-    }
-    at = writeString(buf, view, at, record.debitAccount);
-    at = writeString(buf, view, at, record.creditAccount);
+    at = writeU128(view, at, posting.id);
+    at = writeU128(view, at, posting.amount);
+    if (timeoutMs !== 0) at = writeU64(view, at, timeoutMs);
+    at = writeString(buf, view, at, posting.debitAccount);
+    at = writeString(buf, view, at, posting.creditAccount);
   }
   view.setUint32(start, at - start - FRAME_HEADER_BYTES);
   view.setUint32(start + 4, crc32Range(buf, start + FRAME_HEADER_BYTES, at));
@@ -115,6 +161,19 @@ function writeU128(view: DataView, at: number, value: bigint): number {
   view.setBigUint64(at, value >> 64n);
   view.setBigUint64(at + 8, value);
   return at + 16;
+}
+
+function writeU64(view: DataView, at: number, value: number): number {
+  view.setUint32(at, Math.floor(value / TWO_POW_32));
+  view.setUint32(at + 4, value >>> 0);
+  return at + 8;
+}
+
+/** u16 length, then the bytes; the caller keeps them within MAX_TAG_BYTES. */
+function writeBytes(buf: Buffer, view: DataView, at: number, bytes: Uint8Array): number {
+  view.setUint16(at, bytes.length);
+  buf.set(bytes, at + 2);
+  return at + 2 + bytes.length;
 }
 
 /** ASCII ids (the usual `peer:<name>`) are copied by hand: `buf.write` costs a native call. */
@@ -151,6 +210,18 @@ export function decodeRecord(payload: Uint8Array): JournalRecord {
     const debitAccount = reader.string();
     const creditAccount = reader.string();
     record = { type, id, debitAccount, creditAccount, amount, timeoutMs };
+  } else if (type === RECORD_TYPE.inFlight) {
+    const id = reader.u128();
+    const amount = reader.u128();
+    const timeoutMs = reader.u64AsNumber();
+    const debitAccount = reader.string();
+    const creditAccount = reader.string();
+    record = { type, id, amount, timeoutMs, debitAccount, creditAccount, tag: reader.bytes() };
+  } else if (type === RECORD_TYPE.settled) {
+    record = { type, id: reader.u128() };
+  } else if (type === RECORD_TYPE.memo) {
+    const untilMs = reader.u64AsNumber();
+    record = { type, untilMs, data: reader.bytes() };
   } else {
     throw new CodecError(`unknown record type ${type}`, 0);
   }
@@ -197,6 +268,15 @@ class PayloadReader {
     } catch {
       throw new CodecError('account id is not UTF-8', at);
     }
+  }
+
+  /** A copy: the reader's buffer is reused. */
+  bytes(): Uint8Array {
+    const lengthAt = this.#at;
+    const length = this.#view.getUint16(this.#take(2));
+    if (length > MAX_TAG_BYTES) throw new CodecError(`tag of ${length} bytes`, lengthAt);
+    const at = this.#take(length);
+    return this.#bytes.slice(at, at + length);
   }
 
   end(): void {

@@ -11,7 +11,10 @@ import { ConnectorError } from '../../utils/errors.js';
 import {
   type AccountBalance,
   type AccountOptions,
+  type InFlightHold,
+  type InFlightJournal,
   type Ledger,
+  type LedgerMemo,
   type PendingTransfer,
   TRANSFER_RESULT as R,
   type SyncTransfers,
@@ -21,8 +24,9 @@ import {
 import { MemoryLedger } from '../memory/memory-ledger.js';
 import { checkOpen, notOpenError } from '../phase.js';
 import { checkAccountId, checkAccountOptions, checkNowMs } from '../validate.js';
-import { type AccountRecord, type PostingFields, RECORD_TYPE } from './codec.js';
+import { type AccountRecord, MAX_TAG_BYTES, type PostingFields, RECORD_TYPE } from './codec.js';
 import { type JournalPaths, journalPaths } from './files.js';
+import { InFlightBook, RECONCILED_BIT, reconciledId } from './in-flight.js';
 import {
   type JournalDurability,
   type JournalLedgerOptions,
@@ -39,7 +43,7 @@ const RESOLVED = Object.fromEntries(Object.values(R).map((r) => [r, Promise.reso
 const RESOLVED_VOID = Promise.resolve();
 const toOk = (): TransferResult => R.ok;
 
-export class JournalLedger implements Ledger, SyncTransfers {
+export class JournalLedger implements Ledger, SyncTransfers, InFlightJournal {
   readonly name = 'journal';
   readonly durability: JournalDurability;
   readonly #options: ResolvedJournalOptions;
@@ -50,6 +54,8 @@ export class JournalLedger implements Ledger, SyncTransfers {
   readonly #inner: MemoryLedger;
   /** False with durability 'off': nothing to make durable, every call goes to the memory ledger. */
   readonly #durable: boolean;
+  /** In-flight holds and memos: kept in memory with every durability, journaled with a writer. */
+  readonly #inFlight: InFlightBook;
   #store: JournalStore | undefined;
   #phase: 'new' | 'opening' | 'open' | 'closed' = 'new';
   #opening: Promise<void> | undefined;
@@ -69,6 +75,7 @@ export class JournalLedger implements Ledger, SyncTransfers {
       sweepIntervalMs,
     });
     this.#durable = this.durability !== 'off';
+    this.#inFlight = new InFlightBook(this.#options.maxMemos);
   }
 
   open(): Promise<void> {
@@ -95,7 +102,7 @@ export class JournalLedger implements Ledger, SyncTransfers {
     await this.#inner.open();
     if (!this.#durable) return;
     await mkdir(this.#paths.dir, { recursive: true });
-    this.#store = await JournalStore.open(this.#paths, this.#options, this.#inner);
+    this.#store = await JournalStore.open(this.#paths, this.#options, this.#inner, this.#inFlight);
   }
 
   /** Flushes, snapshots, releases the lock; idempotent. Rejects if the final snapshot failed. */
@@ -192,7 +199,10 @@ export class JournalLedger implements Ledger, SyncTransfers {
     if (error !== undefined) throw error;
     if (!this.#durable) return this.#inner.postNow(id);
     const result = this.#inner.postNowRecord(id);
-    if (typeof result !== 'string') return this.#record(result);
+    if (typeof result !== 'string') {
+      if (this.#inFlight.open.size > 0) this.#inFlight.open.delete(id);
+      return this.#record(result);
+    }
     // The earlier post may still be on its way to the disk.
     return result === R.pendingAlreadyPosted ? this.#afterBarrier(result) : result;
   }
@@ -225,6 +235,7 @@ export class JournalLedger implements Ledger, SyncTransfers {
     if (result === R.ok) {
       // A copy: the caller may reuse its object before the record is encoded (back-pressure).
       const { id, debitAccount, creditAccount, amount } = t;
+      if (id >= RECONCILED_BIT) this.#inFlight.open.delete(id ^ RECONCILED_BIT);
       done = this.#record({ id, debitAccount, creditAccount, amount, timeoutMs: 0 });
     } else if (result === R.exists) {
       done = this.#afterBarrier(result);
@@ -247,6 +258,52 @@ export class JournalLedger implements Ledger, SyncTransfers {
     const error = this.#unusable() ?? checkNowMs(nowMs);
     if (error !== undefined) return Promise.reject(error);
     return this.#inner.voidExpired(nowMs);
+  }
+
+  holdInFlight(t: PendingTransfer, tag: Uint8Array): TransferResult | Promise<TransferResult> {
+    const result = this.holdNow(t);
+    if (result !== R.ok) return result;
+    if (tag.length > MAX_TAG_BYTES) {
+      this.#inner.voidNow(t.id);
+      throw new ConnectorError('ERR_INVALID_ARGUMENT', `in-flight tag of ${tag.length} bytes`);
+    }
+    const { id, debitAccount, creditAccount, amount, timeoutMs } = t;
+    const record = { type: RECORD_TYPE.inFlight, id, debitAccount, creditAccount, amount, timeoutMs, tag };
+    this.#inFlight.open.set(id, record);
+    const written = this.#store?.appendWritten(record);
+    return written === undefined ? R.ok : written.then(toOk);
+  }
+
+  settleInFlight(id: bigint): void {
+    if (this.#unusable() !== undefined || !this.#inFlight.open.delete(id)) return;
+    // Not waited for: losing it only makes a restart ask the peer about a settled packet.
+    this.#store?.append({ type: RECORD_TYPE.settled, id })?.catch(() => undefined);
+  }
+
+  reconcileInFlight(id: bigint): Promise<TransferResult> {
+    const error = this.#unusable();
+    if (error !== undefined) return Promise.reject(error);
+    const hold = this.#inFlight.open.get(id);
+    if (hold === undefined) return RESOLVED[R.pendingNotFound];
+    this.#inner.voidNow(id); // still pending only when reconciled before its outcome came
+    const { debitAccount, creditAccount, amount } = hold;
+    return this.transfer({ id: reconciledId(id), debitAccount, creditAccount, amount });
+  }
+
+  openInFlight(): InFlightHold[] {
+    return [...this.#inFlight.open.values()];
+  }
+
+  memo(untilMs: number, data: Uint8Array): void {
+    if (this.#unusable() !== undefined) return;
+    if (data.length > MAX_TAG_BYTES) throw new ConnectorError('ERR_INVALID_ARGUMENT', 'memo too long');
+    const record = { type: RECORD_TYPE.memo, untilMs, data } as const;
+    this.#inFlight.addMemo(record);
+    this.#store?.append(record)?.catch(() => undefined);
+  }
+
+  memos(nowMs: number): LedgerMemo[] {
+    return this.#inFlight.memos(nowMs);
   }
 
   /** Journals a posting in the tick the memory ledger applied it. */

@@ -31,6 +31,12 @@ export interface JournalLedgerOptions extends MemoryLedgerOptions {
    * file size (no metadata commit). 0 or 4 KiB..1 GiB; 0: no preallocation. Default 64 MiB.
    */
   preallocateBytes?: number;
+  /**
+   * Memos kept (the latest; fulfillments passed on, for reconciliation after a crash), 0..1,000,000.
+   * Only those of packets in flight at a crash matter, so a few times the in-flight limit is
+   * enough. Default 10,000.
+   */
+  maxMemos?: number;
   /** Warnings (a torn journal tail discarded) and background snapshot errors. Default: silent. */
   logger?: Logger;
 }
@@ -49,6 +55,7 @@ export interface ResolvedJournalOptions {
   readonly logger: Logger;
   readonly maxRememberedTransfers: number;
   readonly sweepIntervalMs: number;
+  readonly maxMemos: number;
 }
 
 export function resolveJournalOptions(options: JournalLedgerOptions): ResolvedJournalOptions {
@@ -76,6 +83,7 @@ export function resolveJournalOptions(options: JournalLedgerOptions): ResolvedJo
     // The memory ledger checks these two; the journal needs their values too.
     maxRememberedTransfers: options.maxRememberedTransfers ?? 10_000,
     sweepIntervalMs: options.sweepIntervalMs ?? 1_000,
+    maxMemos: integerIn('maxMemos', options.maxMemos, 10_000, 0, 1_000_000),
   };
 }
 

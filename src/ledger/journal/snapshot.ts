@@ -9,6 +9,9 @@
  *
  * `journalGeneration` G: the state covers every record of journal generations 1..G.
  * `recent` lists the latest postings, oldest first; `timeoutMs` marks a posted hold.
+ * Version 2 adds the in-flight holds still open and the latest memos (in-flight.ts), their
+ * opaque bytes in base64: `"inFlight":[{"id","debitAccount","creditAccount","amount","timeoutMs",
+ * "tag"}],"memos":[{"untilMs","data"}]`. Version 1 (without them) is still read.
  */
 import { open, readFile, rename, stat } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
@@ -16,16 +19,22 @@ import { z } from 'zod';
 import { ConnectorError } from '../../utils/errors.js';
 import { messageOf } from '../../utils/text.js';
 import type { PostedLedgerState } from '../memory/state.js';
-import { type PostingRecord, RECORD_TYPE } from './codec.js';
+import { MAX_TAG_BYTES, type PostingRecord, RECORD_TYPE } from './codec.js';
 import { isCode, type JournalPaths, syncDirectory } from './files.js';
+import type { InFlightBook } from './in-flight.js';
 import { checkAccount, type LoadedState } from './state.js';
 
 const FORMAT = 'ilp-ledger-snapshot';
-const VERSION = 1;
+const VERSION = 2;
 /** Far above any real ledger (a million accounts and the default window take ~150 MB). */
 const MAX_SNAPSHOT_BYTES = 1 << 30;
 
-export function encodeSnapshot(state: PostedLedgerState, journalGeneration: number): string {
+export function encodeSnapshot(
+  state: PostedLedgerState,
+  journalGeneration: number,
+  inFlight?: InFlightBook,
+  nowMs = Date.now(),
+): string {
   const accounts = state.accounts.map((a) => ({
     id: a.id,
     ...(a.debitLimit === undefined ? {} : { debitLimit: a.debitLimit.toString() }),
@@ -40,7 +49,19 @@ export function encodeSnapshot(state: PostedLedgerState, journalGeneration: numb
     amount: p.amount.toString(),
     ...(p.timeoutMs === 0 ? {} : { timeoutMs: p.timeoutMs }),
   }));
-  const body = JSON.stringify({ journalGeneration, accounts, recent });
+  const open = [...(inFlight?.open.values() ?? [])].map((r) => ({
+    id: r.id.toString(),
+    debitAccount: r.debitAccount,
+    creditAccount: r.creditAccount,
+    amount: r.amount.toString(),
+    timeoutMs: r.timeoutMs,
+    tag: Buffer.from(r.tag).toString('base64'),
+  }));
+  const memos = (inFlight?.memos(nowMs) ?? []).map((m) => ({
+    untilMs: m.untilMs,
+    data: Buffer.from(m.data).toString('base64'),
+  }));
+  const body = JSON.stringify({ journalGeneration, accounts, recent, inFlight: open, memos });
   return `{"format":"${FORMAT}","version":${VERSION},"crc32":${crc32(body)},"body":${body}}\n`;
 }
 
@@ -96,9 +117,27 @@ const postingSchema = z.strictObject({
   amount: u128,
   timeoutMs: z.number().int().min(1).optional(),
 });
+const base64 = (maxBytes: number) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64')
+    .transform((text) => new Uint8Array(Buffer.from(text, 'base64')))
+    .refine((bytes) => bytes.length <= maxBytes, `at most ${maxBytes} bytes`);
+const inFlightSchema = z.strictObject({
+  id: u128,
+  debitAccount: z.string(),
+  creditAccount: z.string(),
+  amount: u128,
+  timeoutMs: z.number().int().min(1),
+  tag: base64(MAX_TAG_BYTES),
+});
+const memoSchema = z.strictObject({
+  untilMs: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  data: base64(MAX_TAG_BYTES),
+});
 const envelopeSchema = z.strictObject({
   format: z.literal(FORMAT),
-  version: z.literal(VERSION),
+  version: z.union([z.literal(1), z.literal(VERSION)]),
   crc32: z.number().int().min(0),
   body: z.unknown(),
 });
@@ -106,6 +145,8 @@ const bodySchema = z.strictObject({
   journalGeneration: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   accounts: z.array(accountSchema),
   recent: z.array(postingSchema),
+  inFlight: z.array(inFlightSchema).optional(),
+  memos: z.array(memoSchema).optional(),
 });
 
 function decodeSnapshot(paths: JournalPaths, text: string, state: LoadedState): number {
@@ -141,6 +182,22 @@ function decodeSnapshot(paths: JournalPaths, text: string, state: LoadedState): 
     if (refused !== undefined) throw corrupt(paths, refused);
     state.remember(p);
   }
+  if (envelope.data.version === 1 && (body.data.inFlight ?? body.data.memos) !== undefined) {
+    throw corrupt(paths, 'version 1 has no in-flight holds or memos');
+  }
+  for (const r of body.data.inFlight ?? []) {
+    const { id, debitAccount, creditAccount, amount, timeoutMs, tag } = r;
+    state.inFlight?.apply({
+      type: RECORD_TYPE.inFlight,
+      id,
+      debitAccount,
+      creditAccount,
+      amount,
+      timeoutMs,
+      tag,
+    });
+  }
+  for (const m of body.data.memos ?? []) state.inFlight?.addMemo({ type: RECORD_TYPE.memo, ...m });
   const plan = state.plan();
   if (typeof plan === 'string') throw corrupt(paths, plan);
   return body.data.journalGeneration;

@@ -11,6 +11,7 @@ import { U128_MAX } from '../ledger.js';
 import type { PostedAccount, PostedLedgerState, PostedTransfer } from '../memory/state.js';
 import { checkAccountId, checkAccountOptions, checkTimeoutMs, checkTransferId } from '../validate.js';
 import { type JournalRecord, type PostingFields, type PostingRecord, RECORD_TYPE } from './codec.js';
+import type { InFlightBook } from './in-flight.js';
 
 class LoadedAccount {
   debitLimit: bigint | undefined;
@@ -32,8 +33,12 @@ export class LoadedState {
   readonly #recent: PostingFields[] = [];
   #oldest = 0;
 
-  constructor(capacity: number) {
+  /** Open in-flight holds and memos, folded beside the balances (they move none). */
+  readonly inFlight: InFlightBook | undefined;
+
+  constructor(capacity: number, inFlight?: InFlightBook) {
     this.capacity = capacity;
+    this.inFlight = inFlight;
   }
 
   setAccount(id: string, debitLimit: bigint | undefined, creditLimit: bigint | undefined): void {
@@ -64,6 +69,14 @@ export class LoadedState {
 
   /** Replay: applies a record read back, or says why it cannot have been written by this ledger. */
   apply(record: JournalRecord): string | undefined {
+    this.inFlight?.apply(record);
+    if (
+      record.type === RECORD_TYPE.inFlight ||
+      record.type === RECORD_TYPE.settled ||
+      record.type === RECORD_TYPE.memo
+    ) {
+      return undefined;
+    }
     if (record.type === RECORD_TYPE.account) {
       const refused = checkAccount(record.id, record.debitLimit, record.creditLimit);
       if (refused === undefined) this.setAccount(record.id, record.debitLimit, record.creditLimit);

@@ -19,6 +19,7 @@ import {
   nextPreallocation,
   removeFile,
 } from './files.js';
+import type { InFlightBook } from './in-flight.js';
 import type { ResolvedJournalOptions } from './options.js';
 import { replayGeneration } from './reader.js';
 import { encodeSnapshot, readSnapshot, writeSnapshot } from './snapshot.js';
@@ -29,6 +30,8 @@ export class JournalStore {
   readonly #paths: JournalPaths;
   /** The durable state at run time: every change to it is appended in the same tick. */
   readonly #inner: MemoryLedger;
+  /** Open in-flight holds and memos: part of every snapshot. */
+  readonly #inFlight: InFlightBook;
   readonly #logger: Logger;
   /** The configured ceiling; each generation preallocates what the last one needed. */
   readonly #preallocateBytes: number;
@@ -50,6 +53,7 @@ export class JournalStore {
     paths: JournalPaths,
     options: ResolvedJournalOptions,
     inner: MemoryLedger,
+    inFlight: InFlightBook,
     releaseLock: () => Promise<void>,
     writer: JournalWriter | undefined,
     generations: number[],
@@ -57,6 +61,7 @@ export class JournalStore {
   ) {
     this.#paths = paths;
     this.#inner = inner;
+    this.#inFlight = inFlight;
     this.#logger = options.logger;
     this.#preallocateBytes = options.preallocateBytes;
     this.#releaseLock = releaseLock;
@@ -72,11 +77,12 @@ export class JournalStore {
     paths: JournalPaths,
     options: ResolvedJournalOptions,
     inner: MemoryLedger,
+    inFlight: InFlightBook,
   ): Promise<JournalStore> {
     const releaseLock = await acquireLock(paths.lock);
     try {
       await removeFile(paths.tmp);
-      const state = new LoadedState(options.maxRememberedTransfers);
+      const state = new LoadedState(options.maxRememberedTransfers, inFlight);
       const covered = (await readSnapshot(paths, state)) ?? 0;
       const replayed = await replayAfter(paths, covered, state, options.logger);
       const plan = state.plan();
@@ -87,10 +93,12 @@ export class JournalStore {
       const last = replayed.at(-1) ?? covered;
       let writer: JournalWriter | undefined;
       if (options.durability === 'fsync' || options.durability === 'write') {
+        // Not O_DSYNC: a record that only needs to be written (a hold) must not wait for the disk;
+        // the writer syncs written batches beside the writes (writer.ts).
         const file = await createGeneration(
           paths,
           last + 1,
-          options.durability === 'fsync',
+          false,
           nextPreallocation(0, options.preallocateBytes),
         );
         writer = new JournalWriter(file, {
@@ -99,7 +107,7 @@ export class JournalStore {
         });
         replayed.push(file.generation);
       }
-      return new JournalStore(paths, options, inner, releaseLock, writer, replayed, last);
+      return new JournalStore(paths, options, inner, inFlight, releaseLock, writer, replayed, last);
     } catch (err) {
       await releaseLock();
       throw err;
@@ -114,6 +122,12 @@ export class JournalStore {
   append(record: EncodableRecord): Promise<void> | undefined {
     this.#changes++;
     return this.#writer?.append(record);
+  }
+
+  /** The record's promise of being written (kill -9 safe, not synced), or undefined ('snapshot'). */
+  appendWritten(record: EncodableRecord): Promise<void> | undefined {
+    this.#changes++;
+    return this.#writer?.appendWritten(record);
   }
 
   barrier(): Promise<void> | undefined {
@@ -135,7 +149,7 @@ export class JournalStore {
         await writer.file.handle.close();
       }
     }
-    await writeSnapshot(this.#paths, encodeSnapshot(this.#inner.exportState(), covered));
+    await writeSnapshot(this.#paths, encodeSnapshot(this.#inner.exportState(), covered, this.#inFlight));
     await this.#dropCovered(covered);
   }
 
@@ -172,7 +186,7 @@ export class JournalStore {
     let changes: number;
     if (writer === undefined) {
       changes = this.#changes;
-      text = encodeSnapshot(this.#inner.exportState(), covered);
+      text = encodeSnapshot(this.#inner.exportState(), covered, this.#inFlight);
     } else {
       const old = writer.file;
       const next = await createGeneration(
@@ -187,7 +201,7 @@ export class JournalStore {
       const oldDone = writer.switchTo(next);
       changes = this.#changes;
       covered = old.generation;
-      text = encodeSnapshot(this.#inner.exportState(), covered);
+      text = encodeSnapshot(this.#inner.exportState(), covered, this.#inFlight);
       try {
         await oldDone;
       } finally {

@@ -1,7 +1,12 @@
 /**
  * Group commit. Records are encoded straight into a batch buffer; one flush at a time writes a
- * whole batch with one `write` (then `fdatasync` when `sync`), and every record of the batch shares
- * its promise. Records that arrive during a flush fill the next batch.
+ * whole batch with one `write`, and every record of the batch shares its promises. Records that
+ * arrive during a flush fill the next batch.
+ * Two promises per batch: `written` once the batch is in the file (the OS has it: it survives a
+ * process crash, kill -9 included, but not a power loss), `done` once it is durable (with `sync`:
+ * an `fdatasync` that started after the write finished; without: at once with `written`). Syncs
+ * run beside the writes, one at a time, each covering every batch written before it started, so
+ * a record that only needs `written` (a hold, before its Prepare leaves) never waits for a sync.
  * When to write: at the end of the event-loop turn that appended the batch's first record, or
  * sooner, as soon as the batch holds `earlyWriteBytes`, while the disk is idle: the write then runs
  * while the turn goes on encoding (its later records form the next batch). Not when the previous
@@ -37,7 +42,14 @@ interface Batch {
   readonly view: DataView;
   length: number;
   writing: boolean;
-  readonly done: Promise<void>;
+  /** In the file (survives kill -9). */
+  readonly written: Deferred;
+  /** Durable (survives power loss with `sync`). */
+  readonly done: Deferred;
+}
+
+interface Deferred {
+  readonly promise: Promise<void>;
   resolve(): void;
   reject(err: Error): void;
 }
@@ -45,8 +57,13 @@ interface Batch {
 interface Waiter {
   readonly record: EncodableRecord;
   readonly file: GenerationFile;
+  /** Waits for `written` only, not for the sync. */
+  readonly writtenOnly: boolean;
   resolve(): void;
   reject(err: Error): void;
+  /** For a `writtenOnly` waiter: settles the barrier promise (`#last`) once its batch is synced. */
+  readonly durable?: () => void;
+  readonly failed?: (err: Error) => void;
 }
 
 const MAX_BATCHES = 2;
@@ -72,6 +89,9 @@ export class JournalWriter {
   /** Records waiting for room, in append order; bounded by the callers waiting on them. */
   readonly #waiters: Waiter[] = [];
   #flushing = false;
+  /** Written batches waiting for a sync, oldest first. */
+  #unsynced: Batch[] = [];
+  #syncing = false;
   /** The end-of-turn flush, until it runs or an early write replaces it. */
   #scheduled: NodeJS.Immediate | undefined;
   /** Size of the batch written last (0 before the first). */
@@ -105,16 +125,41 @@ export class JournalWriter {
 
   /** Resolves once the record is durable (or written, without `sync`). Records keep their order. */
   append(record: EncodableRecord): Promise<void> {
+    return this.#append(record, false);
+  }
+
+  /**
+   * Resolves once the record is in the file (it survives kill -9, not a power loss), without
+   * waiting for a sync; it is synced with its batch all the same. Records keep their order.
+   */
+  appendWritten(record: EncodableRecord): Promise<void> {
+    return this.#append(record, true);
+  }
+
+  #append(record: EncodableRecord, writtenOnly: boolean): Promise<void> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     const file = this.#file;
-    const done =
-      this.#waiters.length === 0 && this.#hasRoom(file)
-        ? this.#appendNow(record, file)
-        : new Promise<void>((resolve, reject) => {
-            this.#waiters.push({ record, file, resolve, reject });
-          });
+    if (this.#waiters.length === 0 && this.#hasRoom(file)) {
+      const batch = this.#appendNow(record, file);
+      this.#last = batch.done.promise;
+      return writtenOnly ? batch.written.promise : batch.done.promise;
+    }
+    let durable!: () => void;
+    let failed!: (err: Error) => void;
+    const done = new Promise<void>((resolve, reject) => {
+      durable = resolve;
+      failed = reject;
+    });
+    done.catch(() => {});
     this.#last = done;
-    return done;
+    if (!writtenOnly) {
+      this.#waiters.push({ record, file, writtenOnly, resolve: durable, reject: failed });
+      return done;
+    }
+    return new Promise<void>((resolve, reject) => {
+      // The waiter answers `written`; `done` (the barrier) follows its batch's sync.
+      this.#waiters.push({ record, file, writtenOnly, resolve, reject, durable, failed });
+    });
   }
 
   /** Resolves once every record appended so far is durable. */
@@ -151,7 +196,7 @@ export class JournalWriter {
     return this.#batches.length < MAX_BATCHES;
   }
 
-  #appendNow(record: EncodableRecord, file: GenerationFile): Promise<void> {
+  #appendNow(record: EncodableRecord, file: GenerationFile): Batch {
     let batch = this.#batches.at(-1);
     if (
       batch === undefined ||
@@ -176,7 +221,7 @@ export class JournalWriter {
       this.#scheduled = undefined;
       void this.#flush();
     }
-    return batch.done;
+    return batch;
   }
 
   readonly #flushAtTurnEnd = (): void => {
@@ -186,16 +231,7 @@ export class JournalWriter {
 
   #newBatch(file: GenerationFile): Batch {
     const { buf, view } = this.#spareBuffers.pop() ?? newBuffer(this.#maxBatchBytes);
-    let resolve!: () => void;
-    let reject!: (err: Error) => void;
-    const done = new Promise<void>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    // Every caller gets `done` (or a promise chained to it); this keeps a failure that no caller
-    // is waiting for from becoming an unhandled rejection.
-    done.catch(() => {});
-    return { file, buf, view, length: 0, writing: false, done, resolve, reject };
+    return { file, buf, view, length: 0, writing: false, written: deferred(), done: deferred() };
   }
 
   async #flush(): Promise<void> {
@@ -209,17 +245,44 @@ export class JournalWriter {
         if (file.preallocateBytes > 0) await this.#roomFor(file, after + FRAME_HEADER_BYTES);
         await writeAll(batch, at);
         file.end = after;
-        if (this.#sync && !batch.file.syncsOnWrite) await batch.file.handle.datasync();
       } catch (err) {
         this.#fail(batch.file, err);
         return;
       }
       this.#batches.shift();
       this.#spareBuffers.push({ buf: batch.buf, view: batch.view });
-      batch.resolve();
+      batch.written.resolve();
+      if (this.#sync && !batch.file.syncsOnWrite) {
+        this.#unsynced.push(batch);
+        if (!this.#syncing) void this.#syncWritten();
+      } else {
+        batch.done.resolve();
+      }
       this.#wakeWaiters();
     }
     this.#flushing = false;
+  }
+
+  /** One sync at a time; each covers every batch written before it started (file by file). */
+  async #syncWritten(): Promise<void> {
+    this.#syncing = true;
+    while (this.#unsynced.length > 0 && this.#failure === undefined) {
+      const batches = this.#unsynced;
+      this.#unsynced = [];
+      let file: GenerationFile | undefined;
+      try {
+        for (const batch of batches) {
+          if (batch.file === file) continue;
+          file = batch.file;
+          await file.handle.datasync();
+        }
+      } catch (err) {
+        this.#fail(file!, err, batches);
+        break;
+      }
+      for (const batch of batches) batch.done.resolve();
+    }
+    this.#syncing = false;
   }
 
   /** Waits until `needed` bytes are preallocated; starts the next extension early. */
@@ -253,20 +316,46 @@ export class JournalWriter {
   #wakeWaiters(): void {
     while (this.#waiters.length > 0 && this.#hasRoom(this.#waiters[0]!.file)) {
       const waiter = this.#waiters.shift()!;
-      this.#appendNow(waiter.record, waiter.file).then(waiter.resolve, waiter.reject);
+      const batch = this.#appendNow(waiter.record, waiter.file);
+      if (waiter.writtenOnly) {
+        batch.written.promise.then(waiter.resolve, waiter.reject);
+        batch.done.promise.then(waiter.durable, waiter.failed);
+      } else {
+        batch.done.promise.then(waiter.resolve, waiter.reject);
+      }
     }
   }
 
   /** A failed write or sync leaves the file's state unknown (fsyncgate): no retry, ever. */
-  #fail(file: GenerationFile, err: unknown): void {
+  #fail(file: GenerationFile, err: unknown, syncing: Batch[] = []): void {
     const why = messageOf(err);
-    this.#failure = new ConnectorError('ERR_LEDGER', `ledger journal ${file.path} write failed: ${why}`, {
+    const failure = new ConnectorError('ERR_LEDGER', `ledger journal ${file.path} write failed: ${why}`, {
       cause: err,
     });
-    for (const batch of this.#batches.splice(0)) batch.reject(this.#failure);
-    for (const waiter of this.#waiters.splice(0)) waiter.reject(this.#failure);
+    this.#failure ??= failure;
+    for (const batch of [...syncing, ...this.#unsynced.splice(0), ...this.#batches.splice(0)]) {
+      batch.written.reject(this.#failure);
+      batch.done.reject(this.#failure);
+    }
+    for (const waiter of this.#waiters.splice(0)) {
+      waiter.reject(this.#failure);
+      waiter.failed?.(this.#failure);
+    }
     this.#flushing = false;
   }
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (err: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Every caller gets `promise` (or one chained to it); this keeps a failure that no caller is
+  // waiting for from becoming an unhandled rejection.
+  promise.catch(() => {});
+  return { promise, resolve, reject };
 }
 
 function newBuffer(bytes: number): { buf: Buffer; view: DataView } {
