@@ -32,6 +32,8 @@ import { createPaymentHandlerAdapter } from './payment-handler.js';
 import { PeerManager } from './peer-manager.js';
 import { PeerRegistry } from './peers.js';
 import { composePipeline } from './pipeline.js';
+import { FULFILLMENT_QUERY_SUB_PROTOCOL } from './reconcile/codec.js';
+import { Reconciler } from './reconcile/reconciler.js';
 
 export interface AssemblyOptions {
   config: ResolvedConfig;
@@ -64,6 +66,8 @@ export interface NodeParts {
   readonly packets: PacketHandler;
   readonly peerManager: PeerManager;
   readonly settlement: NodeSettlement;
+  /** Settles Prepares that got no answer (a crash, a timeout) with their next hop. */
+  readonly reconciler: Reconciler;
   readonly metrics: ConnectorMetrics;
   /** Standalone local delivery: packets for this node are POSTed to the business-logic server. */
   readonly bls: BlsClient | undefined;
@@ -154,6 +158,12 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
     fulfilledTo: settlement.fulfilledTo(),
     logger,
   };
+  const reconciler = new Reconciler({
+    ledger: () => ledger.current,
+    links,
+    logger,
+    fulfilledTo: services.fulfilledTo,
+  });
   let pipeline: Next | undefined;
   const own = newPacketCounts();
   const metrics = new ConnectorMetrics(
@@ -196,6 +206,7 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
         return packets.handleBytes(source, data).then(ilpReply);
       },
     },
+    { name: FULFILLMENT_QUERY_SUB_PROTOCOL, handle: (peerId, data) => reconciler.answer(peerId, data) },
     ...settlement.subProtocols(),
   ]);
   const peerManager = new PeerManager({
@@ -215,6 +226,7 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
     hooks.linkUp(peerId);
     settlement.linkUp(peerId);
     addressing.linkUp(peerId);
+    reconciler.linkUp(peerId);
   });
   links.on('link-down', (peerId: string) => {
     events?.event({ type: 'peer.disconnected', peerId });
@@ -230,6 +242,7 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
     packets,
     peerManager,
     settlement,
+    reconciler,
     metrics,
     bls: createBlsClient(config, logger, local),
     composePipeline: (opened) => {

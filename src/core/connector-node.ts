@@ -122,6 +122,7 @@ export class ConnectorNode extends EventEmitter {
       this.parts.addConfiguredRoutes();
       await links.start();
       for (const peer of this.config.peers) await peerManager.add(peer);
+      this.parts.reconciler.start();
       this.health = new HealthServer(
         () => this.healthStatus(),
         () => this.parts.metrics.scrape(),
@@ -180,7 +181,8 @@ export class ConnectorNode extends EventEmitter {
   }
 
   private async release(): Promise<void> {
-    const { links, bls, settlement, ledger } = this.parts;
+    const { links, bls, settlement, ledger, reconciler } = this.parts;
+    reconciler.stop();
     const results = await Promise.allSettled([
       links.stop(),
       this.health?.close(),

@@ -18,6 +18,11 @@ export interface PacketContext {
   local: boolean;
   outgoingAmount: bigint;
   outgoingExpiryMs: number;
+  /**
+   * Set when the Prepare may have reached the next hop but no answer came back (timeout, link
+   * closed): its hold then stays open for reconciliation instead of being settled as rejected.
+   */
+  unanswered: boolean;
 }
 
 export type Next = (ctx: PacketContext) => Promise<Reply> | Reply;
@@ -55,5 +60,7 @@ export interface PipelineServices {
   nextTransferId(): bigint;
   /** Told after a Fulfill to this peer was booked (settlement's threshold check); must not block. */
   readonly fulfilledTo?: ((peerId: string) => void) | undefined;
+  /** How long a fulfillment passed on stays answerable to its peer after the packet's expiry. */
+  readonly reconcileWindowMs?: number | undefined;
   readonly logger: Logger;
 }

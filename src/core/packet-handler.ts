@@ -84,6 +84,7 @@ export class PacketHandler {
       local: false,
       outgoingAmount: prepare.amount,
       outgoingExpiryMs: 0,
+      unanswered: false,
     };
     this.inFlight++;
     const startedAt = performance.now();

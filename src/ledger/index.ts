@@ -4,7 +4,10 @@ export { DEFAULT_SNAPSHOT_PATH, JOURNAL_DURABILITIES } from './journal/options.j
 export type {
   AccountBalance,
   AccountOptions,
+  InFlightHold,
+  InFlightJournal,
   Ledger,
+  LedgerMemo,
   PendingTransfer,
   SyncTransfers,
   Transfer,

@@ -130,6 +130,11 @@ export interface InFlightJournal {
    * record is synced with the next batch, not waited for).
    */
   holdInFlight(t: PendingTransfer, tag: Uint8Array): TransferResult | Promise<TransferResult>;
+  /**
+   * `postNow` and a memo in one journal record: after a crash the memo exists exactly when the
+   * posting does (a Fulfill passed on, and the proof of it for the peer that may not have got it).
+   */
+  postWithMemo(id: bigint, untilMs: number, data: Uint8Array): TransferResult | Promise<TransferResult>;
   /** The hold's outcome is final without a posting (a reject): it needs no reconciliation. */
   settleInFlight(id: bigint): void;
   /**
@@ -138,6 +143,10 @@ export interface InFlightJournal {
    * hold's, durable before it resolves. Idempotent (`exists` the second time).
    */
   reconcileInFlight(id: bigint): Promise<TransferResult>;
+  /** The open in-flight hold with this id. */
+  inFlight(id: bigint): InFlightHold | undefined;
+  /** Replaces an open in-flight hold's record (new accounts or tag); not waited for. */
+  reRecordInFlight(hold: InFlightHold): void;
   /** Open in-flight holds: recorded, not posted, settled or reconciled (also those of before a restart). */
   openInFlight(): InFlightHold[];
   /** Keeps `data` until `untilMs` (a bounded number of the latest); durable with the next posting. */

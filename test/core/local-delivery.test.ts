@@ -23,6 +23,7 @@ function ctx(expiresInMs: number): PacketContext {
     local: true,
     outgoingAmount: 1n,
     outgoingExpiryMs: 0,
+    unanswered: false,
   };
 }
 

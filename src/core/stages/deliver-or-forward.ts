@@ -24,7 +24,12 @@ function forward(s: PipelineServices, ctx: PacketContext): Promise<Reply> {
   }
   return sent.then(
     (replyBytes) => checkReply(s, ctx, hop.id, replyBytes),
-    (err: unknown) => linkFailure(s, hop.id, err),
+    (err: unknown) => {
+      const code = err instanceof ConnectorError ? err.code : undefined;
+      // The Prepare may have arrived: its outcome is for reconciliation to find out.
+      if (code === 'ERR_BTP_TIMEOUT' || code === 'ERR_BTP_CLOSED') ctx.unanswered = true;
+      return linkFailure(s, hop.id, err);
+    },
   );
 }
 

@@ -1,12 +1,14 @@
 import {
+  type InFlightJournal,
   type Ledger,
   type PendingTransfer,
   type SyncTransfers,
   TRANSFER_RESULT,
   type TransferResult,
 } from '../../ledger/index.js';
-import type { PacketContext, PipelineServices, Reply, Stage } from '../context.js';
+import type { Next, PacketContext, PipelineServices, Reply, Stage } from '../context.js';
 import { SELF_ACCOUNT } from '../peers.js';
+import { afterReject, inFlightJournal, postWithMemo, tagOf } from '../reconcile/in-flight.js';
 import { reject } from '../reject.js';
 
 /**
@@ -32,13 +34,44 @@ function isSync(ledger: Ledger): ledger is Ledger & SyncTransfers {
   );
 }
 
-function reserveNow(s: PipelineServices, ledger: SyncTransfers): Stage {
+function reserveNow(s: PipelineServices, ledger: Ledger & SyncTransfers): Stage {
+  const journal = inFlightJournal(ledger);
+  const go = goOn(s, ledger, journal);
   return (ctx, next) => {
     const transfer = transferOf(s, ctx);
     if (transfer === undefined) return next(ctx);
-    const held = ledger.holdNow(transfer);
-    if (held !== TRANSFER_RESULT.ok) return holdRefused(s, held, transfer);
-    const { id } = transfer;
+    // A Prepare that leaves this node is recorded first (written, kill -9 safe) for reconciliation.
+    const recorded = journal !== undefined && !ctx.local;
+    if (!recorded) {
+      const held = ledger.holdNow(transfer);
+      if (held !== TRANSFER_RESULT.ok) return holdRefused(s, held, transfer);
+      return go(ctx, next, transfer.id, false);
+    }
+    const held = journal.holdInFlight(transfer, tagOf(ctx));
+    if (typeof held === 'string') {
+      return held === TRANSFER_RESULT.ok ? go(ctx, next, transfer.id, true) : holdRefused(s, held, transfer);
+    }
+    return held.then(
+      (result) =>
+        result === TRANSFER_RESULT.ok ? go(ctx, next, transfer.id, true) : holdRefused(s, result, transfer),
+      (err: unknown) => {
+        try {
+          ledger.voidNow(transfer.id);
+        } catch {
+          // the ledger failed: its holds are gone with it
+        }
+        s.logger.error({ err }, 'ledger could not record a hold');
+        return reject('T00', 'internal error: ledger unavailable', s.address());
+      },
+    );
+  };
+}
+
+type GoOn = (ctx: PacketContext, next: Next, id: bigint, recorded: boolean) => Promise<Reply> | Reply;
+
+/** The hold is placed: forward or deliver, then post or void it. */
+function goOn(s: PipelineServices, ledger: SyncTransfers, journal: InFlightJournal | undefined): GoOn {
+  return (ctx, next, id, recorded) => {
     let reply: Promise<Reply> | Reply;
     try {
       reply = next(ctx);
@@ -48,9 +81,9 @@ function reserveNow(s: PipelineServices, ledger: SyncTransfers): Stage {
     }
     // The peer we now owe (settlement checks its balance after the Fulfill is booked).
     const owedTo = s.fulfilledTo === undefined || ctx.local ? undefined : ctx.nextHop?.id;
-    if (!isThenable(reply)) return settleNow(s, ledger, id, reply, owedTo);
+    if (!isThenable(reply)) return settleNow(s, ledger, journal, ctx, id, reply, owedTo, recorded);
     return Promise.resolve(reply).then(
-      (r) => settleNow(s, ledger, id, r, owedTo),
+      (r) => settleNow(s, ledger, journal, ctx, id, r, owedTo, recorded),
       (err: unknown) => {
         ledger.voidNow(id);
         throw err;
@@ -67,15 +100,23 @@ function isThenable(reply: Promise<Reply> | Reply): reply is Promise<Reply> {
 function settleNow(
   s: PipelineServices,
   ledger: SyncTransfers,
+  journal: InFlightJournal | undefined,
+  ctx: PacketContext,
   id: bigint,
   reply: Reply,
   owedTo: string | undefined,
+  recorded: boolean,
 ): Promise<Reply> | Reply {
   if (reply.type !== 13) {
     ledger.voidNow(id);
+    if (recorded) afterReject(journal!, ctx, id);
     return reply;
   }
-  const posted = ledger.postNow(id);
+  // With a source peer, the proof of the Fulfill is kept with the posting, for that peer to ask.
+  const posted =
+    journal !== undefined && ctx.source !== undefined
+      ? postWithMemo(s, journal, ctx, id, reply.fulfillment)
+      : ledger.postNow(id);
   if (typeof posted === 'string') return booked(s, posted, id, reply, owedTo);
   // A durable backend answers once the posting is on disk: the Fulfill waits for it.
   return posted.then((result) => booked(s, result, id, reply, owedTo));

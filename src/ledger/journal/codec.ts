@@ -23,7 +23,15 @@ export const MAX_PAYLOAD_BYTES = 1536;
 export const MAX_TAG_BYTES = 512;
 export const MAX_FRAME_BYTES = FRAME_HEADER_BYTES + MAX_PAYLOAD_BYTES;
 
-export const RECORD_TYPE = { account: 1, transfer: 2, posted: 3, inFlight: 4, settled: 5, memo: 6 } as const;
+export const RECORD_TYPE = {
+  account: 1,
+  transfer: 2,
+  posted: 3,
+  inFlight: 4,
+  settled: 5,
+  memo: 6,
+  postedWithMemo: 7,
+} as const;
 
 /** createAccount or setLimits: the account exists with exactly these limits. */
 export interface AccountRecord {
@@ -36,6 +44,8 @@ export interface AccountRecord {
 /** A single-phase transfer (`timeoutMs` 0) or a posted hold (its original `timeoutMs`). */
 export interface PostingRecord {
   readonly type: typeof RECORD_TYPE.transfer | typeof RECORD_TYPE.posted;
+  /** A posted hold and a memo in one record (type 7): the memo exists iff the posting does. */
+  readonly memo?: MemoRecord | undefined;
   readonly id: bigint;
   readonly debitAccount: string;
   readonly creditAccount: string;
@@ -79,6 +89,7 @@ export type JournalRecord = AccountRecord | PostingRecord | InFlightRecord | Set
  * (which has no `type`: `timeoutMs` 0 marks a single-phase transfer, as in a decoded record).
  */
 export interface PostingFields {
+  readonly memo?: MemoRecord | undefined;
   readonly id: bigint;
   readonly debitAccount: string;
   readonly creditAccount: string;
@@ -139,13 +150,22 @@ export function encodeRecordWith(
     at = writeString(buf, view, at, record.id);
   } else {
     const posting = record as PostingFields;
-    const { timeoutMs } = posting;
-    buf[at++] = timeoutMs === 0 ? RECORD_TYPE.transfer : RECORD_TYPE.posted;
+    const { timeoutMs, memo } = posting;
+    buf[at++] =
+      timeoutMs === 0
+        ? RECORD_TYPE.transfer
+        : memo === undefined
+          ? RECORD_TYPE.posted
+          : RECORD_TYPE.postedWithMemo;
     at = writeU128(view, at, posting.id);
     at = writeU128(view, at, posting.amount);
     if (timeoutMs !== 0) at = writeU64(view, at, timeoutMs);
     at = writeString(buf, view, at, posting.debitAccount);
     at = writeString(buf, view, at, posting.creditAccount);
+    if (timeoutMs !== 0 && memo !== undefined) {
+      at = writeU64(view, at, memo.untilMs);
+      at = writeBytes(buf, view, at, memo.data);
+    }
   }
   view.setUint32(start, at - start - FRAME_HEADER_BYTES);
   view.setUint32(start + 4, crc32Range(buf, start + FRAME_HEADER_BYTES, at));
@@ -210,6 +230,14 @@ export function decodeRecord(payload: Uint8Array): JournalRecord {
     const debitAccount = reader.string();
     const creditAccount = reader.string();
     record = { type, id, debitAccount, creditAccount, amount, timeoutMs };
+  } else if (type === RECORD_TYPE.postedWithMemo) {
+    const id = reader.u128();
+    const amount = reader.u128();
+    const timeoutMs = reader.u64AsNumber();
+    const debitAccount = reader.string();
+    const creditAccount = reader.string();
+    const memo: MemoRecord = { type: RECORD_TYPE.memo, untilMs: reader.u64AsNumber(), data: reader.bytes() };
+    record = { type: RECORD_TYPE.posted, id, debitAccount, creditAccount, amount, timeoutMs, memo };
   } else if (type === RECORD_TYPE.inFlight) {
     const id = reader.u128();
     const amount = reader.u128();

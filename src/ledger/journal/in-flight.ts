@@ -21,8 +21,13 @@ export class InFlightBook {
   readonly open = new Map<bigint, InFlightRecord>();
   readonly maxMemos: number;
   /** A ring of the latest `maxMemos` memos; `#next` is where the next one goes. */
-  readonly #memos: MemoRecord[] = [];
+  #memos: MemoRecord[] = [];
   #next = 0;
+  /**
+   * The memos found at open (written before a crash: the ones whose Fulfill may not have left),
+   * kept apart so that new traffic does not push them out; at most `4 * maxMemos`, the latest.
+   */
+  #recovered: MemoRecord[] = [];
 
   constructor(maxMemos: number) {
     this.maxMemos = maxMemos;
@@ -35,8 +40,11 @@ export class InFlightBook {
         this.open.set(record.id, record);
         break;
       case RECORD_TYPE.settled:
+        this.open.delete(record.id);
+        break;
       case RECORD_TYPE.posted:
         this.open.delete(record.id);
+        if (record.memo !== undefined) this.addMemo(record.memo);
         break;
       case RECORD_TYPE.transfer:
         if (record.id >= RECONCILED_BIT) this.open.delete(record.id ^ RECONCILED_BIT);
@@ -57,6 +65,14 @@ export class InFlightBook {
   /** Memos still valid at `nowMs`, oldest first. */
   memos(nowMs: number): MemoRecord[] {
     const ring = [...this.#memos.slice(this.#next), ...this.#memos.slice(0, this.#next)];
-    return ring.filter((m) => m.untilMs > nowMs);
+    this.#recovered = this.#recovered.filter((m) => m.untilMs > nowMs);
+    return [...this.#recovered, ...ring.filter((m) => m.untilMs > nowMs)];
+  }
+
+  /** At the end of open: what was read back becomes the recovered memos. */
+  sealRecovered(nowMs: number): void {
+    this.#recovered = this.memos(nowMs).slice(-4 * this.maxMemos);
+    this.#memos = [];
+    this.#next = 0;
   }
 }

@@ -56,6 +56,7 @@ export class JournalLedger implements Ledger, SyncTransfers, InFlightJournal {
   readonly #durable: boolean;
   /** In-flight holds and memos: kept in memory with every durability, journaled with a writer. */
   readonly #inFlight: InFlightBook;
+  readonly #now: () => number;
   #store: JournalStore | undefined;
   #phase: 'new' | 'opening' | 'open' | 'closed' = 'new';
   #opening: Promise<void> | undefined;
@@ -75,6 +76,7 @@ export class JournalLedger implements Ledger, SyncTransfers, InFlightJournal {
       sweepIntervalMs,
     });
     this.#durable = this.durability !== 'off';
+    this.#now = options.now ?? Date.now;
     this.#inFlight = new InFlightBook(this.#options.maxMemos);
   }
 
@@ -103,6 +105,7 @@ export class JournalLedger implements Ledger, SyncTransfers, InFlightJournal {
     if (!this.#durable) return;
     await mkdir(this.#paths.dir, { recursive: true });
     this.#store = await JournalStore.open(this.#paths, this.#options, this.#inner, this.#inFlight);
+    this.#inFlight.sealRecovered(this.#now());
   }
 
   /** Flushes, snapshots, releases the lock; idempotent. Rejects if the final snapshot failed. */
@@ -207,6 +210,24 @@ export class JournalLedger implements Ledger, SyncTransfers, InFlightJournal {
     return result === R.pendingAlreadyPosted ? this.#afterBarrier(result) : result;
   }
 
+  postWithMemo(id: bigint, untilMs: number, data: Uint8Array): TransferResult | Promise<TransferResult> {
+    const error = this.#unusable();
+    if (error !== undefined) throw error;
+    if (data.length > MAX_TAG_BYTES) throw new ConnectorError('ERR_INVALID_ARGUMENT', 'memo too long');
+    const memo = { type: RECORD_TYPE.memo, untilMs, data } as const;
+    if (!this.#durable) {
+      const result = this.#inner.postNow(id);
+      if (result === R.ok) this.#inFlight.apply({ ...memo });
+      return result;
+    }
+    const result = this.#inner.postNowRecord(id);
+    if (typeof result === 'string')
+      return result === R.pendingAlreadyPosted ? this.#afterBarrier(result) : result;
+    this.#inFlight.open.delete(id);
+    this.#inFlight.addMemo(memo);
+    return this.#record({ ...result, memo });
+  }
+
   void(id: bigint): Promise<TransferResult> {
     try {
       return RESOLVED[this.voidNow(id)];
@@ -288,6 +309,17 @@ export class JournalLedger implements Ledger, SyncTransfers, InFlightJournal {
     this.#inner.voidNow(id); // still pending only when reconciled before its outcome came
     const { debitAccount, creditAccount, amount } = hold;
     return this.transfer({ id: reconciledId(id), debitAccount, creditAccount, amount });
+  }
+
+  reRecordInFlight(hold: InFlightHold): void {
+    if (this.#unusable() !== undefined || !this.#inFlight.open.has(hold.id)) return;
+    const record = { type: RECORD_TYPE.inFlight, ...hold } as const;
+    this.#inFlight.open.set(hold.id, record);
+    this.#store?.append(record)?.catch(() => undefined);
+  }
+
+  inFlight(id: bigint): InFlightHold | undefined {
+    return this.#inFlight.open.get(id);
   }
 
   openInFlight(): InFlightHold[] {

@@ -89,6 +89,7 @@ async function fixture(kind: Kind): Promise<Fixture> {
     local: false,
     outgoingAmount: 1000n,
     outgoingExpiryMs: now + 9000,
+    unanswered: false,
   });
   return { memory, stage: (next) => stage(ctx(), next) };
 }
