@@ -236,7 +236,8 @@ class Reader {
 
   hash(): Uint8Array {
     const at = this.#take(HASH_BYTES);
-    return this.#bytes.slice(at, at + HASH_BYTES);
+    // A copy (a Buffer's `slice` would be a view of a buffer its owner may reuse).
+    return new Uint8Array(this.#bytes.subarray(at, at + HASH_BYTES));
   }
 
   key(): PacketKey {

@@ -298,13 +298,13 @@ class PayloadReader {
     }
   }
 
-  /** A copy: the reader's buffer is reused. */
+  /** A copy: the reader's buffer is reused (and a Buffer's `slice` would be a view). */
   bytes(): Uint8Array {
     const lengthAt = this.#at;
     const length = this.#view.getUint16(this.#take(2));
     if (length > MAX_TAG_BYTES) throw new CodecError(`tag of ${length} bytes`, lengthAt);
     const at = this.#take(length);
-    return this.#bytes.slice(at, at + length);
+    return new Uint8Array(this.#bytes.subarray(at, at + length));
   }
 
   end(): void {

@@ -225,7 +225,9 @@ export class JournalLedger implements Ledger, SyncTransfers, InFlightJournal {
       return result === R.pendingAlreadyPosted ? this.#afterBarrier(result) : result;
     this.#inFlight.open.delete(id);
     this.#inFlight.addMemo(memo);
-    return this.#record({ ...result, memo });
+    // The memory ledger's record is a class with getters: a spread would lose its fields.
+    const { debitAccount, creditAccount, amount, timeoutMs } = result;
+    return this.#record({ id, debitAccount, creditAccount, amount, timeoutMs, memo });
   }
 
   void(id: bigint): Promise<TransferResult> {

@@ -1,0 +1,294 @@
+/**
+ * In-flight packets across a crash (issue 15): a line S - A - B under load, where A (the payer,
+ * forwarding S's packets) and B (the payee, delivering to a BLS) are real `connector start`
+ * processes with the durable default ledger (journal + fsync, snapshots every 200 ms). At seeded
+ * random moments (after a random number of fulfilled packets) A or B, in turn, is killed with
+ * SIGKILL and restarted, 24 times. S (embedded) keeps its in-flight records in memory.
+ *
+ * A Prepare that got no answer because a node died is reconciled afterwards over the
+ * `ilp-fulfillment-query` BTP sub-protocol. Once the load stops and reconciliation is done, the
+ * books agree to the unit: what A owes B is what B says A owes it, what S paid A is what A says
+ * S paid it, no hold is left, and every packet the payee fulfilled is paid.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, it } from 'node:test';
+import type { ConnectorNode } from '../../src/index.js';
+import { CliNode } from '../helpers/cli-node.js';
+import { baseConfig, makeNode, sendData, waitConnected } from '../helpers/nodes.js';
+import { freePort } from '../helpers/ports.js';
+import { TestBls } from '../helpers/test-bls.js';
+
+const KILLS = 24;
+const CONCURRENCY = 16;
+const SEED = 0x2ec0_2026;
+/** Short expiries, so reconciliation (which waits for a packet's expiry) is quick. */
+const EXPIRY_MS = 3000;
+const SETTLE_TIMEOUT_MS = 60_000;
+
+/** mulberry32, as in crash.test.ts. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'reconcile-crash-'));
+const random = prng(SEED);
+const bls = new TestBls();
+let s: ConnectorNode;
+let a: CliNode | undefined;
+let b: CliNode | undefined;
+let aPort: number;
+let bPort: number;
+let aConfig: string;
+let bConfig: string;
+/** Every process started: their logs are read at the end. */
+const processes: CliNode[] = [];
+
+function ledgerYaml(id: string): string {
+  return `
+settlement:
+  ledgerSnapshotPath: ${join(dir, id, 'ledger.json')}
+  ledgerPersistIntervalMs: 200
+  ledgerDurability: fsync`;
+}
+
+function common(id: string, port: number): string {
+  return `
+nodeId: ${id}
+btpServerPort: ${port}
+healthCheckPort: 0
+environment: development
+logLevel: info
+adminApi:
+  enabled: true
+  port: 0
+  host: 127.0.0.1
+explorer:
+  enabled: false
+btp:
+  reconnectMinMs: 20
+  reconnectMaxMs: 200
+${ledgerYaml(id)}`;
+}
+
+async function startNode(config: string): Promise<CliNode> {
+  const node = new CliNode(config);
+  processes.push(node);
+  await node.started();
+  return node;
+}
+
+before(async () => {
+  aPort = await freePort();
+  bPort = await freePort();
+  const blsUrl = await bls.listen();
+  bConfig = CliNode.write(
+    dir,
+    'b',
+    `${common('b', bPort)}
+peers:
+  - id: a
+    authToken: ''
+routes: []
+localDelivery:
+  enabled: true
+  handlerUrl: ${blsUrl}
+  timeout: 2000
+`,
+  );
+  aConfig = CliNode.write(
+    dir,
+    'a',
+    `${common('a', aPort)}
+peers:
+  - id: s
+    authToken: ''
+  - id: b
+    url: ws://127.0.0.1:${bPort}
+    authToken: ''
+routes:
+  - prefix: g.b
+    nextHop: b
+`,
+  );
+  s = makeNode(
+    baseConfig('s', {
+      peers: [{ id: 'a', url: `ws://127.0.0.1:${aPort}`, authToken: '' }],
+      routes: [{ prefix: 'g', nextHop: 'a' }],
+      btp: { reconnectMinMs: 20, reconnectMaxMs: 200 },
+      settlement: { ledgerDurability: 'snapshot', ledgerSnapshotPath: join(dir, 's', 'ledger.json') },
+    }),
+  );
+  await s.start();
+});
+
+after(async () => {
+  a?.kill();
+  b?.kill();
+  await s?.stop();
+  await bls.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it('A and B killed with SIGKILL 24 times under load: after reconciliation the books agree to the unit', async () => {
+  let seq = 0;
+  let fulfilledSinceKill = 0;
+  let fulfilledAmount = 0n;
+  let running = true;
+  let onFulfilled: (() => void) | undefined;
+
+  async function sender(): Promise<void> {
+    while (running) {
+      if (!s.isConnected('a')) {
+        await Promise.race([waitConnected(s, 'a'), new Promise((r) => setTimeout(r, 100))]);
+        continue;
+      }
+      const id = ++seq;
+      const amount = BigInt(1 + Math.floor(random() * 1000));
+      const reply = await sendData(s, 'g.b.shop', amount, `accept ${id}`, EXPIRY_MS);
+      if (reply.type === 13) {
+        fulfilledAmount += amount;
+        fulfilledSinceKill++;
+        onFulfilled?.();
+      }
+    }
+  }
+
+  a = await startNode(aConfig);
+  b = await startNode(bConfig);
+  const senders = Array.from({ length: CONCURRENCY }, () => sender());
+
+  for (let kill = 0; kill < KILLS; kill++) {
+    await waitConnected(s, 'a');
+    await waitBothLinked(a);
+    const target = 1 + Math.floor(random() * 300);
+    console.error(`kill ${kill} target ${target} seq ${seq}`);
+    fulfilledSinceKill = 0;
+    await new Promise<void>((resolve) => {
+      onFulfilled = () => {
+        if (fulfilledSinceKill >= target) resolve();
+      };
+    });
+    onFulfilled = undefined;
+    const victim: CliNode = kill % 2 === 0 ? a : b;
+    victim.kill();
+    await victim.exited();
+    if (victim === a) a = await startNode(aConfig);
+    else b = await startNode(bConfig);
+  }
+
+  running = false;
+  await Promise.all(senders);
+  assert.ok(seq > KILLS * 10, 'load ran');
+
+  // Reconciliation waits for each packet's expiry, then asks the peer: poll until the books agree.
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  let books = await readBooks();
+  while (!agree(books) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    books = await readBooks();
+  }
+  if (!agree(books)) {
+    for (const p of processes) {
+      for (const l of p.lines) {
+        if (Number(l.level) >= 40 || String(l.msg).startsWith('reconciliation'))
+          console.error(JSON.stringify(l));
+      }
+    }
+  }
+  assert.equal(books.aOwesB, books.bIsOwedByA, 'A and B agree on what A paid B');
+  assert.equal(books.sPaidA, books.aWasPaidByS, 'S and A agree on what S paid A');
+  assert.equal(books.aOwesB, books.aWasPaidByS, 'A passed on exactly what it was paid');
+  assert.equal(books.pending, 0n, 'no hold is left');
+  assert.ok(books.sPaidA >= fulfilledAmount, 'every packet S saw fulfilled is paid');
+  // Every packet the payee's BLS accepted and B booked is paid by A (B books what it fulfilled).
+  assert.ok(books.bIsOwedByA > 0n);
+
+  const resolved = processes
+    .flatMap((p) => p.lines)
+    .filter((l) => l.msg === 'reconciliation: in-flight packets resolved with the peer');
+  const fulfilledByReconciliation = resolved.reduce((n, l) => n + Number(l.fulfilled ?? 0), 0);
+  assert.ok(resolved.length > 0, 'reconciliation ran');
+  // S is embedded (no log lines here): A's own reconciliation with B must have found fulfillments.
+  assert.ok(fulfilledByReconciliation > 0, 'some fulfilled packets were only booked by reconciliation');
+  for (const p of processes) {
+    assert.ok(
+      !p.lines.some((l) => String(l.msg).includes('refused fulfillments')),
+      'no fulfillment was refused',
+    );
+  }
+  assert.equal(await a.stop(), 0);
+  assert.equal(await b.stop(), 0);
+});
+
+function waitBothLinked(node: CliNode): Promise<unknown> {
+  // A logs nothing per link; its admin API answers once started, and S's link says A is up.
+  return poll(async () => {
+    const res = await fetch(`http://127.0.0.1:${node.adminPort}/admin/peers`).catch(() => undefined);
+    if (res?.status !== 200) return false;
+    const body = (await res.json()) as
+      | { peers?: { id: string; connected: boolean }[] }
+      | { id: string; connected: boolean }[];
+    const peers = Array.isArray(body) ? body : (body.peers ?? []);
+    return peers.filter((p) => p.connected).length === 2;
+  });
+}
+
+async function poll(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((r) => setTimeout(r, 20));
+}
+
+interface Books {
+  aOwesB: bigint;
+  bIsOwedByA: bigint;
+  sPaidA: bigint;
+  aWasPaidByS: bigint;
+  pending: bigint;
+}
+
+function agree(b: Books): boolean {
+  return b.aOwesB === b.bIsOwedByA && b.sPaidA === b.aWasPaidByS && b.pending === 0n;
+}
+
+async function readBooks(): Promise<Books> {
+  const [aS, aB, bA] = await Promise.all([
+    balance(a!.adminPort, 's'),
+    balance(a!.adminPort, 'b'),
+    balance(b!.adminPort, 'a'),
+  ]);
+  const sA = await s.getBalance('a');
+  return {
+    aOwesB: aB.creditBalance,
+    bIsOwedByA: bA.debitBalance,
+    sPaidA: sA.creditBalance,
+    aWasPaidByS: aS.debitBalance,
+    pending:
+      aS.pendingDebit +
+      aS.pendingCredit +
+      aB.pendingDebit +
+      aB.pendingCredit +
+      bA.pendingDebit +
+      bA.pendingCredit,
+  };
+}
+
+async function balance(port: number, peer: string) {
+  const res = await fetch(`http://127.0.0.1:${port}/admin/balances/${peer}`);
+  assert.equal(res.status, 200);
+  const body = (await res.json()) as Record<string, string>;
+  return {
+    debitBalance: BigInt(body.debitBalance!),
+    creditBalance: BigInt(body.creditBalance!),
+    pendingDebit: BigInt(body.pendingDebit!),
+    pendingCredit: BigInt(body.pendingCredit!),
+  };
+}
