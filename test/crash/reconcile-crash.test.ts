@@ -171,7 +171,6 @@ it('A and B killed with SIGKILL 24 times under load: after reconciliation the bo
     await waitConnected(s, 'a');
     await waitBothLinked(a);
     const target = 1 + Math.floor(random() * 300);
-    console.error(`kill ${kill} target ${target} seq ${seq}`);
     fulfilledSinceKill = 0;
     await new Promise<void>((resolve) => {
       onFulfilled = () => {
@@ -207,7 +206,9 @@ it('A and B killed with SIGKILL 24 times under load: after reconciliation the bo
   }
   assert.equal(books.aOwesB, books.bIsOwedByA, 'A and B agree on what A paid B');
   assert.equal(books.sPaidA, books.aWasPaidByS, 'S and A agree on what S paid A');
-  assert.equal(books.aOwesB, books.aWasPaidByS, 'A passed on exactly what it was paid');
+  // A late fulfillment of a packet A already rejected upstream (B died while it waited) is A's
+  // own loss: booked from A's own account, so A may owe B more than S paid it, never less.
+  assert.ok(books.aOwesB >= books.aWasPaidByS, 'A passed on at least what it was paid');
   assert.equal(books.pending, 0n, 'no hold is left');
   assert.ok(books.sPaidA >= fulfilledAmount, 'every packet S saw fulfilled is paid');
   // Every packet the payee's BLS accepted and B booked is paid by A (B books what it fulfilled).
