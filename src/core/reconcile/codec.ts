@@ -169,8 +169,10 @@ class Writer {
     return this;
   }
 
+  /** Two u32 halves: no BigInt allocated per packet. */
   u64(v: number): this {
-    this.#view.setBigUint64(this.#at, BigInt(v));
+    this.#view.setUint32(this.#at, Math.floor(v / 0x1_0000_0000));
+    this.#view.setUint32(this.#at + 4, v >>> 0);
     this.#at += 8;
     return this;
   }

@@ -63,6 +63,8 @@ export class JournalLedger implements Ledger, SyncTransfers, InFlightJournal {
   #closing: Promise<void> | undefined;
   #lastDone: Promise<void> | undefined;
   #lastOk: Promise<TransferResult> = RESOLVED[R.ok];
+  #lastWritten: Promise<void> | undefined;
+  #lastWrittenOk: Promise<TransferResult> = RESOLVED[R.ok];
 
   constructor(options: JournalLedgerOptions = {}) {
     this.#options = resolveJournalOptions(options);
@@ -294,7 +296,13 @@ export class JournalLedger implements Ledger, SyncTransfers, InFlightJournal {
     const record = { type: RECORD_TYPE.inFlight, id, debitAccount, creditAccount, amount, timeoutMs, tag };
     this.#inFlight.open.set(id, record);
     const written = this.#store?.appendWritten(record);
-    return written === undefined ? R.ok : written.then(toOk);
+    if (written === undefined) return R.ok;
+    // One derived promise per batch, not per hold.
+    if (written !== this.#lastWritten) {
+      this.#lastWritten = written;
+      this.#lastWrittenOk = written.then(toOk);
+    }
+    return this.#lastWrittenOk;
   }
 
   settleInFlight(id: bigint): void {
