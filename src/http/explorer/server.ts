@@ -17,13 +17,13 @@ import type { LiveFeed } from './live-feed.js';
 import { BadParameter, parseEventsQuery, parseNoQuery, parseStatsQuery } from './params.js';
 import type { EventRecorder } from './recorder.js';
 import { loadVendorFiles } from './static-files.js';
-import type { EventStore } from './store.js';
+import type { ExplorerStore } from './store-client.js';
 import { balancesJson, channelsJson, peersJson } from './views.js';
 
 export interface ExplorerServerOptions {
   host: string;
   apiKey?: string;
-  store: EventStore;
+  store: ExplorerStore;
   recorder: EventRecorder;
   node: ExplorerNode;
   feed: LiveFeed;
