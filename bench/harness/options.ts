@@ -1,5 +1,6 @@
 /** Command line of `npm run bench` (see docs/perf.md). */
 import { parseArgs } from 'node:util';
+import { KMS_BACKEND_NAMES, type KmsBackendName } from '../../test/keys/kms/backends.js';
 import { DEFAULT_TARGETS, TARGETS, type Target } from './topology.js';
 
 export interface BenchOptions {
@@ -19,6 +20,15 @@ export interface BenchOptions {
   batch: boolean;
   /** Print the tables of a saved --out file instead of running. */
   report: string | undefined;
+  /** The backend of `ours-settling-kms`. */
+  kmsBackend: KmsBackendName;
+}
+
+function kmsBackend(value: string | undefined): KmsBackendName {
+  const name = value ?? 'aws-kms';
+  if (!(KMS_BACKEND_NAMES as readonly string[]).includes(name))
+    throw new Error(`--kms-backend: ${name} is not one of ${KMS_BACKEND_NAMES.join(', ')}`);
+  return name as KmsBackendName;
 }
 
 export const USAGE = `npm run bench -- [options]
@@ -28,7 +38,10 @@ export const USAGE = `npm run bench -- [options]
   --warmup S           warm-up seconds per cell (default 1)
   --only T[,T]         targets: relay, relay-batch, ours, ours-durable, ours-explorer (durable with the
                        Explorer on, as a node runs by default), reference (default: these),
-                       ours-settling (ours with on-chain settlement on, 1 hop; starts anvil)
+                       ours-settling (ours with on-chain settlement on, 1 hop; starts anvil),
+                       ours-settling-kms (the same with n1's key in a KMS: the real SDK against
+                       the local double of test/keys/kms, in n1's process)
+  --kms-backend B      aws-kms (default), gcp-kms or azure-kv, for ours-settling-kms
   --hops 1,2           line lengths (default 1,2)
   --inflight 1,10,...  requests in flight (default 1,10,100,1000)
   --scale              also run the scale scenarios (1,000 peers, route-table size)
@@ -82,6 +95,7 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
       'no-batch': { type: 'boolean' },
       out: { type: 'string' },
       report: { type: 'string' },
+      'kms-backend': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -105,5 +119,6 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
     profileDir: values['profile-dir'] ?? 'bench-profiles',
     batch: values['no-batch'] !== true,
     report: values.report,
+    kmsBackend: kmsBackend(values['kms-backend']),
   };
 }

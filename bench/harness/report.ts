@@ -233,6 +233,28 @@ export function settlementTable(summaries: Summary[]): string {
   return lines.join('\n');
 }
 
+/** A KMS signer against the env key: `ours-settling-kms` against `ours-settling`, same run. */
+export function kmsTable(summaries: Summary[]): string {
+  const rows = cells(summaries).filter(({ by }) => by['ours-settling-kms'] !== undefined);
+  if (rows.length === 0) return '';
+  const lines = [
+    '| hops | in flight | env key pkt/s | KMS key pkt/s | KMS/env | KMS p50 / p99 ms | claims accepted per window, env / KMS (per s) | node CPU us per packet, env / KMS |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  const claims = (s: Summary | undefined) =>
+    s === undefined
+      ? '-'
+      : `${fmt(s.claimsAccepted ?? Number.NaN)} (${fmt(s.claimsPerSec ?? Number.NaN, 1)})`;
+  for (const { hops, inFlight, by } of rows) {
+    const kms = by['ours-settling-kms']!;
+    const env = by['ours-settling'];
+    const cpu = `${env === undefined ? '-' : fmt(cpuUsPerPacket(env), 1)} / ${fmt(cpuUsPerPacket(kms), 1)}`;
+    const cols = [hops, inFlight, pps(env), pps(kms), pct(rate(kms), rate(env)), lat(kms)];
+    lines.push(`| ${[...cols, `${claims(env)} / ${claims(kms)}`, cpu].join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
 export function latencyTable(summaries: Summary[]): string {
   const lines = [
     '| hops | in flight | ours p50 / p99 ms | reference p50 / p99 ms | relay p50 / p99 ms | batched relay p50 / p99 ms |',

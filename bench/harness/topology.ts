@@ -34,13 +34,16 @@ export const TARGETS = [
   'ours-explorer',
   'reference',
   'ours-settling',
+  'ours-settling-kms',
 ] as const;
 export type Target = (typeof TARGETS)[number];
-export const DEFAULT_TARGETS: readonly Target[] = TARGETS.filter((t) => t !== 'ours-settling');
+/** The settling targets need an anvil: they run only when named. */
+export const SETTLING_TARGETS: readonly Target[] = ['ours-settling', 'ours-settling-kms'];
+export const DEFAULT_TARGETS: readonly Target[] = TARGETS.filter((t) => !SETTLING_TARGETS.includes(t));
 
 /** `ours-settling` measures what the acceptance asks for, 1 hop; its 2-hop cells are skipped. */
 export function runsHops(target: Target, hops: number): boolean {
-  return target !== 'ours-settling' || hops === 1;
+  return !SETTLING_TARGETS.includes(target) || hops === 1;
 }
 
 export const SENDER = { username: 'sender', token: 's' } as const;
@@ -91,10 +94,10 @@ export interface TopologyOptions {
 
 export async function startTopology(target: Target, hops: number, opts: TopologyOptions): Promise<Topology> {
   if (hops !== 1 && hops !== 2) throw new Error(`hops must be 1 or 2, got ${hops}`);
-  if (target === 'ours-settling') {
-    if (opts.settlement === undefined) throw new Error('ours-settling needs the run to start a chain');
-    if (hops !== 1) throw new Error('ours-settling runs 1 hop only');
-    return startSettling(opts.execArgv, opts.settlement);
+  if (SETTLING_TARGETS.includes(target)) {
+    if (opts.settlement === undefined) throw new Error(`${target} needs the run to start a chain`);
+    if (hops !== 1) throw new Error(`${target} runs 1 hop only`);
+    return startSettling(opts.execArgv, opts.settlement, target === 'ours-settling-kms');
   }
   if (target === 'ours' || target === 'ours-durable' || target === 'ours-explorer') {
     const durable = target !== 'ours';
@@ -169,7 +172,7 @@ async function startOurs(
 }
 
 /** `ours` at 1 hop with settlement on at n1, and the verifier the receiver's claims go to. */
-async function startSettling(execArgv: string[], run: SettlementRun): Promise<Topology> {
+async function startSettling(execArgv: string[], run: SettlementRun, kms: boolean): Promise<Topology> {
   const verifier = fork<OursOptions>(
     'verifier',
     'targets/ours.js',
@@ -194,7 +197,7 @@ async function startSettling(execArgv: string[], run: SettlementRun): Promise<To
       nodeId: 'n1',
       peers: [{ id: SENDER.username, authToken: SENDER.token }, receiver],
       routes: [{ prefix: RECEIVER_ROUTE, nextHop: RECEIVER.username }],
-      settlement: nodeSettlement(run, 'payer', [RECEIVER.username]),
+      settlement: nodeSettlement(run, 'payer', [RECEIVER.username], kms ? run.kmsBackend : undefined),
     },
     execArgv,
   );

@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ConnectorConfig, ConnectorNode, type SettlementEvent } from '../../src/index.js';
 import { createLogger } from '../../src/utils/logger.js';
+import { type KmsBackendName, type KmsFixture, startKmsFixture } from '../../test/keys/kms/backends.js';
+import { TestKey } from '../../test/keys/kms/test-key.js';
 import {
   type ChainInfo,
   die,
@@ -57,6 +59,13 @@ export interface OursSettlement {
    * chain transactions) falls in a measured window.
    */
   openTo: string[];
+  /**
+   * The key in this KMS backend instead of `settlementInfra.privateKey` (`ours-settling-kms`): the
+   * real SDK against the local double of test/keys/kms, started in this process and holding the
+   * same key. Its signing runs on this process's cores, so the figure is conservative: a real KMS
+   * signs elsewhere and adds a network round trip per claim instead.
+   */
+  kms?: KmsBackendName;
 }
 
 /** Timers that would only add noise to a measured window: claims go by threshold, nothing is watched. */
@@ -88,11 +97,13 @@ function explorerSection(on: boolean): NonNullable<ConnectorConfig['explorer']> 
 function settlementSections(
   s: OursSettlement,
   ledger: ReturnType<typeof ledgerSettings>,
-): Pick<ConnectorConfig, 'settlement' | 'settlementInfra' | 'blockchain'> {
+  kms: KmsFixture | undefined,
+): Pick<ConnectorConfig, 'settlement' | 'settlementInfra' | 'blockchain' | 'security'> {
   return {
+    ...(kms === undefined ? {} : { security: kms.security() as ConnectorConfig['security'] }),
     settlement: { ...ledger, statePath: s.statePath, threshold: s.threshold, pollingIntervalMs: HOUR_MS },
     settlementInfra: {
-      privateKey: s.privateKey,
+      ...(kms === undefined ? { privateKey: s.privateKey } : {}),
       challengePeriodSeconds: CHALLENGE_PERIOD_S,
       minChallengePeriodSeconds: CHALLENGE_PERIOD_S,
       chainPollingIntervalMs: CHAIN_POLLING_MS,
@@ -132,6 +143,11 @@ async function main(): Promise<void> {
   const opts = optionsFromArgv<OursOptions>();
   if (opts.allocProbe === true) installAllocProbe();
   const level = opts.logLevel ?? 'warn';
+  const kmsBackend = opts.settlement?.kms;
+  const kms =
+    kmsBackend === undefined
+      ? undefined
+      : await startKmsFixture(kmsBackend, new TestKey(opts.settlement!.privateKey as `0x${string}`));
   const node = new ConnectorNode(
     {
       nodeId: opts.nodeId,
@@ -144,10 +160,10 @@ async function main(): Promise<void> {
       explorer: explorerSection(opts.explorer === true),
       ...(opts.settlement === undefined
         ? { settlement: ledgerSettings(opts.durable === true) }
-        : settlementSections(opts.settlement, ledgerSettings(opts.durable === true))),
+        : settlementSections(opts.settlement, ledgerSettings(opts.durable === true), kms)),
     },
     createLogger(opts.nodeId, level),
-    { env: {} },
+    kms === undefined ? { env: {} } : { env: {}, kms: kms.hooks() },
   );
   node.on('peer:connected', (id: string) => tell({ type: 'peer', id }));
   node.on('settlement', (e: SettlementEvent) => tell(note(e)));
