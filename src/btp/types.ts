@@ -20,6 +20,11 @@ export interface BtpLimits {
   closeTimeoutMs?: number;
   /** Accepted sockets still waiting to authenticate; beyond it new ones are closed at once. Default 4096. */
   maxUnauthenticatedSockets?: number;
+  /** Login attempts one remote address may have outstanding or failed before its upgrades get
+   *  HTTP 429 (a successful login gives its attempt back). Default 20. */
+  authAttemptsPerAddress?: number;
+  /** One attempt regained per this many ms. Default 1000. */
+  authAttemptRefillMs?: number;
 }
 
 export type ResolvedBtpLimits = Readonly<Required<BtpLimits>>;
@@ -35,6 +40,8 @@ export const DEFAULT_BTP_LIMITS: ResolvedBtpLimits = Object.freeze({
   maxSocketsPerPeer: 8,
   closeTimeoutMs: 2_000,
   maxUnauthenticatedSockets: 4_096,
+  authAttemptsPerAddress: 20,
+  authAttemptRefillMs: 1_000,
 });
 
 /**
