@@ -142,12 +142,18 @@ describe('a flood of bad BTP logins', { timeout: 120_000 }, () => {
 
       // No packet of the authenticated peer is lost or refused.
       assert.equal(other, 0, JSON.stringify(report));
-      // Every attempt ended; most were refused before the handshake (a budget of 20, then ~1/s).
+      // Every attempt ended. Handshakes: at most the budget (20) plus one per second the flood
+      // lasted; the rest were refused before the handshake (429), or, when the starved attacker
+      // fired thousands at once, never reached the HTTP layer (the listen backlog: `other`).
+      const seconds = Math.ceil(flood.elapsedMs / 1000);
       assert.equal(flood.refused + flood.upgraded + flood.other, FLOOD_ATTEMPTS);
-      assert.ok(flood.refused >= FLOOD_ATTEMPTS * 0.99, JSON.stringify(flood));
+      assert.ok(flood.upgraded <= 20 + seconds + 5, JSON.stringify(report));
+      assert.ok(flood.refused >= FLOOD_ATTEMPTS * 0.9, JSON.stringify(report));
       assert.equal(b.listPeers().find((p) => p.id === 'a')?.connected, true);
       // The log: a handful of rate-limited lines, not one per attempt.
-      assert.ok(floodLines <= 10, `${floodLines} log lines: ${JSON.stringify(logLines.slice(0, 12))}`);
+      // The log: one line per kind (refused at the upgrade, refused login, auth timeout) per 10 s.
+      const maxLines = 3 * (Math.ceil(seconds / 10) + 1);
+      assert.ok(floodLines <= maxLines, `${floodLines} log lines: ${JSON.stringify(logLines.slice(0, 12))}`);
       assert.ok(calm > 0 && during >= 0.8 * calm, JSON.stringify(report));
     } finally {
       child.kill();
