@@ -167,6 +167,9 @@ const btpSchema = z
     maxSocketsPerPeer: positiveIntField(1_000).default(8),
     closeTimeoutMs: positiveIntField(600_000).default(2000),
     maxUnauthenticatedSockets: positiveIntField(1_000_000).default(4096),
+    maxBufferedBytes: intField(65_536, 1024 * 1024 * 1024).default(16_777_216),
+    authAttemptsPerAddress: positiveIntField(1_000_000).default(20),
+    authAttemptRefillMs: positiveIntField(DAY_MS).default(1000),
     allowNoAuth: boolField().optional(),
     connectWaitMs: intField(0, 600_000).default(5000),
   })

@@ -2,12 +2,14 @@
  * The admin REST API (the spec's endpoints, DESIGN §8) on its own port. Every request passes the
  * access hook first (allowlist, then X-Api-Key); every body and parameter has a JSON schema;
  * every error is `{error, message}` with the status that fits. Amounts travel as decimal strings.
+ * Requests are read as curl, fetch and axios send them by default (admin-body.ts; trailing slashes).
  */
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { PeerAccountBalance, PeerRegistrationRequest } from '../types/index.js';
 import { ConnectorError, type ErrorCode } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
 import { type AccessOptions, createAccessHook } from './access.js';
+import { acceptJsonBodies } from './admin-body.js';
 import type { AdminNode } from './admin-node.js';
 import {
   addPeerBody,
@@ -69,7 +71,10 @@ export class AdminServer {
       bodyLimit: options.bodyLimitBytes ?? 65_536,
       // Strict: unknown fields and wrong types are errors, never silently dropped or coerced.
       ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
+      // `/admin/peers/` is `/admin/peers`, as clients and proxies that append a slash expect.
+      routerOptions: { ignoreTrailingSlash: true },
     });
+    acceptJsonBodies(this.app);
     this.app.addHook('onRequest', createAccessHook(options.access));
     this.app.setErrorHandler((err: FastifyError, _req, reply) => this.onError(err, reply));
     this.app.setNotFoundHandler((req, reply) =>
