@@ -181,17 +181,24 @@ const btpSchema = z
   });
 
 /** Route learning by CCP (docs/routing.md); off unless enabled. */
-const ccpSchema = z.strictObject({
-  enabled: boolField().default(false),
-  /** Heartbeat updates to each neighbour; changes go out at once (at most every 150 ms). */
-  broadcastIntervalMs: positiveIntField(DAY_MS).default(30_000),
-  /** The hold-down time we announce: our routes expire there this long after our last update. */
-  routeExpiryMs: positiveIntField(DAY_MS).default(45_000),
-  /** How often learned routes are checked for expiry. */
-  cleanupIntervalMs: positiveIntField(DAY_MS).default(1000),
-  /** Learned routes held at most, all neighbours together. */
-  maxLearnedRoutes: positiveIntField(10_000_000).default(1_000_000),
-});
+const ccpSchema = z
+  .strictObject({
+    enabled: boolField().default(false),
+    /** Heartbeat updates to each neighbour; changes go out at once (at most every 150 ms). */
+    broadcastIntervalMs: positiveIntField(DAY_MS).default(30_000),
+    /** The hold-down time we announce: our routes expire there this long after our last update. */
+    routeExpiryMs: positiveIntField(DAY_MS).default(45_000),
+    /** How often learned routes are checked for expiry. */
+    cleanupIntervalMs: positiveIntField(DAY_MS).default(1000),
+    /** Learned routes held at most, all neighbours together. */
+    maxLearnedRoutes: positiveIntField(10_000_000).default(1_000_000),
+  })
+  .superRefine((c, ctx) => {
+    // Our routes would expire at the neighbours between two heartbeats.
+    if (c.routeExpiryMs <= c.broadcastIntervalMs) {
+      ctx.addIssue({ code: 'custom', path: ['routeExpiryMs'], message: 'must exceed broadcastIntervalMs' });
+    }
+  });
 
 const settlementSchema = z.looseObject({
   enabled: boolField().optional(),
