@@ -1,8 +1,9 @@
 /**
  * Five of our nodes learning routes by CCP alone (no static routes), in a line and in a ring:
  * every node reaches every other by the shortest path, no packet loops (every packet sent while
- * the network converges or reconverges is fulfilled, or rejected F02/T01 by a node that has no
- * route yet: never R00/R02, which a loop would end in), and after a node of the ring is killed
+ * the network converges or reconverges is fulfilled, or rejected F02/T01/T03 by a node without a
+ * route yet, a link that went down or the node being stopped: never R00/R02, which a loop would
+ * end in), and after a node of the ring is killed
  * the others reconverge around it and forget its address. Times to converge are measured and
  * printed (docs/routing.md quotes them).
  */

@@ -61,6 +61,8 @@ interface Sender {
   tableId: string;
   epoch: number;
   lastUpdateMs: number;
+  /** After a failed update, not before this (a neighbour that keeps failing is not hammered). */
+  retryAtMs: number;
   timer: NodeJS.Timeout | undefined;
   sending: boolean;
 }
@@ -144,10 +146,19 @@ export class CcpSpeaker {
     const control = decodeOr(() => decodeCcpRouteControl(data));
     let s = this.#senders.get(peerId);
     if (s === undefined) {
-      s = { mode: CCP_MODE.idle, tableId: '', epoch: 0, lastUpdateMs: 0, timer: undefined, sending: false };
+      s = {
+        mode: CCP_MODE.idle,
+        tableId: '',
+        epoch: 0,
+        lastUpdateMs: 0,
+        retryAtMs: 0,
+        timer: undefined,
+        sending: false,
+      };
       this.#senders.set(peerId, s);
     }
     s.mode = control.mode;
+    s.retryAtMs = 0;
     s.tableId = this.advertised.tableId;
     s.epoch = control.lastKnownRoutingTableId === this.advertised.tableId ? control.lastKnownEpoch : 0;
     if (s.mode === CCP_MODE.sync) this.#schedule(peerId);
@@ -205,8 +216,10 @@ export class CcpSpeaker {
     s.timer = undefined;
     if (s.mode !== CCP_MODE.sync) return;
     const behind = s.tableId !== this.advertised.tableId || s.epoch < this.advertised.epoch;
-    const wait = behind ? 0 : this.d.options.broadcastIntervalMs - (Date.now() - s.lastUpdateMs);
-    s.timer = setTimeout(() => this.#sendUpdate(peerId, s), Math.max(MIN_UPDATE_INTERVAL_MS, wait));
+    const now = Date.now();
+    const wait = behind ? 0 : this.d.options.broadcastIntervalMs - (now - s.lastUpdateMs);
+    const delay = Math.max(MIN_UPDATE_INTERVAL_MS, wait, s.retryAtMs - now);
+    s.timer = setTimeout(() => this.#sendUpdate(peerId, s), delay);
     s.timer.unref();
   }
 
@@ -246,8 +259,12 @@ export class CcpSpeaker {
     s.sending = true;
     this.d
       .send(peerId, CCP_UPDATE_DESTINATION, data, this.d.options.requestTimeoutMs)
+      .then(() => {
+        s.retryAtMs = 0;
+      })
       .catch((err: unknown) => {
         if (s.tableId === this.advertised.tableId) s.epoch = Math.min(s.epoch, previous);
+        s.retryAtMs = Date.now() + this.d.options.broadcastIntervalMs;
         this.d.logger.debug({ err, peerId }, 'CCP route update not delivered');
       })
       .finally(() => {
