@@ -60,3 +60,20 @@ describe('ccp config', () => {
     ]);
   });
 });
+
+describe('learned routes in the Explorer', () => {
+  it('are counted per peer in /api/peers, not listed (a neighbour may teach 100k)', async () => {
+    const { peersJson } = await import('../../src/http/explorer/views.js');
+    const json = peersJson(
+      [{ id: 'p', relation: 'peer', connected: true }],
+      [
+        { prefix: 'g.p', nextHop: 'p', priority: 0 },
+        { prefix: 'g.x', nextHop: 'p', priority: 0, origin: 'learned', path: ['g.p', 'g.x'] },
+        { prefix: 'g.y', nextHop: 'p', priority: 0, origin: 'learned', path: ['g.p', 'g.y'] },
+      ],
+      [],
+    );
+    assert.deepEqual(json.peers[0]?.routes, ['g.p']);
+    assert.equal(json.peers[0]?.learnedRoutes, 2);
+  });
+});
