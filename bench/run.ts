@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { KmsBackendName } from '../test/keys/kms/backends.js';
 import { type CellResult, type CellSettings, runCell } from './harness/cell.js';
+import { learnedTable, runLearned } from './harness/learned.js';
 import { describeMachine, type Machine, machineLine } from './harness/machine.js';
 import { type BenchOptions, parseOptions, USAGE } from './harness/options.js';
 import { stopEverything } from './harness/proc.js';
@@ -98,6 +99,8 @@ interface SavedRun {
   options: BenchOptions;
   results: CellResult[];
   scale: ScaleReport | undefined;
+  /** `--scale-learned` cells. */
+  learned?: CellResult[];
   /** The settling nodes' state files at the end of the matrix (`ours-settling`). */
   settlementState?: string;
 }
@@ -128,6 +131,7 @@ function printReport(run: SavedRun): void {
     if (trouble !== '') console.log(`\n${trouble}`);
   }
   if (scale !== undefined) console.log(`\n${scaleTables(scale)}`);
+  if (run.learned !== undefined && run.learned.length > 0) console.log(`\n${learnedTable(run.learned)}`);
 }
 
 async function main(): Promise<void> {
@@ -162,11 +166,13 @@ async function main(): Promise<void> {
     }
   }
   if (opts.scale) scale = await runScale(opts, settings, log);
+  const learned = opts.scaleLearned ? await runLearned(opts, settings, log) : undefined;
   const run: SavedRun = {
     machine,
     options: opts,
     results,
     scale,
+    ...(learned === undefined ? {} : { learned }),
     ...(settlementState === undefined ? {} : { settlementState }),
   };
   printReport(run);

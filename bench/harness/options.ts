@@ -12,6 +12,8 @@ export interface BenchOptions {
   inFlight: number[];
   matrix: boolean;
   scale: boolean;
+  /** Throughput with 10 and with 100k routes learned by CCP (harness/learned.ts). */
+  scaleLearned: boolean;
   scalePeers: number;
   out: string | undefined;
   /** Targets whose node processes run with --cpu-prof. */
@@ -46,6 +48,7 @@ export const USAGE = `npm run bench -- [options]
   --inflight 1,10,...  requests in flight (default 1,10,100,1000)
   --scale              also run the scale scenarios (1,000 peers, route-table size)
   --scale-only         only the scale scenarios
+  --scale-learned      only: throughput with 10 and with 100,000 routes learned by CCP (ours)
   --peers N            peers in the scale scenarios (default 1000)
   --profile T[,T]      run these targets' nodes with --cpu-prof (profiles in --profile-dir)
   --profile-dir DIR    default bench-profiles
@@ -89,6 +92,7 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
       inflight: { type: 'string' },
       scale: { type: 'boolean' },
       'scale-only': { type: 'boolean' },
+      'scale-learned': { type: 'boolean' },
       peers: { type: 'string' },
       profile: { type: 'string' },
       'profile-dir': { type: 'string' },
@@ -111,8 +115,9 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
     targets: targets(values.only, DEFAULT_TARGETS.join(',')),
     hops: numbers(values.hops, '1,2', 'hops'),
     inFlight: numbers(values.inflight, quick ? '1,100' : '1,10,100,1000', 'inflight'),
-    matrix: values['scale-only'] !== true,
+    matrix: values['scale-only'] !== true && values['scale-learned'] !== true,
     scale: values.scale === true || values['scale-only'] === true,
+    scaleLearned: values['scale-learned'] === true,
     scalePeers: numbers(values.peers, '1000', 'peers')[0]!,
     out: values.out,
     profile: values.profile === undefined ? [] : targets(values.profile, ''),

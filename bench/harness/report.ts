@@ -13,6 +13,7 @@ export interface Summary {
   hops: number;
   inFlight: number;
   extraRoutes: number;
+  learnedRoutes: number;
   rounds: number;
   failedRounds: number;
   packetsPerSec: number;
@@ -76,7 +77,7 @@ function claimSummary(good: CellResult[]): Partial<Summary> {
 export function summarize(results: CellResult[]): Summary[] {
   const groups = new Map<string, CellResult[]>();
   for (const r of results) {
-    const key = `${r.hops}|${r.inFlight}|${r.target}|${r.extraRoutes ?? 0}`;
+    const key = `${r.hops}|${r.inFlight}|${r.target}|${r.extraRoutes ?? 0}|${r.learnedRoutes ?? 0}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   return [...groups.values()].map((rs) => {
@@ -87,6 +88,7 @@ export function summarize(results: CellResult[]): Summary[] {
       hops: first.hops,
       inFlight: first.inFlight,
       extraRoutes: first.extraRoutes ?? 0,
+      learnedRoutes: first.learnedRoutes ?? 0,
       rounds: rs.length,
       failedRounds: rs.length - good.length,
       packetsPerSec: median(good.map((r) => r.load!.packetsPerSec)),

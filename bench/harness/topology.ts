@@ -88,6 +88,8 @@ export interface TopologyOptions {
   execArgv: string[];
   /** Routes added to our last node (ours only; the route-table scale scenario). */
   extraRoutes?: number;
+  /** Routes our node learns by CCP before the window (ours, 1 hop only). */
+  learnedRoutes?: number;
   /** The run's chain: required by `ours-settling`. */
   settlement?: SettlementRun;
 }
@@ -102,7 +104,8 @@ export async function startTopology(target: Target, hops: number, opts: Topology
   if (target === 'ours' || target === 'ours-durable' || target === 'ours-explorer') {
     const durable = target !== 'ours';
     const explorer = target === 'ours-explorer';
-    return startOurs(hops, opts.execArgv, opts.extraRoutes ?? 0, { durable, explorer });
+    const learned = opts.learnedRoutes === undefined ? {} : { learnedRoutes: opts.learnedRoutes };
+    return startOurs(hops, opts.execArgv, opts.extraRoutes ?? 0, { durable, explorer, ...learned });
   }
   if (target === 'reference') return startReference(hops, opts.execArgv);
   return startRelay(hops, opts.execArgv, target === 'relay-batch');
@@ -116,7 +119,7 @@ async function startOurs(
   hops: number,
   execArgv: string[],
   extraRoutes: number,
-  node: Pick<OursOptions, 'durable' | 'explorer'>,
+  node: Pick<OursOptions, 'durable' | 'explorer' | 'learnedRoutes'>,
 ): Promise<Topology> {
   const sender = { id: SENDER.username, authToken: SENDER.token };
   const receiver = { id: RECEIVER.username, authToken: RECEIVER.token };

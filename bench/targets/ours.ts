@@ -21,6 +21,7 @@ import {
   tell,
 } from '../harness/messages.js';
 import { installAllocProbe } from './alloc-probe.js';
+import { FEEDER, feedLearnedRoutes } from './feed-routes.js';
 
 export interface OursOptions {
   nodeId: string;
@@ -40,6 +41,8 @@ export interface OursOptions {
   explorer?: boolean;
   /** On-chain settlement against the run's chain (target `ours-settling`). */
   settlement?: OursSettlement;
+  /** CCP on, and this many routes learned from a neighbour before 'listening' (--scale-learned). */
+  learnedRoutes?: number;
 }
 
 /** Amounts are decimal strings: the options travel as JSON. */
@@ -155,8 +158,12 @@ async function main(): Promise<void> {
       healthCheckPort: 0,
       environment: 'development',
       logLevel: level,
-      peers: opts.peers,
+      peers:
+        opts.learnedRoutes === undefined
+          ? opts.peers
+          : [...opts.peers, { id: FEEDER.username, authToken: FEEDER.token }],
       routes: opts.routes,
+      ...(opts.learnedRoutes === undefined ? {} : { ccp: { enabled: true } }),
       explorer: explorerSection(opts.explorer === true),
       ...(opts.settlement === undefined
         ? { settlement: ledgerSettings(opts.durable === true) }
@@ -172,6 +179,15 @@ async function main(): Promise<void> {
   const extra = opts.extraRoutes;
   if (extra !== undefined) {
     for (let i = 0; i < extra.count; i++) node.addRoute(`g.bench-${i}`, extra.nextHop);
+  }
+  if (opts.learnedRoutes !== undefined) {
+    const startedAt = Date.now();
+    const feeder = await feedLearnedRoutes(node.btpPort, opts.learnedRoutes);
+    process.on('exit', () => void feeder.disconnect());
+    const learned = node.listRoutes().filter((r) => r.origin === 'learned').length;
+    if (learned !== opts.learnedRoutes)
+      die(new Error(`learned ${learned} routes, expected ${opts.learnedRoutes}`));
+    process.stderr.write(`n1 learned ${learned} routes by CCP in ${Date.now() - startedAt} ms\n`);
   }
   tell({ type: 'listening', port: node.btpPort });
 }

@@ -30,6 +30,7 @@ export {
   type BlockchainConfig,
   type BtpConfig,
   type BtpLimits,
+  type CcpConfig,
   CONFIG_LIMITS,
   type ConnectorConfig,
   connectorConfigSchema,

@@ -120,6 +120,7 @@ export class ConnectorNode extends EventEmitter {
       // Before the links: claims that arrive need it, and its saved claims are booked again.
       await settlement.start();
       this.parts.addConfiguredRoutes();
+      this.parts.speaker?.start();
       await links.start();
       for (const peer of this.config.peers) await peerManager.add(peer);
       this.health = new HealthServer(
@@ -180,7 +181,8 @@ export class ConnectorNode extends EventEmitter {
   }
 
   private async release(): Promise<void> {
-    const { links, bls, settlement, ledger } = this.parts;
+    const { links, bls, settlement, ledger, speaker } = this.parts;
+    speaker?.stop();
     const results = await Promise.allSettled([
       links.stop(),
       this.health?.close(),

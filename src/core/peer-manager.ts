@@ -152,9 +152,10 @@ export class PeerManager {
   info(peerId: string): PeerInfo {
     const peer = this.d.peers.get(peerId);
     if (peer === undefined) throw new ConnectorError('ERR_PEER_UNKNOWN', `no peer ${peerId}`);
+    // Configured routes only: learned ones (CCP) are many and show in listRoutes with their origin.
     const prefixes = this.d.routes
       .listRoutes()
-      .filter((r) => r.nextHop === peerId)
+      .filter((r) => r.nextHop === peerId && r.origin === undefined)
       .map((r) => r.prefix);
     const info: PeerInfo = {
       id: peer.id,

@@ -54,6 +54,10 @@ export interface RouteInfo {
   prefix: string;
   nextHop: string;
   priority: number;
+  /** `learned` for a route learned by CCP (docs/routing.md); absent for configured routes. */
+  origin?: 'learned';
+  /** A learned route's path as the neighbour advertised it, its own address first. */
+  path?: readonly string[];
 }
 
 export interface RemovePeerResult {

@@ -98,7 +98,13 @@ function apiRoutes(app: FastifyInstance, options: ExplorerServerOptions): void {
   app.get('/api/routes', async (req) => {
     parseNoQuery(req.query as Record<string, unknown>);
     return {
-      routes: node.routes().map((r) => ({ prefix: r.prefix, nextHop: r.nextHop, priority: r.priority })),
+      routes: node
+        .routes()
+        .map((r) =>
+          r.origin === undefined
+            ? { prefix: r.prefix, nextHop: r.nextHop, priority: r.priority }
+            : { prefix: r.prefix, nextHop: r.nextHop, priority: r.priority, origin: r.origin, path: r.path },
+        ),
     };
   });
   app.get('/api/balances', async (req) => {
