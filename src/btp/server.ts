@@ -86,11 +86,16 @@ export class BTPServer {
     };
     const wss = new WebSocketServer(wsOptions);
     wss.on('connection', (ws, req) => this.onConnection(ws, req));
-    wss.on('error', (err) => this.opts.logger.error({ err }, 'BTP server error'));
+    // ws re-emits the listener's errors: one that fails the listen is the caller's to report.
+    let listening = false;
+    wss.on('error', (err) => {
+      if (listening) this.opts.logger.error({ err }, 'BTP server error');
+    });
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(this.opts.port, this.opts.host, () => {
         http.off('error', reject);
+        listening = true;
         resolve();
       });
     });
