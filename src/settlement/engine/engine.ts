@@ -68,6 +68,7 @@ export class SettlementEngine {
     if (ctx.life.stopped) return;
     monitor.stop();
     clearInterval(this.#watchTimer);
+    this.#parts.wake.stop();
     // A transaction may wait minutes for its receipt; a stop does not. Leaving one is safe: the
     // state was saved before it was sent, and a restart reads the chain (an opened channel is
     // adopted, a deposit re-read, a claim booked again by its id).

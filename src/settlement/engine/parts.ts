@@ -10,6 +10,7 @@ import { SettlementContext } from './context.js';
 import { UnifiedSettlementExecutor } from './executor.js';
 import { SettlementMonitor } from './monitor.js';
 import type { SettlementEngineOptions } from './types.js';
+import { WakeTimer } from './wake-timer.js';
 
 const CLAIM_TIMEOUT_MS = 10_000;
 const CHECK_DELAY_MS = 10;
@@ -22,6 +23,8 @@ export interface EngineParts {
   readonly watcher: ChannelWatcher;
   readonly receiver: ClaimReceiver;
   readonly closer: ChannelCloser;
+  /** Runs a watch pass when a challenge period ends; stopped with the engine. */
+  readonly wake: WakeTimer;
 }
 
 export function engineParts(options: SettlementEngineOptions): EngineParts {
@@ -53,7 +56,18 @@ export function engineParts(options: SettlementEngineOptions): EngineParts {
     reporter,
     life,
   });
-  const watcher = new ChannelWatcher({ spec, logger, channels, chains, queues, reporter, life });
+  const wake = new WakeTimer(spec.watchIntervalMs, () => life.track(watcher.watch()));
+  const wakeAt = (atMs: number) => wake.at(atMs);
+  const watcher = new ChannelWatcher({
+    spec,
+    logger,
+    channels,
+    chains,
+    queues,
+    reporter,
+    life,
+    wake: wakeAt,
+  });
   const receiver = new ClaimReceiver({
     spec,
     address: signer.address,
@@ -78,6 +92,7 @@ export function engineParts(options: SettlementEngineOptions): EngineParts {
     queues,
     executor,
     reporter,
+    wake: wakeAt,
   });
-  return { ctx, accounts, executor, monitor, watcher, receiver, closer };
+  return { ctx, accounts, executor, monitor, watcher, receiver, closer, wake };
 }
