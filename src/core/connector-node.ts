@@ -405,6 +405,12 @@ export class ConnectorNode extends EventEmitter {
         this.assertStarted('open a channel');
         return this.parts.settlement.openChannel(o.peerId, o.amount);
       },
+      channel: async (id) => this.parts.settlement.channel(id),
+      depositChannel: (id, amount) => this.parts.settlement.depositChannel(id, amount),
+      closeChannelById: (id, cooperative) => this.parts.settlement.closeChannelById(id, cooperative),
+      settleChannel: (id) => this.parts.settlement.settleChannel(id),
+      wallet: () => this.parts.settlement.wallet(),
+      withdraw: (request) => this.parts.settlement.withdraw(request),
     };
   }
 

@@ -272,8 +272,11 @@ export class ChannelWatcher {
     return events.at(-1)?.args.receiverPaid;
   }
 
-  /** Redeems the channel's latest claim on chain; one redemption per channel at a time. */
-  redeem(channel: Readonly<IncomingChannel>): Promise<void> {
+  /**
+   * Redeems the channel's latest claim on chain; one redemption per channel at a time. A failure
+   * is reported; `rethrow` (the operator's "settle now") also throws it to the caller.
+   */
+  redeem(channel: Readonly<IncomingChannel>, rethrow = false): Promise<void> {
     const { life } = this.#o;
     return this.#o.queues.redemption(channel.channelId, async () => {
       if (channel.signature === undefined || channel.transferred <= channel.redeemed || life.stopped) return;
@@ -298,6 +301,7 @@ export class ChannelWatcher {
         });
       } catch (err) {
         this.#reporter.report('redeem', err, channel.peerId);
+        if (rethrow) throw err;
       }
     });
   }

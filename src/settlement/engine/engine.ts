@@ -20,6 +20,7 @@ import type { Logger } from '../../utils/logger.js';
 import type { ChainRuntime } from '../chain/runtime.js';
 import type { IncomingChannel, OutgoingChannel } from '../channels/channel-store.js';
 import { type ChannelView, channelView } from '../channels/channel-view.js';
+import type { ChannelOperator } from './operator.js';
 import { type EngineParts, engineParts } from './parts.js';
 import type { SettlementSpec } from './spec.js';
 import type { SettlementEngineOptions, SettlementStats } from './types.js';
@@ -160,6 +161,11 @@ export class SettlementEngine {
    */
   receiveClose(peerId: string, data: Uint8Array): Promise<ProtocolData[]> {
     return this.#parts.closer.receiveClose(peerId, data);
+  }
+
+  /** One channel by id, in either direction: viewed, topped up, closed, settled now (engine/operator.ts). */
+  get operator(): ChannelOperator {
+    return this.#parts.operator;
   }
 
   /** Every channel this node knows, newest last. */

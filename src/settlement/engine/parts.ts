@@ -9,6 +9,7 @@ import { ClaimReceiver } from './claim-receiver.js';
 import { SettlementContext } from './context.js';
 import { UnifiedSettlementExecutor } from './executor.js';
 import { SettlementMonitor } from './monitor.js';
+import { ChannelOperator } from './operator.js';
 import type { SettlementEngineOptions } from './types.js';
 import { WakeTimer } from './wake-timer.js';
 
@@ -23,6 +24,7 @@ export interface EngineParts {
   readonly watcher: ChannelWatcher;
   readonly receiver: ClaimReceiver;
   readonly closer: ChannelCloser;
+  readonly operator: ChannelOperator;
   /** Runs a watch pass when a challenge period ends; stopped with the engine. */
   readonly wake: WakeTimer;
 }
@@ -94,5 +96,16 @@ export function engineParts(options: SettlementEngineOptions): EngineParts {
     reporter,
     wake: wakeAt,
   });
-  return { ctx, accounts, executor, monitor, watcher, receiver, closer, wake };
+  const operator = new ChannelOperator({
+    address: signer.address,
+    channels,
+    chains,
+    queues,
+    executor,
+    monitor,
+    closer,
+    watcher,
+    reporter,
+  });
+  return { ctx, accounts, executor, monitor, watcher, receiver, closer, operator, wake };
 }
