@@ -125,9 +125,31 @@ export async function main(argv: readonly string[]): Promise<number> {
       exitCode = await (await import('./address.js')).addressCommand(opts.config, { json: opts.json });
     });
 
-  program
-    .command('contracts')
-    .description('payment channel contracts (docs/contracts.md)')
+  const contracts = program.command('contracts').description('payment channel contracts (docs/contracts.md)');
+  contracts
+    .command('fund')
+    .description('test tokens and ETH for an address, on a dev chain or a testnet only (prints JSON)')
+    .requiredOption('--rpc <url>', 'JSON-RPC endpoint of the chain')
+    .requiredOption('--to <address>', 'the address to fund')
+    .option('--token <address>', 'ERC-20 to give (minted when the funder may mint, else transferred)')
+    .option('--amount <units>', 'token base units to give (with --token)')
+    .option('--eth <ether>', 'ether to send, e.g. 1 or 0.5')
+    .option('-c, --config <file>', 'connector config to take the funding key from (else EVM_PRIVATE_KEY)')
+    .option('--chain-id <id>', 'refuse unless the RPC serves this chain')
+    .action(
+      async (opts: {
+        rpc: string;
+        to: string;
+        token?: string;
+        amount?: string;
+        eth?: string;
+        config?: string;
+        chainId?: string;
+      }) => {
+        exitCode = await (await import('./fund.js')).contractsFundCommand(opts);
+      },
+    );
+  contracts
     .command('deploy')
     .description('deploy the TokenNetworkRegistry and a TokenNetwork; prints the addresses as JSON')
     .requiredOption('--rpc <url>', 'JSON-RPC endpoint of the chain')

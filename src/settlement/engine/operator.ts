@@ -4,7 +4,7 @@
  * and a withdrawal of it. Each action checks the channel's state first and refuses with
  * ERR_CHANNEL (a conflict) rather than sending a transaction bound to revert.
  */
-import { type Address, type Hex, isAddress } from 'viem';
+import { type Address, getAddress, type Hex, isAddress } from 'viem';
 import { ConnectorError } from '../../utils/errors.js';
 import { sameHex } from '../../utils/text.js';
 import { testTokenAbi } from '../chain/abi.js';
@@ -169,7 +169,7 @@ export class ChannelOperator {
         'ERR_INSUFFICIENT_FUNDS',
         `the wallet holds ${balance} token base units on ${name}, less than ${request.amount}`,
       );
-    const to = request.to as Address;
+    const to = getAddress(request.to.toLowerCase());
     const receipt = await this.#o.reporter.counted(
       chain.client.submit('transfer', () =>
         chain.client.walletClient.writeContract({
