@@ -121,10 +121,6 @@ export class ChannelWatcher {
         direction: 'incoming',
         settleableAt: onChain.settleableAt,
       });
-      this.#o.logger.warn(
-        { peerId: channel.peerId, channelId: channel.channelId, settleableAt: String(onChain.settleableAt) },
-        'settlement: the peer is closing its channel to us; redeeming its latest claim',
-      );
     }
     if (changed) await channels.save();
     const due = channel.transferred - channel.redeemed;
@@ -290,7 +286,7 @@ export class ChannelWatcher {
         });
         this.#channels.setRedeemed(channel, claim.transferredAmount);
         await this.#channels.save();
-        this.#reporter.countRedemption(result.paid);
+        this.#reporter.countRedemption();
         this.#reporter.emit({
           type: 'redeemed',
           peerId: channel.peerId,

@@ -30,7 +30,6 @@ const STOP_WAIT_MS = 5_000;
 /** On-chain settlement inside the node: its lifecycle and its API, over the parts that do the work. */
 export class SettlementEngine {
   readonly address: Address;
-  readonly stats: SettlementStats;
   readonly #spec: SettlementSpec;
   readonly #backend: string;
   readonly #logger: Logger;
@@ -43,7 +42,14 @@ export class SettlementEngine {
     this.#parts = engineParts(options);
     this.address = options.signer.address;
     this.#backend = options.signer.backend;
-    this.stats = this.#parts.ctx.reporter.stats;
+  }
+
+  /**
+   * Counts since this start (claims, redemptions, refusals, chain errors) and the token amounts
+   * ever claimed and redeemed, read from the saved channels so a restart does not reset them.
+   */
+  get stats(): SettlementStats {
+    return { ...this.#parts.ctx.reporter.stats, ...this.#parts.ctx.channels.totals() };
   }
 
   // ── lifecycle ──────────────────────────────────────────────────────────
