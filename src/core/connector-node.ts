@@ -38,6 +38,7 @@ import type {
 } from '../types/index.js';
 import { ConnectorError, ConnectorNotStartedError } from '../utils/errors.js';
 import { createLogger, type Logger } from '../utils/logger.js';
+import { listenNamed } from '../utils/port-in-use.js';
 import { VERSION } from '../utils/version.js';
 import { startAdminApi } from './admin-host.js';
 import { assembleNode, type NodeParts } from './assembly.js';
@@ -121,13 +122,17 @@ export class ConnectorNode extends EventEmitter {
       await settlement.start();
       this.parts.addConfiguredRoutes();
       this.parts.speaker?.start();
-      await links.start();
+      const ports = this.config;
+      await listenNamed({ port: ports.btpServerPort, setting: 'btpServerPort' }, () => links.start());
       for (const peer of this.config.peers) await peerManager.add(peer);
       this.health = new HealthServer(
         () => this.healthStatus(),
         () => this.parts.metrics.scrape(),
       );
-      await this.health.listen(this.config.healthCheckPort);
+      const health = this.health;
+      await listenNamed({ port: ports.healthCheckPort, setting: 'healthCheckPort' }, () =>
+        health.listen(ports.healthCheckPort),
+      );
       this.admin = await startAdminApi(this.config, this.adminNode(), this.logger);
       this.startedAtMs = Date.now();
       this.explorer = await startExplorer(this.config, this.parts.events, this.explorerNode(), this.logger);
@@ -402,6 +407,12 @@ export class ConnectorNode extends EventEmitter {
         this.assertStarted('open a channel');
         return this.parts.settlement.openChannel(o.peerId, o.amount);
       },
+      channel: async (id) => this.parts.settlement.channel(id),
+      depositChannel: (id, amount) => this.parts.settlement.depositChannel(id, amount),
+      closeChannelById: (id, cooperative) => this.parts.settlement.closeChannelById(id, cooperative),
+      settleChannel: (id) => this.parts.settlement.settleChannel(id),
+      wallet: () => this.parts.settlement.wallet(),
+      withdraw: (request) => this.parts.settlement.withdraw(request),
     };
   }
 

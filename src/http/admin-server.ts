@@ -10,6 +10,7 @@ import { ConnectorError, type ErrorCode } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
 import { type AccessOptions, createAccessHook } from './access.js';
 import { acceptJsonBodies } from './admin-body.js';
+import { channelRoutes } from './admin-channel-routes.js';
 import type { AdminNode } from './admin-node.js';
 import {
   addPeerBody,
@@ -40,6 +41,8 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   ERR_NOT_STARTED: 503,
   ERR_SETTLEMENT_UNAVAILABLE: 503,
   ERR_CHANNEL: 409,
+  ERR_CHANNEL_UNKNOWN: 404,
+  ERR_INSUFFICIENT_FUNDS: 409,
   ERR_CHAIN_REVERT: 409,
   ERR_CHAIN_NOT_FOUND: 404,
   ERR_CHAIN_RPC: 502,
@@ -152,6 +155,7 @@ export class AdminServer {
       const channel = await node.openChannel({ peerId: body.peerId, amount: BigInt(body.amount) });
       return reply.code(201).send(channel);
     });
+    channelRoutes(app, node, logger);
   }
 
   private onError(err: FastifyError, reply: FastifyReply): FastifyReply {
