@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   ERR_KMS_KEY: 'the KMS key cannot sign for settlement (type, curve, usage) or signed as another key',
   ERR_CHANNEL: 'no usable payment channel with the peer',
   ERR_STORE_UNAVAILABLE: 'the explorer event store is not open (failed or closed)',
+  ERR_GATEWAY_STORE: "the x402 gateway's authorization store is corrupt or cannot be written",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

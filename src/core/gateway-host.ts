@@ -1,0 +1,33 @@
+/**
+ * The x402 gateway of a node in `mode: gateway` (gateway/, docs/gateway.md): built with the
+ * node's signer (KMS too) and the node's own packet path, so a paid request is sent as if by
+ * `sendPacket`, and its store kept in the node's data dir (beside the ledger snapshot).
+ */
+import { dirname } from 'node:path';
+import { encodePrepare } from '../codec/index.js';
+import type { ResolvedConfig } from '../config/index.js';
+import { X402Gateway } from '../gateway/index.js';
+import { type KmsHooks, openSigner } from '../keys/index.js';
+import { DEFAULT_SNAPSHOT_PATH } from '../ledger/index.js';
+import type { Logger } from '../utils/logger.js';
+import type { PacketHandler } from './packet-handler.js';
+
+export function createGateway(
+  config: ResolvedConfig,
+  packets: PacketHandler,
+  logger: Logger,
+  kms: KmsHooks | undefined,
+): X402Gateway | undefined {
+  if (config.mode !== 'gateway' || config.gateway === undefined) return undefined;
+  return new X402Gateway({
+    config: config.gateway,
+    assetScale: config.asset.scale,
+    dataDir: dirname(config.settlement?.ledgerSnapshotPath ?? DEFAULT_SNAPSHOT_PATH),
+    openSigner: () => openSigner(config, { logger, kms }),
+    send: (p) => {
+      const prepare = { type: 12 as const, ...p };
+      return packets.handle(undefined, encodePrepare(prepare), prepare);
+    },
+    logger,
+  });
+}
