@@ -71,6 +71,8 @@ export const gatewaySchema = z.strictObject({
   maxRequestBodyBytes: intField(0, 32_000).default(16_384),
   /** Requests being paid for at once; more get 503. */
   maxConcurrentRequests: positiveIntField(100_000).default(256),
+  /** A settlement the RPC failed (not refused) is tried again after this long, until its window ends. */
+  settleRetryMs: positiveIntField(3_600_000).default(2000),
   /** Receipt and block polling of the chain client. */
   chainPollingIntervalMs: positiveIntField(600_000).default(1000),
   routes: z.array(gatewayRouteSchema).min(1).max(GATEWAY_LIMITS.maxRoutes),

@@ -28,8 +28,6 @@ export interface GatewayOptions {
   readonly send: (prepare: IlpPrepareRequest) => Promise<IlpReply>;
   readonly logger: Logger;
   readonly now?: () => number;
-  /** Retry of a settlement the RPC failed; default 2 s. */
-  readonly settleRetryMs?: number;
 }
 
 export const DEFAULT_STORE_FILE = 'gateway-authorizations.jsonl';
@@ -87,7 +85,7 @@ export class X402Gateway {
       token,
       store,
       logger,
-      retryIntervalMs: this.o.settleRetryMs ?? 2000,
+      retryIntervalMs: config.settleRetryMs,
       nowSeconds: () => BigInt(Math.floor(now() / 1000)),
     });
     this.#settler = settler;

@@ -129,19 +129,28 @@ export async function startGatewayNet(): Promise<GatewayNet> {
   return net;
 }
 
+/** What the RPC proxy does with `eth_sendRawTransaction`. */
+export type SendMode = 'pass' | 'refuse' | 'lose-answer';
+
+export interface RpcProxy {
+  readonly url: string;
+  /** `refuse`: 503 without sending; `lose-answer`: sent to the chain, answered 503. */
+  sends: SendMode;
+  close(): Promise<void>;
+}
+
 /**
- * An RPC proxy in front of anvil that can refuse transactions (`failSends`), as an RPC outage
- * between a Fulfill and its settlement would.
+ * An RPC proxy in front of anvil that can refuse transactions or lose their answers, as an RPC
+ * outage between a Fulfill and its settlement would.
  */
-export async function startRpcProxy(
-  target: string,
-): Promise<{ url: string; failSends: boolean; close(): Promise<void> }> {
-  const state = { failSends: false };
+export async function startRpcProxy(target: string): Promise<RpcProxy> {
+  const proxy = { sends: 'pass' as SendMode } as RpcProxy & { url: string };
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
-    if (state.failSends && body.includes('eth_sendRawTransaction')) {
+    const isSend = body.includes('eth_sendRawTransaction');
+    if (isSend && proxy.sends === 'refuse') {
       res.writeHead(503).end('down');
       return;
     }
@@ -150,23 +159,21 @@ export async function startRpcProxy(
       headers: { 'content-type': 'application/json' },
       body,
     });
-    res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(await upstream.text());
+    const text = await upstream.text();
+    if (isSend && proxy.sends === 'lose-answer') {
+      res.writeHead(503).end('down');
+      return;
+    }
+    res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(text);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    get failSends() {
-      return state.failSends;
-    },
-    set failSends(value: boolean) {
-      state.failSends = value;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  proxy.url = `http://127.0.0.1:${port}`;
+  proxy.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return proxy;
 }
