@@ -46,6 +46,18 @@ const gatewayRouteSchema = z.strictObject({
   mimeType: z.string().min(1).max(256).default('application/octet-stream'),
 });
 
+/** ILP to HTTP: packets to `<node address>.x402` carry an HTTP request the gateway pays for. */
+const outboundSchema = z.strictObject({
+  /** Hosts (`host` or `host:port`) the gateway may call; nothing else is fetched. */
+  allowedHosts: z.array(z.string().min(1).max(300)).min(1).max(10_000),
+  /** Highest price (token base units) the gateway pays for one request. */
+  maxPrice: u128Field().default(GATEWAY_LIMITS.maxPrice),
+  /** Kept by the gateway per paid request (token base units), on top of the price. */
+  feePerRequest: u128Field().default(0n),
+  /** Each HTTP call (the first and the paid one). */
+  requestTimeoutMs: positiveIntField(600_000).default(10_000),
+});
+
 export const gatewaySchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   port: portField().default(8402),
@@ -75,7 +87,8 @@ export const gatewaySchema = z.strictObject({
   settleRetryMs: positiveIntField(3_600_000).default(2000),
   /** Receipt and block polling of the chain client. */
   chainPollingIntervalMs: positiveIntField(600_000).default(1000),
-  routes: z.array(gatewayRouteSchema).min(1).max(GATEWAY_LIMITS.maxRoutes),
+  routes: z.array(gatewayRouteSchema).max(GATEWAY_LIMITS.maxRoutes).default([]),
+  outbound: outboundSchema.optional(),
 });
 
 export type GatewayConfig = z.input<typeof gatewaySchema>;

@@ -43,7 +43,7 @@ import { VERSION } from '../utils/version.js';
 import { startAdminApi } from './admin-host.js';
 import { assembleNode, type NodeParts } from './assembly.js';
 import { explorerSettings, explorerUrl, startExplorer } from './explorer-host.js';
-import { createGateway } from './gateway-host.js';
+import { createGateway, serveOutbound } from './gateway-host.js';
 import { waitForLink } from './link-wait.js';
 import { healthStatus, peerBalance } from './node-status.js';
 import { createPaymentHandlerAdapter } from './payment-handler.js';
@@ -129,6 +129,7 @@ export class ConnectorNode extends EventEmitter {
       for (const peer of this.config.peers) await peerManager.add(peer);
       this.gateway = createGateway(this.config, this.parts.packets, this.logger, this.kms);
       await this.gateway?.start();
+      if (this.gateway !== undefined) serveOutbound(this.gateway, this.parts.local, this.logger);
       this.health = new HealthServer(
         () => this.healthStatus(),
         () => this.parts.metrics.scrape(),

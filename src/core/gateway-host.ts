@@ -10,7 +10,22 @@ import { X402Gateway } from '../gateway/index.js';
 import { type KmsHooks, openSigner } from '../keys/index.js';
 import { DEFAULT_SNAPSHOT_PATH } from '../ledger/index.js';
 import type { Logger } from '../utils/logger.js';
+import type { LocalDelivery } from './local-delivery.js';
 import type { PacketHandler } from './packet-handler.js';
+import { createPaymentHandlerAdapter } from './payment-handler.js';
+
+/** The address segment under the node's own where ILP senders reach x402 servers. */
+export const X402_SEGMENT = 'x402';
+
+/** Packets to `<node>.x402` go to the gateway's outbound side once it has started. */
+export function serveOutbound(gateway: X402Gateway, local: LocalDelivery, logger: Logger): void {
+  const outbound = gateway.outbound;
+  if (outbound === undefined) return;
+  local.setService(
+    X402_SEGMENT,
+    createPaymentHandlerAdapter((request) => outbound.handle(request), logger),
+  );
+}
 
 export function createGateway(
   config: ResolvedConfig,

@@ -13,6 +13,7 @@ import { ConfigurationError } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
 import { AuthorizationStore } from './authorization-store.js';
 import { type IlpPrepareRequest, InboundGateway, type InboundStats } from './inbound.js';
+import { OutboundGateway } from './outbound.js';
 import { resolveRoutes } from './routes.js';
 import { Settler } from './settler.js';
 import { GatewayToken } from './token.js';
@@ -37,6 +38,7 @@ export class X402Gateway {
   #store: AuthorizationStore | undefined;
   #settler: Settler | undefined;
   #inbound: InboundGateway | undefined;
+  #outbound: OutboundGateway | undefined;
   #signer: Signer | undefined;
   readonly #inFlight = new Set<Promise<void>>();
   #stopping: Promise<void> | undefined;
@@ -50,6 +52,11 @@ export class X402Gateway {
 
   get url(): string {
     return `http://${this.o.config.host}:${this.port}`;
+  }
+
+  /** ILP to HTTP: answers packets to `<node>.x402`; undefined without `gateway.outbound`. */
+  get outbound(): OutboundGateway | undefined {
+    return this.#outbound;
   }
 
   get stats(): InboundStats | undefined {
@@ -110,6 +117,21 @@ export class X402Gateway {
       now,
       logger,
     });
+    const outbound = config.outbound;
+    if (outbound !== undefined)
+      this.#outbound = new OutboundGateway({
+        signer: this.#signer,
+        network: config.network,
+        chainId,
+        asset: token.asset,
+        decimals: token.decimals,
+        assetScale: this.o.assetScale,
+        allowedHosts: outbound.allowedHosts,
+        maxPrice: outbound.maxPrice,
+        feePerRequest: outbound.feePerRequest,
+        requestTimeoutMs: outbound.requestTimeoutMs,
+        logger,
+      });
     await this.#listen();
     logger.info(
       { url: this.url, network: config.network, payTo: this.#signer.address },
