@@ -42,6 +42,10 @@ let dir: string;
 let facilitator: Server;
 let seller: Server;
 let sellerHost: string;
+/** A misbehaving server: never answers (/hang), 402 with garbage (/garbage), a body too large for ILP (/big). */
+let rogue: Server;
+let rogueHost: string;
+const hanging = new Set<import('node:http').ServerResponse>();
 let g: ConnectorNode;
 let s: ConnectorNode;
 
@@ -111,6 +115,18 @@ before(async () => {
     const server = app.listen(0, '127.0.0.1', () => resolve(server));
   });
   sellerHost = `127.0.0.1:${portOf(seller)}`;
+  rogue = createServer((req, res) => {
+    if (req.url === '/hang') hanging.add(res);
+    else if (req.url === '/garbage')
+      res.writeHead(402, { 'content-type': 'application/json' }).end('{"accepts": 7');
+    else if (req.url === '/odd-402')
+      res
+        .writeHead(402, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ x402Version: 1, accepts: [{ scheme: 'upto' }] }));
+    else res.writeHead(200, { 'content-type': 'text/plain' }).end('x'.repeat(40_000));
+  });
+  await new Promise<void>((resolve) => rogue.listen(0, '127.0.0.1', resolve));
+  rogueHost = `127.0.0.1:${portOf(rogue)}`;
   g = makeNode(
     baseConfig('g', {
       mode: 'gateway',
@@ -120,7 +136,7 @@ before(async () => {
       gateway: {
         ...gatewaySection(chain, dir),
         routes: [],
-        outbound: { allowedHosts: [sellerHost], requestTimeoutMs: 5000 },
+        outbound: { allowedHosts: [sellerHost, rogueHost], requestTimeoutMs: 1000 },
       },
     } as never),
     { BTP_PEER_S_SECRET: 'sg' },
@@ -139,6 +155,9 @@ before(async () => {
 after(async () => {
   await s?.stop();
   await g?.stop();
+  for (const res of hanging) res.destroy();
+  rogue?.closeAllConnections();
+  await new Promise((r) => rogue?.close(r));
   await new Promise((r) => seller?.close(r));
   await new Promise((r) => facilitator?.close(r));
   await chain?.stop();
@@ -185,5 +204,23 @@ describe('gateway: Interledger out to x402', () => {
     const free = await buy(`http://${sellerHost}/free`, 1n);
     assert.equal(free.type, 13);
     assert.ok(free.type === 13 && Buffer.from(free.data).toString('latin1').endsWith('\r\n\r\nfree'));
+  });
+
+  it('a server that hangs, answers garbage, asks another scheme or sends too much is a clean reject; the gateway keeps serving', async () => {
+    const gateway = addressOf(GATEWAY_KEY);
+    const before = await chain.balanceOf(gateway);
+    const cases: [string, string][] = [
+      ['/hang', 'T00'],
+      ['/garbage', 'F99'],
+      ['/odd-402', 'F99'],
+      ['/big', 'F99'],
+    ];
+    for (const [path, code] of cases) {
+      const reply = await buy(`http://${rogueHost}${path}`, ILP_PRICE);
+      assert.equal(reply.type === 14 && reply.code, code, path);
+    }
+    assert.equal(await chain.balanceOf(gateway), before, 'nothing paid');
+    const again = await buy(`http://${sellerHost}/joke`, ILP_PRICE);
+    assert.equal(again.type, 13);
   });
 });
