@@ -94,6 +94,7 @@ export class ConnectorNode extends EventEmitter {
         ledger: options.ledger,
         maxTransitInFlight: options.maxTransitInFlight ?? 1000,
         explorerStatus: () => this.explorerStatus(),
+        gatewayCounters: () => this.gateway?.counters(),
         kms: options.kms,
       },
       {

@@ -63,6 +63,22 @@ export class X402Gateway {
     return this.#inbound?.stats;
   }
 
+  /** Requests by direction and outcome, tokens moved: the node's /metrics reads these. */
+  counters(): {
+    inbound: Readonly<Record<string, number>>;
+    outbound: Readonly<Record<string, number>>;
+    tokensSettledIn: bigint;
+    tokensPaidOut: bigint;
+  } {
+    const o = this.#outbound?.stats;
+    return {
+      inbound: { ...this.#inbound?.stats },
+      outbound: o === undefined ? {} : { paid: o.paid, free: o.free, refused: o.refused },
+      tokensSettledIn: this.#inbound?.tokensSettledIn ?? 0n,
+      tokensPaidOut: o?.tokensPaidOut ?? 0n,
+    };
+  }
+
   /** The address payments go to: the node's signer. */
   get payTo(): string | undefined {
     return this.#signer?.address;

@@ -52,12 +52,26 @@ const reject = (code: string, message: string, data?: string): PaymentResponse =
   ...(data === undefined ? {} : { data: Buffer.from(data).toString('base64') }),
 });
 
+/** Counters of the outbound side, for the node's metrics. */
+export interface OutboundStats {
+  paid: number;
+  free: number;
+  refused: number;
+  tokensPaidOut: bigint;
+}
+
 export class OutboundGateway {
-  paid = 0;
+  readonly stats: OutboundStats = { paid: 0, free: 0, refused: 0, tokensPaidOut: 0n };
 
   constructor(private readonly o: OutboundOptions) {}
 
   async handle(request: PaymentRequest): Promise<PaymentResponse> {
+    const response = await this.#handle(request);
+    if (!response.accept) this.stats.refused++;
+    return response;
+  }
+
+  async #handle(request: PaymentRequest): Promise<PaymentResponse> {
     const parsed = parseHttpRequest(Buffer.from(request.data, 'base64'));
     if (!parsed.ok) return reject('F01', `not an HTTP request: ${parsed.message}`);
     const { method, url, headers, body } = parsed.value;
@@ -73,7 +87,10 @@ export class OutboundGateway {
     } catch (error) {
       return reject('T00', `the x402 server did not answer: ${messageOf(error)}`);
     }
-    if (first.status !== 402) return this.#answer(first);
+    if (first.status !== 402) {
+      this.stats.free++;
+      return this.#answer(first);
+    }
     const requirement = await this.#choose(first);
     if (typeof requirement === 'string') return reject('F99', requirement);
     const price = BigInt(requirement.maxAmountRequired);
@@ -107,7 +124,8 @@ export class OutboundGateway {
     }
     if (paid.status === 402)
       return reject('F99', `the x402 server refused the payment: ${await errorOf(paid)}`);
-    this.paid++;
+    this.stats.paid++;
+    this.stats.tokensPaidOut += price;
     return this.#answer(paid);
   }
 

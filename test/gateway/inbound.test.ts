@@ -229,4 +229,14 @@ describe('gateway: x402 in front of Interledger', () => {
     });
     assert.equal(used, true);
   });
+
+  it('/metrics counts the gateway requests by outcome and the tokens settled', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${net.g.healthPort}/metrics`)).text();
+    const value = (line: string) => Number(new RegExp(`^${line} (\\d+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+    const settled = value('connector_gateway_requests_total\\{direction="inbound",outcome="settled"\\}');
+    assert.ok(settled >= 5, text);
+    assert.equal(value('connector_gateway_tokens_total\\{direction="in"\\}'), settled * Number(PRICE));
+    assert.ok(value('connector_gateway_requests_total\\{direction="inbound",outcome="refused"\\}') >= 8);
+    assert.ok(value('connector_gateway_requests_total\\{direction="inbound",outcome="rejected"\\}') >= 2);
+  });
 });

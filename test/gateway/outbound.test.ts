@@ -223,4 +223,12 @@ describe('gateway: Interledger out to x402', () => {
     const again = await buy(`http://${sellerHost}/joke`, ILP_PRICE);
     assert.equal(again.type, 13);
   });
+
+  it('/metrics counts the outbound requests and the tokens paid out', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${g.healthPort}/metrics`)).text();
+    const value = (line: string) => Number(new RegExp(`^${line} (\\d+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+    assert.equal(value('connector_gateway_requests_total\\{direction="outbound",outcome="paid"\\}'), 2, text);
+    assert.equal(value('connector_gateway_tokens_total\\{direction="out"\\}'), 2 * Number(PRICE));
+    assert.ok(value('connector_gateway_requests_total\\{direction="outbound",outcome="refused"\\}') >= 7);
+  });
 });
