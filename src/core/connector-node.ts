@@ -128,7 +128,7 @@ export class ConnectorNode extends EventEmitter {
       this.parts.addConfiguredRoutes();
       await links.start();
       for (const peer of this.config.peers) await peerManager.add(peer);
-      this.gateway = createGateway(this.config, this.parts.packets, this.logger, this.kms);
+      this.gateway = createGateway(this.config, this.parts.packets, this.parts.events, this.logger, this.kms);
       await this.gateway?.start();
       if (this.gateway !== undefined) serveOutbound(this.gateway, this.parts.local, this.logger);
       this.health = new HealthServer(

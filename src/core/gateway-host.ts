@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { encodePrepare } from '../codec/index.js';
 import type { ResolvedConfig } from '../config/index.js';
 import { X402Gateway } from '../gateway/index.js';
+import type { EventRecorder } from '../http/index.js';
 import { type KmsHooks, openSigner } from '../keys/index.js';
 import { DEFAULT_SNAPSHOT_PATH } from '../ledger/index.js';
 import type { Logger } from '../utils/logger.js';
@@ -30,6 +31,7 @@ export function serveOutbound(gateway: X402Gateway, local: LocalDelivery, logger
 export function createGateway(
   config: ResolvedConfig,
   packets: PacketHandler,
+  events: EventRecorder | undefined,
   logger: Logger,
   kms: KmsHooks | undefined,
 ): X402Gateway | undefined {
@@ -44,5 +46,6 @@ export function createGateway(
       return packets.handle(undefined, encodePrepare(prepare), prepare);
     },
     logger,
+    onEvent: events && ((event) => events.event(event)),
   });
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { IlpReply } from '../codec/index.js';
 import type { ResolvedGatewayConfig } from '../config/index.js';
 import type { Signer } from '../keys/index.js';
+import type { NodeEvent } from '../types/index.js';
 import { ConfigurationError } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
 import { AuthorizationStore } from './authorization-store.js';
@@ -29,6 +30,8 @@ export interface GatewayOptions {
   readonly send: (prepare: IlpPrepareRequest) => Promise<IlpReply>;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** The Explorer's events: settlements in, payments out. */
+  readonly onEvent?: ((event: Omit<NodeEvent, 'id' | 'ts'>) => void) | undefined;
 }
 
 export const DEFAULT_STORE_FILE = 'gateway-authorizations.jsonl';
@@ -42,6 +45,7 @@ export class X402Gateway {
   #signer: Signer | undefined;
   readonly #inFlight = new Set<Promise<void>>();
   #stopping: Promise<void> | undefined;
+  #tokensSettledIn = 0n;
 
   constructor(private readonly o: GatewayOptions) {}
 
@@ -74,7 +78,7 @@ export class X402Gateway {
     return {
       inbound: { ...this.#inbound?.stats },
       outbound: o === undefined ? {} : { paid: o.paid, free: o.free, refused: o.refused },
-      tokensSettledIn: this.#inbound?.tokensSettledIn ?? 0n,
+      tokensSettledIn: this.#tokensSettledIn,
       tokensPaidOut: o?.tokensPaidOut ?? 0n,
     };
   }
@@ -110,6 +114,25 @@ export class X402Gateway {
       logger,
       retryIntervalMs: config.settleRetryMs,
       nowSeconds: () => BigInt(Math.floor(now() / 1000)),
+      onSettled: (stored, tx) => {
+        this.#tokensSettledIn += stored.authorization.value;
+        this.o.onEvent?.({
+          type: 'x402.settled',
+          amount: stored.authorization.value.toString(),
+          destination: stored.destination,
+          chain: stored.network,
+          ...(tx === '' ? {} : { txHash: tx }),
+          data: { payer: stored.authorization.from, ilpAmount: stored.amount.toString() },
+        });
+      },
+      onFailed: (stored, reason) =>
+        this.o.onEvent?.({
+          type: 'x402.settle-failed',
+          amount: stored.authorization.value.toString(),
+          destination: stored.destination,
+          chain: stored.network,
+          data: { payer: stored.authorization.from, reason: reason.slice(0, 500) },
+        }),
     });
     this.#settler = settler;
     // What a crash left between a Fulfill and its settlement: settled now, exactly once.
@@ -147,6 +170,15 @@ export class X402Gateway {
         feePerRequest: outbound.feePerRequest,
         requestTimeoutMs: outbound.requestTimeoutMs,
         logger,
+        onPaid: (url, price, payTo, tx) =>
+          this.o.onEvent?.({
+            type: 'x402.paid',
+            amount: price.toString(),
+            destination: url,
+            chain: config.network,
+            ...(tx === undefined ? {} : { txHash: tx }),
+            data: { payTo },
+          }),
       });
     await this.#listen();
     logger.info(

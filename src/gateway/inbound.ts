@@ -74,8 +74,6 @@ export class InboundGateway {
     settled: 0,
     settleFailed: 0,
   };
-  /** Token base units settled from payers on chain. */
-  tokensSettledIn = 0n;
 
   constructor(private readonly o: InboundOptions) {}
 
@@ -203,10 +201,8 @@ export class InboundGateway {
       payer: a.from,
       ...(result.settled ? {} : { errorReason: 'unexpected_settle_error' as const }),
     };
-    if (result.settled) {
-      this.stats.settled++;
-      this.tokensSettledIn += a.value;
-    } else this.stats.settleFailed++;
+    if (result.settled) this.stats.settled++;
+    else this.stats.settleFailed++;
     if (!result.settled && !result.retrying) {
       // Refused on chain (the payer's balance went elsewhere): no resource without payment.
       sendJson(res, 402, {

@@ -29,6 +29,8 @@ export interface OutboundOptions {
   readonly feePerRequest: bigint;
   readonly requestTimeoutMs: number;
   readonly logger: Logger;
+  /** Told of each payment the x402 server took (its settlement transaction when it said). */
+  readonly onPaid?: ((url: string, price: bigint, payTo: string, tx: string | undefined) => void) | undefined;
 }
 
 /** Response headers that travel back in the Fulfill. */
@@ -126,6 +128,7 @@ export class OutboundGateway {
       return reject('F99', `the x402 server refused the payment: ${await errorOf(paid)}`);
     this.stats.paid++;
     this.stats.tokensPaidOut += price;
+    this.o.onPaid?.(`${url.origin}${url.pathname}`, price, requirement.payTo, settlementTx(paid));
     return this.#answer(paid);
   }
 
@@ -219,6 +222,19 @@ export class OutboundGateway {
     const exact = scaleExactly(token, decimals, assetScale);
     if (exact !== undefined) return exact;
     return token / 10n ** BigInt(decimals - assetScale) + 1n;
+  }
+}
+
+/** The transaction named in the server's X-PAYMENT-RESPONSE, if it sent a readable one. */
+function settlementTx(res: Response): string | undefined {
+  const header = res.headers.get('x-payment-response');
+  if (header === null) return undefined;
+  try {
+    const tx = (JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as { transaction?: unknown })
+      .transaction;
+    return typeof tx === 'string' && /^0x[0-9a-fA-F]{64}$/.test(tx) ? tx : undefined;
+  } catch {
+    return undefined;
   }
 }
 

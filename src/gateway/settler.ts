@@ -21,8 +21,10 @@ export interface SettlerOptions {
   readonly logger: Logger;
   readonly retryIntervalMs: number;
   readonly nowSeconds: () => bigint;
-  /** Told of every settlement, for counters. */
+  /** Told of every settlement, for counters and events. */
   readonly onSettled?: ((stored: StoredAuthorization, tx: string) => void) | undefined;
+  /** Told when an authorization is given up (refused on chain, or expired unsettled). */
+  readonly onFailed?: ((stored: StoredAuthorization, reason: string) => void) | undefined;
 }
 
 export class Settler {
@@ -59,6 +61,7 @@ export class Settler {
           'x402 authorization expired before it could be settled',
         );
         await store.voided(stored.id, `expired unsettled: ${reason}`).catch(() => undefined);
+        this.o.onFailed?.(stored, `expired unsettled: ${reason}`);
         return { settled: false, retrying: false, reason };
       }
       this.o.logger.warn({ id: stored.id, reason }, 'x402 settlement failed; retrying');

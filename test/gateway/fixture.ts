@@ -77,6 +77,7 @@ export function gatewayConfig(
     routes: [{ prefix: 'g.agent', nextHop: 'm' }],
     settlement: { ledgerDurability: 'off', enabled: false },
     settlementInfra: { privateKey: GATEWAY_KEY },
+    explorer: { enabled: true, port: 0, storePath: join(dir, 'events.db') },
     gateway: gatewaySection(chain, dir, gateway),
   } as Partial<ConnectorConfig>);
 }

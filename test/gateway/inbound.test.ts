@@ -239,4 +239,26 @@ describe('gateway: x402 in front of Interledger', () => {
     assert.ok(value('connector_gateway_requests_total\\{direction="inbound",outcome="refused"\\}') >= 8);
     assert.ok(value('connector_gateway_requests_total\\{direction="inbound",outcome="rejected"\\}') >= 2);
   });
+
+  it('the Explorer shows each settlement with its payer and transaction', async () => {
+    type Page = {
+      events: { amount: string; destination: string; txHash?: string; data: { payer: string } }[];
+    };
+    const settled = 5;
+    let page: Page = { events: [] };
+    // The recorder flushes every 200 ms: read until the settlements are stored (bounded).
+    for (let i = 0; i < 50 && page.events.length < settled; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 100));
+      page = (await (
+        await fetch(`http://127.0.0.1:${net.g.explorerPort}/api/events?types=x402.settled`)
+      ).json()) as Page;
+    }
+    assert.ok(page.events.length >= settled, JSON.stringify(page));
+    for (const e of page.events) {
+      assert.equal(e.amount, PRICE.toString());
+      assert.equal(e.destination, 'g.agent.weather');
+      assert.equal(e.data.payer, addressOf(PAYER_KEY));
+      assert.match(e.txHash ?? '', /^0x[0-9a-f]{64}$/);
+    }
+  });
 });

@@ -133,6 +133,7 @@ before(async () => {
       peers: [{ id: 's' }],
       settlement: { ledgerDurability: 'off', enabled: false },
       settlementInfra: { privateKey: GATEWAY_KEY },
+      explorer: { enabled: true, port: 0, storePath: join(dir, 'events.db') },
       gateway: {
         ...gatewaySection(chain, dir),
         routes: [],
@@ -230,5 +231,23 @@ describe('gateway: Interledger out to x402', () => {
     assert.equal(value('connector_gateway_requests_total\\{direction="outbound",outcome="paid"\\}'), 2, text);
     assert.equal(value('connector_gateway_tokens_total\\{direction="out"\\}'), 2 * Number(PRICE));
     assert.ok(value('connector_gateway_requests_total\\{direction="outbound",outcome="refused"\\}') >= 7);
+  });
+
+  it('the Explorer shows each payment to an x402 server with its transaction', async () => {
+    type Page = { events: { type: string; amount: string; destination: string; txHash?: string }[] };
+    let page: Page = { events: [] };
+    // The recorder flushes every 200 ms: read until both payments are stored (bounded).
+    for (let i = 0; i < 50 && page.events.length < 2; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 100));
+      page = (await (
+        await fetch(`http://127.0.0.1:${g.explorerPort}/api/events?types=x402.paid`)
+      ).json()) as Page;
+    }
+    assert.equal(page.events.length, 2);
+    for (const e of page.events) {
+      assert.equal(e.amount, PRICE.toString());
+      assert.equal(e.destination, `http://${sellerHost}/joke`);
+      assert.match(e.txHash ?? '', /^0x[0-9a-f]{64}$/);
+    }
   });
 });
