@@ -52,6 +52,8 @@ const outboundSchema = z.strictObject({
   allowedHosts: z.array(z.string().min(1).max(300)).min(1).max(10_000),
   /** Highest price (token base units) the gateway pays for one request. */
   maxPrice: u128Field().default(GATEWAY_LIMITS.maxPrice),
+  /** Most the gateway pays x402 servers per UTC day, in token base units (memory: a restart starts the day's count again). */
+  dailySpendCap: u128Field().optional(),
   /** Kept by the gateway per paid request (token base units), on top of the price. */
   feePerRequest: u128Field().default(0n),
   /** Each HTTP call (the first and the paid one). */

@@ -168,6 +168,7 @@ export class X402Gateway {
         allowedHosts: outbound.allowedHosts,
         maxPrice: outbound.maxPrice,
         feePerRequest: outbound.feePerRequest,
+        dailySpendCap: outbound.dailySpendCap,
         requestTimeoutMs: outbound.requestTimeoutMs,
         logger,
         onPaid: (url, price, payTo, tx) =>

@@ -27,6 +27,8 @@ export interface OutboundOptions {
   readonly allowedHosts: readonly string[];
   readonly maxPrice: bigint;
   readonly feePerRequest: bigint;
+  /** Token base units payable per UTC day; undefined: no cap. */
+  readonly dailySpendCap?: bigint | undefined;
   readonly requestTimeoutMs: number;
   readonly logger: Logger;
   /** Told of each payment the x402 server took (its settlement transaction when it said). */
@@ -62,8 +64,13 @@ export interface OutboundStats {
   tokensPaidOut: bigint;
 }
 
+const DAY_MS = 86_400_000;
+
 export class OutboundGateway {
   readonly stats: OutboundStats = { paid: 0, free: 0, refused: 0, tokensPaidOut: 0n };
+  /** Spent (or reserved by payments in progress) on the UTC day `#day`. */
+  #spent = 0n;
+  #day = -1;
 
   constructor(private readonly o: OutboundOptions) {}
 
@@ -114,6 +121,8 @@ export class OutboundGateway {
         }),
       );
     }
+    if (!this.#reserve(price))
+      return reject('T04', `the gateway's daily spend cap (${this.o.dailySpendCap}) is reached`);
     let paid: Response;
     try {
       const header = await this.#pay(requirement, price);
@@ -122,14 +131,31 @@ export class OutboundGateway {
         headers: [...(init.headers as [string, string][]), ['x-payment', header]],
       });
     } catch (error) {
+      // The server may still settle an authorization it received: the reservation stays.
       return reject('T00', `the paid request failed: ${messageOf(error)}`);
     }
-    if (paid.status === 402)
+    if (paid.status === 402) {
+      this.#spent = this.#spent > price ? this.#spent - price : 0n;
       return reject('F99', `the x402 server refused the payment: ${await errorOf(paid)}`);
+    }
     this.stats.paid++;
     this.stats.tokensPaidOut += price;
     this.o.onPaid?.(`${url.origin}${url.pathname}`, price, requirement.payTo, settlementTx(paid));
     return this.#answer(paid);
+  }
+
+  /** Counts `price` against today's cap; false when it would exceed it. */
+  #reserve(price: bigint): boolean {
+    const cap = this.o.dailySpendCap;
+    if (cap === undefined) return true;
+    const day = Math.floor(Date.now() / DAY_MS);
+    if (day !== this.#day) {
+      this.#day = day;
+      this.#spent = 0n;
+    }
+    if (this.#spent + price > cap) return false;
+    this.#spent += price;
+    return true;
   }
 
   async #answer(res: Response): Promise<PaymentResponse> {

@@ -137,7 +137,12 @@ before(async () => {
       gateway: {
         ...gatewaySection(chain, dir),
         routes: [],
-        outbound: { allowedHosts: [sellerHost, rogueHost], requestTimeoutMs: 1000 },
+        // Room for the two purchases below and no third.
+        outbound: {
+          allowedHosts: [sellerHost, rogueHost],
+          requestTimeoutMs: 1000,
+          dailySpendCap: 2n * PRICE + 1n,
+        },
       },
     } as never),
     { BTP_PEER_S_SECRET: 'sg' },
@@ -223,6 +228,10 @@ describe('gateway: Interledger out to x402', () => {
     assert.equal(await chain.balanceOf(gateway), before, 'nothing paid');
     const again = await buy(`http://${sellerHost}/joke`, ILP_PRICE);
     assert.equal(again.type, 13);
+    // The day's cap is reached now: the next purchase is refused before anything is paid.
+    const capped = await buy(`http://${sellerHost}/joke`, ILP_PRICE);
+    assert.equal(capped.type === 14 && capped.code, 'T04');
+    assert.equal(await chain.balanceOf(gateway), before - PRICE);
   });
 
   it('/metrics counts the outbound requests and the tokens paid out', async () => {
