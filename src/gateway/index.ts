@@ -1,5 +1,6 @@
 export { AuthorizationStore, authorizationId, type StoredAuthorization } from './authorization-store.js';
 export { DEFAULT_STORE_FILE, type GatewayOptions, X402Gateway } from './gateway.js';
+export { encodeHttpResponse, type HttpRequestMessage, parseHttpRequest } from './http-message.js';
 export {
   encodeIlpRequest,
   FORWARDED_HEADERS,
@@ -7,6 +8,7 @@ export {
   MAX_ILP_DATA_BYTES,
 } from './ilp-request.js';
 export type { IlpPrepareRequest, InboundStats } from './inbound.js';
+export { OutboundGateway, type OutboundStats } from './outbound.js';
 export { matchRoute, scaleExactly } from './routes.js';
 export { type TokenDomain, TRANSFER_WITH_AUTHORIZATION_TYPES } from './verify.js';
 export {

@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type Address, getAddress, type Hex, toHex } from 'viem';
+import { computeConditionFromData } from '../codec/condition.js';
 import type { Signer } from '../keys/index.js';
 import type { PaymentRequest, PaymentResponse } from '../types/index.js';
 import type { Logger } from '../utils/logger.js';
@@ -81,7 +82,11 @@ export class OutboundGateway {
   }
 
   async #handle(request: PaymentRequest): Promise<PaymentResponse> {
-    const parsed = parseHttpRequest(Buffer.from(request.data, 'base64'));
+    const data = Buffer.from(request.data, 'base64');
+    // Checked before anything is paid: the Fulfill can only be made for the data-derived condition.
+    if (computeConditionFromData(data).toString('base64') !== request.executionCondition)
+      return reject('F99', 'the condition must be sha256(sha256(data)) (computeConditionFromData)');
+    const parsed = parseHttpRequest(data);
     if (!parsed.ok) return reject('F01', `not an HTTP request: ${parsed.message}`);
     const { method, url, headers, body } = parsed.value;
     if (!this.o.allowedHosts.includes(url.host)) return reject('F02', `host ${url.host} is not allowed`);

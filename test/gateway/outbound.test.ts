@@ -207,6 +207,19 @@ describe('gateway: Interledger out to x402', () => {
     assert.equal(other.type === 14 && other.code, 'F02');
     const garbage = await buy(`http://${sellerHost}/joke`, ILP_PRICE, Buffer.from('hello'));
     assert.equal(garbage.type === 14 && garbage.code, 'F01');
+    const data = requestBytes(`http://${sellerHost}/joke`);
+    const wrongLock = await s.sendPacket({
+      destination: 'g.g.x402',
+      amount: ILP_PRICE,
+      executionCondition: Buffer.alloc(32, 7),
+      expiresAt: new Date(Date.now() + 20_000),
+      data,
+    });
+    assert.equal(
+      wrongLock.type === 14 && wrongLock.code,
+      'F99',
+      'a condition the gateway cannot fulfill: refused before paying',
+    );
     const free = await buy(`http://${sellerHost}/free`, 1n);
     assert.equal(free.type, 13);
     assert.ok(free.type === 13 && Buffer.from(free.data).toString('latin1').endsWith('\r\n\r\nfree'));

@@ -6,7 +6,13 @@ import { createWalletClient, http } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { baseSepolia } from 'viem/chains';
 import { createPaymentHeader } from 'x402/client';
-import { decodePaymentHeader, matchRoute, scaleExactly } from '../../src/gateway/index.js';
+import {
+  decodePaymentHeader,
+  encodeHttpResponse,
+  matchRoute,
+  parseHttpRequest,
+  scaleExactly,
+} from '../../src/gateway/index.js';
 import { ANVIL_KEYS } from '../settlement/anvil.js';
 
 describe('decodePaymentHeader', () => {
@@ -96,5 +102,48 @@ describe('routes', () => {
     assert.equal(scaleExactly(10n ** 12n + 1n, 18, 9), undefined);
     assert.equal(scaleExactly(5n, 6, 9), 5000n);
     assert.equal(scaleExactly(7n, 6, 6), 7n);
+  });
+});
+
+describe('HTTP messages in ILP data', () => {
+  it('parses an absolute-form request and refuses everything else without throwing', () => {
+    const ok = parseHttpRequest(
+      Buffer.from(
+        'POST https://api.example.com/a?b=1 HTTP/1.1\r\nContent-Type: text/plain\r\ncontent-length: 2\r\n\r\nhi',
+      ),
+    );
+    assert.equal(ok.ok, true);
+    if (ok.ok) {
+      assert.equal(ok.value.method, 'POST');
+      assert.equal(ok.value.url.href, 'https://api.example.com/a?b=1');
+      assert.equal(ok.value.headers.get('content-type'), 'text/plain');
+      assert.equal(Buffer.from(ok.value.body).toString(), 'hi');
+    }
+    for (const bad of [
+      'GET /relative HTTP/1.1\r\n\r\n',
+      'GET ftp://x/ HTTP/1.1\r\n\r\n',
+      'BREW http://x/ HTTP/1.1\r\n\r\n',
+      'GET http://x/ HTTP/1.0\r\n\r\n',
+      'GET http://x/ HTTP/1.1\r\nno-colon\r\n\r\n',
+      'GET http://x/ HTTP/1.1\r\ncontent-length: 5\r\n\r\nabc',
+      'GET http://x/ HTTP/1.1\r\n',
+    ]) {
+      assert.equal(parseHttpRequest(Buffer.from(bad)).ok, false, JSON.stringify(bad));
+    }
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.string({ maxLength: 200 }), (bytes, text) => {
+        parseHttpRequest(bytes);
+        parseHttpRequest(Buffer.from(`GET ${text} HTTP/1.1\r\n${text}\r\n\r\n`));
+      }),
+      { seed: 1802, numRuns: 500 },
+    );
+  });
+
+  it('writes a response with its length', () => {
+    const bytes = encodeHttpResponse(200, 'OK', [['content-type', 'text/plain']], Buffer.from('body'));
+    assert.equal(
+      Buffer.from(bytes).toString('latin1'),
+      'HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 4\r\n\r\nbody',
+    );
   });
 });
