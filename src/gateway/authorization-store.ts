@@ -88,6 +88,19 @@ export class AuthorizationStore {
     return this.#heldByPayer.get(payer.toLowerCase()) ?? 0n;
   }
 
+  /** What the payer of `id` owes in authorizations held before it (insertion order). */
+  heldBefore(id: string): bigint {
+    const own = this.#entries.get(id);
+    if (own === undefined) return 0n;
+    const payer = own.stored.authorization.from;
+    let sum = 0n;
+    for (const [other, e] of this.#entries) {
+      if (other === id) break;
+      if (e.stored.authorization.from === payer) sum += e.stored.authorization.value;
+    }
+    return sum;
+  }
+
   get size(): number {
     return this.#entries.size;
   }

@@ -112,6 +112,7 @@ export class InboundGateway {
       );
       return;
     }
+    const a = payment.authorization;
     const input = {
       payment,
       requirements,
@@ -119,37 +120,12 @@ export class InboundGateway {
       domain: this.o.domain,
       nowSeconds: BigInt(Math.floor(this.o.now() / 1000)),
       minValidSeconds: BigInt(this.o.settleMarginSeconds + MIN_PACKET_WINDOW_S),
-      heldOf: (payer: Address) => this.o.store.heldOf(payer),
+      // This payment is held already (below): what the payer had held before it counts.
+      heldOf: () => this.o.store.heldBefore(authorizationId(a.from, a.nonce)),
       token: this.o.token,
     };
     const local = await verifyLocally(input);
     if (!local.valid) return this.#refuse(res, requirements, local.reason, local.message, payment);
-    const id = authorizationId(payment.authorization.from, payment.authorization.nonce);
-    if (this.o.store.has(id))
-      return this.#refuse(res, requirements, 'duplicate_settlement', 'authorization already in use', payment);
-    try {
-      const onChain = await verifyOnChain(input);
-      if (!onChain.valid) return this.#refuse(res, requirements, onChain.reason, onChain.message, payment);
-    } catch (error) {
-      sendJson(res, 503, {
-        x402Version: X402_VERSION,
-        error: 'unexpected_verify_error',
-        message: messageOf(error),
-      });
-      return;
-    }
-    await this.#pay(req, res, route, payment, body, id);
-  }
-
-  async #pay(
-    req: IncomingMessage,
-    res: ServerResponse,
-    route: GatewayRoute,
-    payment: ExactEvmPayment,
-    body: Uint8Array,
-    id: string,
-  ): Promise<void> {
-    const a = payment.authorization;
     const data = encodeIlpRequest({
       method: req.method ?? 'GET',
       target: req.url ?? '/',
@@ -166,6 +142,7 @@ export class InboundGateway {
       });
       return;
     }
+    const id = authorizationId(a.from, a.nonce);
     const stored: StoredAuthorization = {
       id,
       network: payment.network,
@@ -176,17 +153,36 @@ export class InboundGateway {
       amount: route.amount,
       heldAtMs: this.o.now(),
     };
+    // Held at once (a second use of it is refused from here on, and the payer's other payments
+    // in progress count against its balance), written while the chain is read.
     const held = this.o.store.hold(stored);
-    if (!held.accepted) {
-      this.#refuse(res, [], 'duplicate_settlement', 'authorization already in use', payment);
+    if (!held.accepted)
+      return this.#refuse(res, requirements, 'duplicate_settlement', 'authorization already in use', payment);
+    const [onChain, durable] = await Promise.allSettled([verifyOnChain(input), held.durable]);
+    if (durable.status === 'rejected') {
+      sendJson(res, 503, { error: 'store_unavailable', message: messageOf(durable.reason) });
       return;
     }
-    try {
-      await held.durable;
-    } catch (error) {
-      sendJson(res, 503, { error: 'store_unavailable', message: messageOf(error) });
+    if (onChain.status === 'rejected' || !onChain.value.valid) {
+      await this.o.store.voided(id, 'verification failed').catch(() => undefined);
+      if (onChain.status === 'fulfilled' && !onChain.value.valid)
+        return this.#refuse(res, requirements, onChain.value.reason, onChain.value.message, payment);
+      const reason = onChain.status === 'rejected' ? messageOf(onChain.reason) : '';
+      sendJson(res, 503, { x402Version: X402_VERSION, error: 'unexpected_verify_error', message: reason });
       return;
     }
+    await this.#pay(res, route, payment, stored, data);
+  }
+
+  async #pay(
+    res: ServerResponse,
+    route: GatewayRoute,
+    payment: ExactEvmPayment,
+    stored: StoredAuthorization,
+    data: Uint8Array,
+  ): Promise<void> {
+    const a = payment.authorization;
+    const id = stored.id;
     const reply = await this.#send(route, a.validBefore, data);
     if (reply.type === 14) return this.#rejected(res, id, reply);
     this.stats.fulfilled++;

@@ -177,6 +177,32 @@ describe('gateway: x402 in front of Interledger', () => {
     assert.equal((await payingFetch(net)(net.url('/weather'))).status, 200);
   });
 
+  it("counts a payer's payments in progress against its balance: of two at once it can afford one", async () => {
+    const poor = addressOf(POOR_KEY);
+    const poorWallet = walletOf(POOR_KEY, net.chain.anvil.rpcUrl);
+    // Give the payer one and a half prices, so one payment fits and two do not.
+    await net.payer.writeContract({
+      address: net.chain.token,
+      abi: testTokenAbi,
+      functionName: 'transfer',
+      args: [poor, PRICE + PRICE / 2n],
+      account: net.payer.account!,
+      chain: net.payer.chain,
+    });
+    const req = await requirements(net);
+    const [one, two] = await Promise.all([
+      createPaymentHeader(poorWallet as never, 1, req),
+      createPaymentHeader(poorWallet as never, 1, req),
+    ]);
+    const seen = net.seen.length;
+    const answers = await Promise.all([payWith(net, one), payWith(net, two)]);
+    assert.deepEqual(answers.map((r) => r.status).sort(), [200, 402]);
+    const refused = answers.find((r) => r.status === 402)!;
+    assert.equal(((await refused.json()) as PaymentRequired).error, 'insufficient_funds');
+    assert.equal(await net.balance(poor), PRICE / 2n);
+    assert.equal(net.seen.length, seen + 1);
+  });
+
   it('on a Reject nothing is settled and the client gets a clear HTTP error; the authorization stays usable', async () => {
     const payer = addressOf(PAYER_KEY);
     const before = await net.balance(payer);
@@ -257,7 +283,7 @@ describe('gateway: x402 in front of Interledger', () => {
     for (const e of page.events) {
       assert.equal(e.amount, PRICE.toString());
       assert.equal(e.destination, 'g.agent.weather');
-      assert.equal(e.data.payer, addressOf(PAYER_KEY));
+      assert.ok([addressOf(PAYER_KEY), addressOf(POOR_KEY)].includes(e.data.payer as `0x${string}`));
       assert.match(e.txHash ?? '', /^0x[0-9a-f]{64}$/);
     }
   });
