@@ -9,6 +9,7 @@ export {
   resolvePeerSecret,
 } from './env.js';
 export { MAX_U64, toUnsigned } from './fields.js';
+export { GATEWAY_LIMITS, type GatewayConfig } from './gateway.js';
 export {
   KEY_BACKEND_INFO,
   type KeyBackendField,
@@ -48,6 +49,7 @@ export {
   type PeerRelation,
   type PerformanceConfig,
   type ResolvedConfig,
+  type ResolvedGatewayConfig,
   type ResolvedPeerConfig,
   type ResolvedRouteConfig,
   type RouteConfig,

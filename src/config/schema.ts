@@ -24,6 +24,7 @@ import {
   u128Field,
   urlField,
 } from './fields.js';
+import { gatewaySchema } from './gateway.js';
 import { kmsSecurityFields } from './kms.js';
 
 export const ENVIRONMENTS = ['development', 'staging', 'production'] as const;
@@ -283,6 +284,8 @@ export const connectorConfigSchema = z.strictObject({
   logLevel: z.enum(LOG_LEVELS).default('info'),
   ilpAddress: ilpAddressField().optional(),
   mode: z.enum(CONNECTOR_MODES).default('connector'),
+  /** x402 gateway (mode: gateway): docs/gateway.md. */
+  gateway: gatewaySchema.optional(),
   asset: assetSchema.prefault({}),
   adminApi: adminApiSchema.prefault({}),
   localDelivery: localDeliverySchema.prefault({}),
@@ -341,6 +344,7 @@ export type PerformanceConfig = NonNullable<Input['performance']>;
 export type BtpConfig = NonNullable<Input['btp']>;
 export type PacketConfig = NonNullable<Input['packet']>;
 export type CcpConfig = NonNullable<Input['ccp']>;
+export type ResolvedGatewayConfig = NonNullable<ResolvedConfig['gateway']>;
 
 export type ResolvedPeerConfig = ResolvedConfig['peers'][number];
 export type ResolvedRouteConfig = ResolvedConfig['routes'][number];

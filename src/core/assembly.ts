@@ -11,6 +11,7 @@ import {
   EventRecorder,
   type ExplorerStatus,
   fromSettlementEvent,
+  type GatewayCounters,
   newPacketCounts,
 } from '../http/index.js';
 import type { KmsHooks } from '../keys/index.js';
@@ -44,6 +45,8 @@ export interface AssemblyOptions {
   maxTransitInFlight: number;
   /** The running Explorer's status, for /metrics; undefined while none runs. */
   explorerStatus: () => ExplorerStatus | undefined;
+  /** The running x402 gateway's counters, for /metrics; undefined while none runs. */
+  gatewayCounters: () => GatewayCounters | undefined;
   kms?: KmsHooks | undefined;
 }
 
@@ -178,6 +181,7 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
       transitDropped: () => local.transitDropped,
       settlement: () => settlement.stats,
       explorer: o.explorerStatus,
+      gateway: o.gatewayCounters,
     }),
   );
   const recorder = {

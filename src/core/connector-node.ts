@@ -10,6 +10,7 @@
 import { EventEmitter } from 'node:events';
 import { encodePrepare } from '../codec/index.js';
 import { ConfigLoader, type ConnectorConfig, type Env, type ResolvedConfig } from '../config/index.js';
+import type { X402Gateway } from '../gateway/index.js';
 import type {
   AdminNode,
   AdminServer,
@@ -43,6 +44,7 @@ import { VERSION } from '../utils/version.js';
 import { startAdminApi } from './admin-host.js';
 import { assembleNode, type NodeParts } from './assembly.js';
 import { explorerSettings, explorerUrl, startExplorer } from './explorer-host.js';
+import { createGateway, serveOutbound } from './gateway-host.js';
 import { waitForLink } from './link-wait.js';
 import { healthStatus, peerBalance } from './node-status.js';
 import { createPaymentHandlerAdapter } from './payment-handler.js';
@@ -74,6 +76,8 @@ export class ConnectorNode extends EventEmitter {
   private health: HealthServer | undefined;
   private admin: AdminServer | undefined;
   private explorer: Explorer | undefined;
+  private gateway: X402Gateway | undefined;
+  private readonly kms: KmsHooks | undefined;
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -82,6 +86,7 @@ export class ConnectorNode extends EventEmitter {
     const env = options.env ?? process.env;
     this.config = ConfigLoader.load(config, { env });
     this.logger = logger ?? createLogger(this.config.nodeId, this.config.logLevel);
+    this.kms = options.kms;
     this.parts = assembleNode(
       {
         config: this.config,
@@ -90,6 +95,7 @@ export class ConnectorNode extends EventEmitter {
         ledger: options.ledger,
         maxTransitInFlight: options.maxTransitInFlight ?? 1000,
         explorerStatus: () => this.explorerStatus(),
+        gatewayCounters: () => this.gateway?.counters(),
         kms: options.kms,
       },
       {
@@ -125,6 +131,9 @@ export class ConnectorNode extends EventEmitter {
       const ports = this.config;
       await listenNamed({ port: ports.btpServerPort, setting: 'btpServerPort' }, () => links.start());
       for (const peer of this.config.peers) await peerManager.add(peer);
+      this.gateway = createGateway(this.config, this.parts.packets, this.parts.events, this.logger, this.kms);
+      await this.gateway?.start();
+      if (this.gateway !== undefined) serveOutbound(this.gateway, this.parts.local, this.logger);
       this.health = new HealthServer(
         () => this.healthStatus(),
         () => this.parts.metrics.scrape(),
@@ -145,6 +154,7 @@ export class ConnectorNode extends EventEmitter {
           healthPort: this.health.port,
           adminPort: this.admin?.port,
           explorerUrl: this.explorerUrl,
+          gatewayUrl: this.gateway?.url,
           mode: this.getDeploymentMode(),
         },
         'connector started',
@@ -174,6 +184,8 @@ export class ConnectorNode extends EventEmitter {
     }
     this.state = 'stopping';
     const { packets } = this.parts;
+    // No new paid requests; those in flight finish (their packets are answered below).
+    await this.gateway?.stop();
     const drained = await packets.drain(this.config.packet.maxHoldTimeMs + 1000);
     if (!drained)
       this.logger.warn({ inFlight: packets.packetsInFlight }, 'stopped with packets still in flight');
@@ -188,6 +200,7 @@ export class ConnectorNode extends EventEmitter {
   private async release(): Promise<void> {
     const { links, bls, settlement, ledger, speaker } = this.parts;
     speaker?.stop();
+    await this.gateway?.stop().catch((err: unknown) => this.logger.error({ err }, 'gateway stop failed'));
     const results = await Promise.allSettled([
       links.stop(),
       this.health?.close(),
@@ -352,6 +365,11 @@ export class ConnectorNode extends EventEmitter {
   /** The admin API's port, 0 when it is disabled. */
   get adminPort(): number {
     return this.admin?.port ?? 0;
+  }
+
+  /** The x402 gateway's base URL (mode: gateway, docs/gateway.md); undefined otherwise. */
+  get gatewayUrl(): string | undefined {
+    return this.gateway === undefined || this.gateway.port === 0 ? undefined : this.gateway.url;
   }
 
   /** The Explorer's port, 0 when it is disabled. */

@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   ERR_INSUFFICIENT_FUNDS: 'the wallet holds less than the amount asked for',
   ERR_PORT_IN_USE: 'a port the node listens on is in use (or not allowed); the message names its setting',
   ERR_STORE_UNAVAILABLE: 'the explorer event store is not open (failed or closed)',
+  ERR_GATEWAY_STORE: "the x402 gateway's authorization store is corrupt or cannot be written",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
