@@ -8,13 +8,16 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { KmsBackendName } from '../test/keys/kms/backends.js';
 import { type CellResult, type CellSettings, runCell } from './harness/cell.js';
+import { learnedTable, runLearned } from './harness/learned.js';
 import { describeMachine, type Machine, machineLine } from './harness/machine.js';
 import { type BenchOptions, parseOptions, USAGE } from './harness/options.js';
 import { stopEverything } from './harness/proc.js';
 import {
   durabilityTable,
   explorerTable,
+  kmsTable,
   latencyTable,
   problems,
   resourceTable,
@@ -25,7 +28,7 @@ import {
 import { runScale, type ScaleReport } from './harness/scale.js';
 import { scaleTables } from './harness/scale-report.js';
 import { type SettlementRun, startSettlementRun, stateFilesLine } from './harness/settlement.js';
-import { runsHops, type Target } from './harness/topology.js';
+import { runsHops, SETTLING_TARGETS, type Target } from './harness/topology.js';
 import { BENCH_AMOUNT } from './load/frames.js';
 
 function log(line: string): void {
@@ -96,6 +99,8 @@ interface SavedRun {
   options: BenchOptions;
   results: CellResult[];
   scale: ScaleReport | undefined;
+  /** `--scale-learned` cells. */
+  learned?: CellResult[];
   /** The settling nodes' state files at the end of the matrix (`ours-settling`). */
   settlementState?: string;
 }
@@ -116,6 +121,8 @@ function printReport(run: SavedRun): void {
       console.log(`\n### Explorer on against Explorer off (durable ledger)\n\n${explorer}`);
     const settling = settlementTable(summaries);
     if (settling !== '') console.log(`\n### Settlement on against settlement off\n\n${settling}`);
+    const kms = kmsTable(summaries);
+    if (kms !== '') console.log(`\n### Settlement with a KMS key against the env key\n\n${kms}`);
     if (run.settlementState !== undefined) console.log(`\n${run.settlementState}`);
     console.log(
       `\n## Resources over the measured window (median; peak RSS: max)\n\n${resourceTable(summaries)}`,
@@ -124,6 +131,7 @@ function printReport(run: SavedRun): void {
     if (trouble !== '') console.log(`\n${trouble}`);
   }
   if (scale !== undefined) console.log(`\n${scaleTables(scale)}`);
+  if (run.learned !== undefined && run.learned.length > 0) console.log(`\n${learnedTable(run.learned)}`);
 }
 
 async function main(): Promise<void> {
@@ -147,7 +155,9 @@ async function main(): Promise<void> {
     log(
       `matrix: ${opts.rounds} round(s) x hops ${opts.hops} x in flight ${opts.inFlight} x ${opts.targets.join('/')}, ${opts.warmupMs / 1000} + ${opts.measureMs / 1000} s per cell`,
     );
-    const chain = opts.targets.includes('ours-settling') ? await startChain() : undefined;
+    const chain = opts.targets.some((t) => SETTLING_TARGETS.includes(t))
+      ? await startChain(opts.kmsBackend)
+      : undefined;
     try {
       results = await runMatrix(opts, chain === undefined ? settings : { ...settings, settlement: chain });
       if (chain !== undefined) settlementState = stateFilesLine(chain);
@@ -156,11 +166,13 @@ async function main(): Promise<void> {
     }
   }
   if (opts.scale) scale = await runScale(opts, settings, log);
+  const learned = opts.scaleLearned ? await runLearned(opts, settings, log) : undefined;
   const run: SavedRun = {
     machine,
     options: opts,
     results,
     scale,
+    ...(learned === undefined ? {} : { learned }),
     ...(settlementState === undefined ? {} : { settlementState }),
   };
   printReport(run);
@@ -171,9 +183,9 @@ async function main(): Promise<void> {
   }
 }
 
-async function startChain(): Promise<SettlementRun> {
+async function startChain(kmsBackend: KmsBackendName): Promise<SettlementRun> {
   const startedAt = Date.now();
-  const chain = await startSettlementRun();
+  const chain = await startSettlementRun(kmsBackend);
   log(
     `settlement chain: anvil ${chain.chain.rpcUrl}, chain id ${chain.chain.chainId}, TokenNetwork ${chain.chain.tokenNetwork}, ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`,
   );

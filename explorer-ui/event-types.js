@@ -30,4 +30,7 @@ export const LOG_TYPES = [
   'balance.changed',
   ...CHANNEL_TYPES,
   'chain.ready',
+  'x402.settled',
+  'x402.settle-failed',
+  'x402.paid',
 ];

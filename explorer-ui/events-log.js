@@ -13,6 +13,7 @@ const TONE = {
   'claim.rejected': 'bad',
   'claim.refused': 'bad',
   'settlement.error': 'bad',
+  'x402.settle-failed': 'bad',
 };
 
 /** The event's own fields a person reads first, then whatever `data` carries. */

@@ -65,7 +65,8 @@ function PeerCard({ peer }) {
     <${BalanceBar} balance=${b} maximum=${peer.maximum} />
     ${peer.settleThreshold ? html`<div class="small muted">settles above ${amount(peer.settleThreshold)}</div>` : ''}
     <div class="routes small" data-testid="peer-routes">
-      ${peer.routes.length === 0 ? html`<span class="muted">no routes</span>` : peer.routes.map((r) => html`<code key=${r}>${r}</code>`)}
+      ${peer.routes.length === 0 && !peer.learnedRoutes ? html`<span class="muted">no routes</span>` : peer.routes.map((r) => html`<code key=${r}>${r}</code>`)}
+      ${peer.learnedRoutes ? html`<span class="muted" data-testid="peer-learned-routes">+ ${peer.learnedRoutes} learned (CCP)</span>` : ''}
     </div>
   </div>`;
 }

@@ -19,6 +19,7 @@ const LAYERS = [
   'btp',
   'settlement',
   'http',
+  'gateway',
   'core',
   'cli',
 ];

@@ -18,6 +18,8 @@ export interface CellSpec {
   inFlight: number;
   /** Routes added to our last node beyond the one in use (ours only). */
   extraRoutes?: number;
+  /** Routes our last node learns by CCP before the window (ours only, --scale-learned). */
+  learnedRoutes?: number;
 }
 
 export interface CellSettings {
@@ -61,6 +63,7 @@ export async function runCell(spec: CellSpec, round: number, settings: CellSetti
     const topology = await startTopology(spec.target, spec.hops, {
       execArgv: settings.nodeExecArgv(spec.target),
       extraRoutes: spec.extraRoutes ?? 0,
+      ...(spec.learnedRoutes === undefined ? {} : { learnedRoutes: spec.learnedRoutes }),
       ...(settings.settlement === undefined ? {} : { settlement: settings.settlement }),
     });
     const receiver = Child.fork('receiver', 'load/receiver.js', {

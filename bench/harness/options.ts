@@ -1,5 +1,6 @@
 /** Command line of `npm run bench` (see docs/perf.md). */
 import { parseArgs } from 'node:util';
+import { KMS_BACKEND_NAMES, type KmsBackendName } from '../../test/keys/kms/backends.js';
 import { DEFAULT_TARGETS, TARGETS, type Target } from './topology.js';
 
 export interface BenchOptions {
@@ -11,6 +12,8 @@ export interface BenchOptions {
   inFlight: number[];
   matrix: boolean;
   scale: boolean;
+  /** Throughput with 10 and with 100k routes learned by CCP (harness/learned.ts). */
+  scaleLearned: boolean;
   scalePeers: number;
   out: string | undefined;
   /** Targets whose node processes run with --cpu-prof. */
@@ -19,6 +22,15 @@ export interface BenchOptions {
   batch: boolean;
   /** Print the tables of a saved --out file instead of running. */
   report: string | undefined;
+  /** The backend of `ours-settling-kms`. */
+  kmsBackend: KmsBackendName;
+}
+
+function kmsBackend(value: string | undefined): KmsBackendName {
+  const name = value ?? 'aws-kms';
+  if (!(KMS_BACKEND_NAMES as readonly string[]).includes(name))
+    throw new Error(`--kms-backend: ${name} is not one of ${KMS_BACKEND_NAMES.join(', ')}`);
+  return name as KmsBackendName;
 }
 
 export const USAGE = `npm run bench -- [options]
@@ -28,11 +40,15 @@ export const USAGE = `npm run bench -- [options]
   --warmup S           warm-up seconds per cell (default 1)
   --only T[,T]         targets: relay, relay-batch, ours, ours-durable, ours-explorer (durable with the
                        Explorer on, as a node runs by default), reference (default: these),
-                       ours-settling (ours with on-chain settlement on, 1 hop; starts anvil)
+                       ours-settling (ours with on-chain settlement on, 1 hop; starts anvil),
+                       ours-settling-kms (the same with n1's key in a KMS: the real SDK against
+                       the local double of test/keys/kms, in n1's process)
+  --kms-backend B      aws-kms (default), gcp-kms or azure-kv, for ours-settling-kms
   --hops 1,2           line lengths (default 1,2)
   --inflight 1,10,...  requests in flight (default 1,10,100,1000)
   --scale              also run the scale scenarios (1,000 peers, route-table size)
   --scale-only         only the scale scenarios
+  --scale-learned      only: throughput with 10 and with 100,000 routes learned by CCP (ours)
   --peers N            peers in the scale scenarios (default 1000)
   --profile T[,T]      run these targets' nodes with --cpu-prof (profiles in --profile-dir)
   --profile-dir DIR    default bench-profiles
@@ -76,12 +92,14 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
       inflight: { type: 'string' },
       scale: { type: 'boolean' },
       'scale-only': { type: 'boolean' },
+      'scale-learned': { type: 'boolean' },
       peers: { type: 'string' },
       profile: { type: 'string' },
       'profile-dir': { type: 'string' },
       'no-batch': { type: 'boolean' },
       out: { type: 'string' },
       report: { type: 'string' },
+      'kms-backend': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -97,13 +115,15 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
     targets: targets(values.only, DEFAULT_TARGETS.join(',')),
     hops: numbers(values.hops, '1,2', 'hops'),
     inFlight: numbers(values.inflight, quick ? '1,100' : '1,10,100,1000', 'inflight'),
-    matrix: values['scale-only'] !== true,
+    matrix: values['scale-only'] !== true && values['scale-learned'] !== true,
     scale: values.scale === true || values['scale-only'] === true,
+    scaleLearned: values['scale-learned'] === true,
     scalePeers: numbers(values.peers, '1000', 'peers')[0]!,
     out: values.out,
     profile: values.profile === undefined ? [] : targets(values.profile, ''),
     profileDir: values['profile-dir'] ?? 'bench-profiles',
     batch: values['no-batch'] !== true,
     report: values.report,
+    kmsBackend: kmsBackend(values['kms-backend']),
   };
 }

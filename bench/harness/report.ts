@@ -13,6 +13,7 @@ export interface Summary {
   hops: number;
   inFlight: number;
   extraRoutes: number;
+  learnedRoutes: number;
   rounds: number;
   failedRounds: number;
   packetsPerSec: number;
@@ -76,7 +77,7 @@ function claimSummary(good: CellResult[]): Partial<Summary> {
 export function summarize(results: CellResult[]): Summary[] {
   const groups = new Map<string, CellResult[]>();
   for (const r of results) {
-    const key = `${r.hops}|${r.inFlight}|${r.target}|${r.extraRoutes ?? 0}`;
+    const key = `${r.hops}|${r.inFlight}|${r.target}|${r.extraRoutes ?? 0}|${r.learnedRoutes ?? 0}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   return [...groups.values()].map((rs) => {
@@ -87,6 +88,7 @@ export function summarize(results: CellResult[]): Summary[] {
       hops: first.hops,
       inFlight: first.inFlight,
       extraRoutes: first.extraRoutes ?? 0,
+      learnedRoutes: first.learnedRoutes ?? 0,
       rounds: rs.length,
       failedRounds: rs.length - good.length,
       packetsPerSec: median(good.map((r) => r.load!.packetsPerSec)),
@@ -229,6 +231,28 @@ export function settlementTable(summaries: Summary[]): string {
       (on.helperCpuPct ?? []).map((c) => fmt(c)).join(' + ') || '-',
     ];
     lines.push(`| ${cols.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** A KMS signer against the env key: `ours-settling-kms` against `ours-settling`, same run. */
+export function kmsTable(summaries: Summary[]): string {
+  const rows = cells(summaries).filter(({ by }) => by['ours-settling-kms'] !== undefined);
+  if (rows.length === 0) return '';
+  const lines = [
+    '| hops | in flight | env key pkt/s | KMS key pkt/s | KMS/env | KMS p50 / p99 ms | claims accepted per window, env / KMS (per s) | node CPU us per packet, env / KMS |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  const claims = (s: Summary | undefined) =>
+    s === undefined
+      ? '-'
+      : `${fmt(s.claimsAccepted ?? Number.NaN)} (${fmt(s.claimsPerSec ?? Number.NaN, 1)})`;
+  for (const { hops, inFlight, by } of rows) {
+    const kms = by['ours-settling-kms']!;
+    const env = by['ours-settling'];
+    const cpu = `${env === undefined ? '-' : fmt(cpuUsPerPacket(env), 1)} / ${fmt(cpuUsPerPacket(kms), 1)}`;
+    const cols = [hops, inFlight, pps(env), pps(kms), pct(rate(kms), rate(env)), lat(kms)];
+    lines.push(`| ${[...cols, `${claims(env)} / ${claims(kms)}`, cpu].join(' | ')} |`);
   }
   return lines.join('\n');
 }

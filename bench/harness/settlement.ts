@@ -25,6 +25,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseState } from '../../src/settlement/channels/channel-store.js';
+import type { KmsBackendName } from '../../test/keys/kms/backends.js';
 import { BENCH_AMOUNT } from '../load/frames.js';
 import type { ChainOptions } from '../targets/chain.js';
 import type { OursSettlement } from '../targets/ours.js';
@@ -45,6 +46,8 @@ const CHAIN_START_TIMEOUT_MS = 120_000;
 
 export interface SettlementRun {
   readonly chain: ChainInfo;
+  /** The backend that holds n1's key in `ours-settling-kms` (its local double runs in n1's process). */
+  readonly kmsBackend: KmsBackendName;
   /** The nodes' state files, kept across the cells of the run. */
   readonly stateDir: string;
   /** The chain process and its anvil, for CPU sampling. */
@@ -52,7 +55,7 @@ export interface SettlementRun {
   stop(): Promise<void>;
 }
 
-export async function startSettlementRun(): Promise<SettlementRun> {
+export async function startSettlementRun(kmsBackend: KmsBackendName = 'aws-kms'): Promise<SettlementRun> {
   const child = keepAcrossCells(
     Child.fork('chain', 'targets/chain.js', { chainId: SETTLING_CHAIN_ID } satisfies ChainOptions),
   );
@@ -68,6 +71,7 @@ export async function startSettlementRun(): Promise<SettlementRun> {
   process.once('exit', () => rmSync(stateDir, { recursive: true, force: true }));
   return {
     chain,
+    kmsBackend,
     stateDir,
     measured: () => [child, ...childPids(child.pid).map((pid) => ({ name: 'anvil', pid }))],
     stop: async () => {
@@ -82,9 +86,11 @@ export function nodeSettlement(
   run: SettlementRun,
   role: 'payer' | 'verifier',
   openTo: string[],
+  kms?: KmsBackendName,
 ): OursSettlement {
   const key = run.chain.keys[role === 'payer' ? 0 : 1]!;
   return {
+    ...(kms === undefined ? {} : { kms }),
     chain: run.chain,
     privateKey: key.privateKey,
     statePath: join(run.stateDir, `${role}.json`),

@@ -34,13 +34,16 @@ export const TARGETS = [
   'ours-explorer',
   'reference',
   'ours-settling',
+  'ours-settling-kms',
 ] as const;
 export type Target = (typeof TARGETS)[number];
-export const DEFAULT_TARGETS: readonly Target[] = TARGETS.filter((t) => t !== 'ours-settling');
+/** The settling targets need an anvil: they run only when named. */
+export const SETTLING_TARGETS: readonly Target[] = ['ours-settling', 'ours-settling-kms'];
+export const DEFAULT_TARGETS: readonly Target[] = TARGETS.filter((t) => !SETTLING_TARGETS.includes(t));
 
 /** `ours-settling` measures what the acceptance asks for, 1 hop; its 2-hop cells are skipped. */
 export function runsHops(target: Target, hops: number): boolean {
-  return target !== 'ours-settling' || hops === 1;
+  return !SETTLING_TARGETS.includes(target) || hops === 1;
 }
 
 export const SENDER = { username: 'sender', token: 's' } as const;
@@ -85,21 +88,24 @@ export interface TopologyOptions {
   execArgv: string[];
   /** Routes added to our last node (ours only; the route-table scale scenario). */
   extraRoutes?: number;
+  /** Routes our node learns by CCP before the window (ours, 1 hop only). */
+  learnedRoutes?: number;
   /** The run's chain: required by `ours-settling`. */
   settlement?: SettlementRun;
 }
 
 export async function startTopology(target: Target, hops: number, opts: TopologyOptions): Promise<Topology> {
   if (hops !== 1 && hops !== 2) throw new Error(`hops must be 1 or 2, got ${hops}`);
-  if (target === 'ours-settling') {
-    if (opts.settlement === undefined) throw new Error('ours-settling needs the run to start a chain');
-    if (hops !== 1) throw new Error('ours-settling runs 1 hop only');
-    return startSettling(opts.execArgv, opts.settlement);
+  if (SETTLING_TARGETS.includes(target)) {
+    if (opts.settlement === undefined) throw new Error(`${target} needs the run to start a chain`);
+    if (hops !== 1) throw new Error(`${target} runs 1 hop only`);
+    return startSettling(opts.execArgv, opts.settlement, target === 'ours-settling-kms');
   }
   if (target === 'ours' || target === 'ours-durable' || target === 'ours-explorer') {
     const durable = target !== 'ours';
     const explorer = target === 'ours-explorer';
-    return startOurs(hops, opts.execArgv, opts.extraRoutes ?? 0, { durable, explorer });
+    const learned = opts.learnedRoutes === undefined ? {} : { learnedRoutes: opts.learnedRoutes };
+    return startOurs(hops, opts.execArgv, opts.extraRoutes ?? 0, { durable, explorer, ...learned });
   }
   if (target === 'reference') return startReference(hops, opts.execArgv);
   return startRelay(hops, opts.execArgv, target === 'relay-batch');
@@ -113,7 +119,7 @@ async function startOurs(
   hops: number,
   execArgv: string[],
   extraRoutes: number,
-  node: Pick<OursOptions, 'durable' | 'explorer'>,
+  node: Pick<OursOptions, 'durable' | 'explorer' | 'learnedRoutes'>,
 ): Promise<Topology> {
   const sender = { id: SENDER.username, authToken: SENDER.token };
   const receiver = { id: RECEIVER.username, authToken: RECEIVER.token };
@@ -169,7 +175,7 @@ async function startOurs(
 }
 
 /** `ours` at 1 hop with settlement on at n1, and the verifier the receiver's claims go to. */
-async function startSettling(execArgv: string[], run: SettlementRun): Promise<Topology> {
+async function startSettling(execArgv: string[], run: SettlementRun, kms: boolean): Promise<Topology> {
   const verifier = fork<OursOptions>(
     'verifier',
     'targets/ours.js',
@@ -194,7 +200,7 @@ async function startSettling(execArgv: string[], run: SettlementRun): Promise<To
       nodeId: 'n1',
       peers: [{ id: SENDER.username, authToken: SENDER.token }, receiver],
       routes: [{ prefix: RECEIVER_ROUTE, nextHop: RECEIVER.username }],
-      settlement: nodeSettlement(run, 'payer', [RECEIVER.username]),
+      settlement: nodeSettlement(run, 'payer', [RECEIVER.username], kms ? run.kmsBackend : undefined),
     },
     execArgv,
   );

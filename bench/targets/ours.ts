@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ConnectorConfig, ConnectorNode, type SettlementEvent } from '../../src/index.js';
 import { createLogger } from '../../src/utils/logger.js';
+import { type KmsBackendName, type KmsFixture, startKmsFixture } from '../../test/keys/kms/backends.js';
+import { TestKey } from '../../test/keys/kms/test-key.js';
 import {
   type ChainInfo,
   die,
@@ -19,6 +21,7 @@ import {
   tell,
 } from '../harness/messages.js';
 import { installAllocProbe } from './alloc-probe.js';
+import { FEEDER, feedLearnedRoutes } from './feed-routes.js';
 
 export interface OursOptions {
   nodeId: string;
@@ -38,6 +41,8 @@ export interface OursOptions {
   explorer?: boolean;
   /** On-chain settlement against the run's chain (target `ours-settling`). */
   settlement?: OursSettlement;
+  /** CCP on, and this many routes learned from a neighbour before 'listening' (--scale-learned). */
+  learnedRoutes?: number;
 }
 
 /** Amounts are decimal strings: the options travel as JSON. */
@@ -57,6 +62,13 @@ export interface OursSettlement {
    * chain transactions) falls in a measured window.
    */
   openTo: string[];
+  /**
+   * The key in this KMS backend instead of `settlementInfra.privateKey` (`ours-settling-kms`): the
+   * real SDK against the local double of test/keys/kms, started in this process and holding the
+   * same key. Its signing runs on this process's cores, so the figure is conservative: a real KMS
+   * signs elsewhere and adds a network round trip per claim instead.
+   */
+  kms?: KmsBackendName;
 }
 
 /** Timers that would only add noise to a measured window: claims go by threshold, nothing is watched. */
@@ -88,11 +100,13 @@ function explorerSection(on: boolean): NonNullable<ConnectorConfig['explorer']> 
 function settlementSections(
   s: OursSettlement,
   ledger: ReturnType<typeof ledgerSettings>,
-): Pick<ConnectorConfig, 'settlement' | 'settlementInfra' | 'blockchain'> {
+  kms: KmsFixture | undefined,
+): Pick<ConnectorConfig, 'settlement' | 'settlementInfra' | 'blockchain' | 'security'> {
   return {
+    ...(kms === undefined ? {} : { security: kms.security() as ConnectorConfig['security'] }),
     settlement: { ...ledger, statePath: s.statePath, threshold: s.threshold, pollingIntervalMs: HOUR_MS },
     settlementInfra: {
-      privateKey: s.privateKey,
+      ...(kms === undefined ? { privateKey: s.privateKey } : {}),
       challengePeriodSeconds: CHALLENGE_PERIOD_S,
       minChallengePeriodSeconds: CHALLENGE_PERIOD_S,
       chainPollingIntervalMs: CHAIN_POLLING_MS,
@@ -132,6 +146,11 @@ async function main(): Promise<void> {
   const opts = optionsFromArgv<OursOptions>();
   if (opts.allocProbe === true) installAllocProbe();
   const level = opts.logLevel ?? 'warn';
+  const kmsBackend = opts.settlement?.kms;
+  const kms =
+    kmsBackend === undefined
+      ? undefined
+      : await startKmsFixture(kmsBackend, new TestKey(opts.settlement!.privateKey as `0x${string}`));
   const node = new ConnectorNode(
     {
       nodeId: opts.nodeId,
@@ -139,15 +158,19 @@ async function main(): Promise<void> {
       healthCheckPort: 0,
       environment: 'development',
       logLevel: level,
-      peers: opts.peers,
+      peers:
+        opts.learnedRoutes === undefined
+          ? opts.peers
+          : [...opts.peers, { id: FEEDER.username, authToken: FEEDER.token }],
       routes: opts.routes,
+      ...(opts.learnedRoutes === undefined ? {} : { ccp: { enabled: true } }),
       explorer: explorerSection(opts.explorer === true),
       ...(opts.settlement === undefined
         ? { settlement: ledgerSettings(opts.durable === true) }
-        : settlementSections(opts.settlement, ledgerSettings(opts.durable === true))),
+        : settlementSections(opts.settlement, ledgerSettings(opts.durable === true), kms)),
     },
     createLogger(opts.nodeId, level),
-    { env: {} },
+    kms === undefined ? { env: {} } : { env: {}, kms: kms.hooks() },
   );
   node.on('peer:connected', (id: string) => tell({ type: 'peer', id }));
   node.on('settlement', (e: SettlementEvent) => tell(note(e)));
@@ -156,6 +179,15 @@ async function main(): Promise<void> {
   const extra = opts.extraRoutes;
   if (extra !== undefined) {
     for (let i = 0; i < extra.count; i++) node.addRoute(`g.bench-${i}`, extra.nextHop);
+  }
+  if (opts.learnedRoutes !== undefined) {
+    const startedAt = Date.now();
+    const feeder = await feedLearnedRoutes(node.btpPort, opts.learnedRoutes);
+    process.on('exit', () => void feeder.disconnect());
+    const learned = node.listRoutes().filter((r) => r.origin === 'learned').length;
+    if (learned !== opts.learnedRoutes)
+      die(new Error(`learned ${learned} routes, expected ${opts.learnedRoutes}`));
+    process.stderr.write(`n1 learned ${learned} routes by CCP in ${Date.now() - startedAt} ms\n`);
   }
   tell({ type: 'listening', port: node.btpPort });
 }

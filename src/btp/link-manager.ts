@@ -13,7 +13,7 @@ import { BTPClientManager } from './client-manager.js';
 import { MAX_TIMER_MS, resolveBtpLimits } from './limits.js';
 import { type BtpTarget, resolveBtpTarget } from './peer-url.js';
 import { BTPServer } from './server.js';
-import type { AnswerCallback, BtpSession } from './session.js';
+import type { AnswerCallback, BtpSession, InFlightCount } from './session.js';
 import {
   type BtpLimits,
   type BtpPeer,
@@ -43,6 +43,8 @@ interface Link {
   readonly sessions: BtpSession[];
   /** Our requests awaiting an answer, over all sockets. */
   inFlight: number;
+  /** The peer's requests being handled, over all sockets (bounded by maxInFlightPerLink). */
+  readonly incoming: InFlightCount;
 }
 
 const ILP_PROTOCOL = 'ilp';
@@ -119,7 +121,7 @@ export class LinkManager extends EventEmitter {
       peer.url === undefined ? undefined : resolveBtpTarget(peer.url, this.opts.nodeId, authToken);
     const copy: BtpPeer =
       peer.url === undefined ? { id: peer.id, authToken } : { id: peer.id, url: peer.url, authToken };
-    this.links.set(peer.id, { peer: copy, target, sessions: [], inFlight: 0 });
+    this.links.set(peer.id, { peer: copy, target, sessions: [], inFlight: 0, incoming: { count: 0 } });
     if (target !== undefined && this.state === 'started') this.clients.add(peer.id, target);
   }
 
@@ -245,6 +247,7 @@ export class LinkManager extends EventEmitter {
       return;
     }
     const wasUp = link.sessions.length > 0;
+    session.shareIncoming(link.incoming);
     link.sessions.push(session);
     session.once('close', () => this.detach(link, session));
     this.emitSafely('link-sockets', peerId, link.sessions.length);

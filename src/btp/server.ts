@@ -1,19 +1,27 @@
 /**
  * The accepting side of BTP (RFC 23): a WebSocket server whose sockets must authenticate with
  * their first frame within authTimeoutMs. Which usernames and tokens are good is decided by the
- * `authenticate` callback; authenticated sockets are handed to `onSession`.
+ * `authenticate` callback; authenticated sockets are handed to `onSession`. Login attempts are
+ * budgeted per remote address before the WebSocket handshake (auth-limiter.ts), and refusals are
+ * logged at most once per 10 s per kind with a count of the rest.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { type ServerOptions, type WebSocket, WebSocketServer } from 'ws';
 import { type BtpPacket, peekBtpHeader } from '../codec/btp.js';
 import { ConnectorError } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
 import { WarnLimiter } from '../utils/warn-limiter.js';
 import { type AuthClaim, readAuthClaim } from './auth.js';
+import { AuthAttemptLimiter } from './auth-limiter.js';
 import { BtpSession } from './session.js';
 import { type BtpRequestHandler, CLOSE_CODE, type ResolvedBtpLimits } from './types.js';
 
 const AUTH_WARN_INTERVAL_MS = 10_000;
+/** Addresses whose login attempts are tracked at once (see auth-limiter.ts). */
+const MAX_TRACKED_ADDRESSES = 10_000;
+const TOO_MANY_ATTEMPTS =
+  'HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n';
 
 /** The peer id a claim authenticates as, or why it does not. */
 export type Authenticator = (claim: AuthClaim) => { peerId: string } | { reason: string };
@@ -47,8 +55,16 @@ export class BTPServer {
   private starting: Promise<void> | undefined;
   private stopRequested = false;
 
+  /** Login attempts per remote address (auth-limiter.ts). */
+  readonly attempts: AuthAttemptLimiter;
+
   constructor(private readonly opts: BTPServerOptions) {
     this.authWarnings = new WarnLimiter(opts.logger, AUTH_WARN_INTERVAL_MS);
+    this.attempts = new AuthAttemptLimiter({
+      burst: opts.limits.authAttemptsPerAddress,
+      refillMs: opts.limits.authAttemptRefillMs,
+      maxAddresses: MAX_TRACKED_ADDRESSES,
+    });
   }
 
   get port(): number {
@@ -78,14 +94,16 @@ export class BTPServer {
       },
     );
     const wsOptions: ServerOptions & { closeTimeout: number } = {
-      server: http,
+      noServer: true,
       perMessageDeflate: false,
       maxPayload: limits.maxFrameBytes,
       clientTracking: false,
       closeTimeout: limits.closeTimeoutMs,
     };
     const wss = new WebSocketServer(wsOptions);
-    wss.on('connection', (ws, req) => this.onConnection(ws, req));
+    http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.onUpgrade(wss, req, socket, head),
+    );
     wss.on('error', (err) => this.opts.logger.error({ err }, 'BTP server error'));
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
@@ -121,7 +139,23 @@ export class BTPServer {
     await Promise.all([...sessions.map((s) => s.closed), httpClosed]);
   }
 
-  private onConnection(ws: WebSocket, req: IncomingMessage): void {
+  /** Before the handshake: an address out of login attempts gets a plain 429 and nothing more. */
+  private onUpgrade(wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const address = req.socket.remoteAddress ?? '';
+    if (!this.attempts.take(address, performance.now())) {
+      this.authWarnings.warn(
+        'auth-throttled',
+        { address, refusedTotal: this.attempts.refused },
+        'BTP logins from one address over their limit; refused before the WebSocket handshake',
+      );
+      socket.on('error', () => undefined);
+      socket.end(TOO_MANY_ATTEMPTS);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req, address));
+  }
+
+  private onConnection(ws: WebSocket, req: IncomingMessage, address: string): void {
     if (this.http === undefined) {
       ws.terminate();
       return;
@@ -143,7 +177,11 @@ export class BTPServer {
       waiting = false;
     };
     const authTimer = setTimeout(() => {
-      logger.info({ socket: session.label }, 'BTP socket did not authenticate in time; closing');
+      this.authWarnings.warn(
+        'auth-timeout',
+        { socket: session.label },
+        'BTP socket did not authenticate in time; closing',
+      );
       session.close(CLOSE_CODE.policy, 'auth timeout');
     }, limits.authTimeoutMs);
     authTimer.unref();
@@ -155,22 +193,23 @@ export class BTPServer {
     session.interceptor = (s, bytes, packet) => {
       clearTimeout(authTimer);
       authenticated();
-      this.onAuthFrame(s, bytes, packet);
+      if (this.onAuthFrame(s, bytes, packet)) this.attempts.succeeded(address);
     };
   }
 
   /** RFC 23 §Authentication: the first frame decides; anything but a good auth Message -> F00 and close. */
-  private onAuthFrame(session: BtpSession, bytes: Uint8Array, packet: BtpPacket | undefined): void {
+  private onAuthFrame(session: BtpSession, bytes: Uint8Array, packet: BtpPacket | undefined): boolean {
     const verdict = this.verify(bytes, packet);
     if ('reason' in verdict) {
       this.authWarnings.warn('auth-refused', { socket: session.label, ...verdict }, 'BTP auth refused');
       this.refuse(session, verdict.requestId, verdict.told);
-      return;
+      return false;
     }
     session.open(verdict.peerId, this.opts.onRequest);
     session.answer(verdict.requestId, []);
     this.opts.logger.info({ peer: verdict.peerId, socket: session.label }, 'BTP peer authenticated');
     this.opts.onSession(verdict.peerId, session);
+    return true;
   }
 
   private verify(

@@ -36,6 +36,11 @@ export type FrameInterceptor = (
   packet: BtpPacket | undefined,
 ) => void;
 
+/** A count shared by the sockets of one link. */
+export interface InFlightCount {
+  count: number;
+}
+
 let sessionCount = 0;
 
 /** Larger frames go through ws.send, which writes the payload without copying it. */
@@ -51,6 +56,8 @@ export class BtpSession extends EventEmitter {
   private onRequest: BtpRequestHandler | undefined;
   private readonly pending: PendingRequests;
   private incoming = 0;
+  /** Peer requests being handled on every socket of the link (shared by LinkManager.attach). */
+  private linkIncoming: InFlightCount = { count: 0 };
   private isShutDown = false;
   private pongSeen = true;
   private retireTimer: NodeJS.Timeout | undefined;
@@ -126,6 +133,15 @@ export class BtpSession extends EventEmitter {
   /** Requests of ours awaiting an answer on this socket. */
   get inFlight(): number {
     return this.pending.size;
+  }
+
+  /**
+   * Counts this socket's incoming requests in the link's shared count from now on, so that
+   * `maxInFlightPerLink` bounds the peer's requests over all its sockets, not per socket.
+   */
+  shareIncoming(linkCount: InFlightCount): void {
+    linkCount.count += this.linkIncoming.count;
+    this.linkIncoming = linkCount;
   }
 
   /** Marks the socket authenticated as `peerId`: from now on its requests go to `onRequest`. */
@@ -238,6 +254,7 @@ export class BtpSession extends EventEmitter {
     const socket = this.socket;
     if (socket === undefined) {
       this.ws.send(bytes);
+      if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) this.cutOff(this.ws.bufferedAmount);
       return;
     }
     if (!this.corked) {
@@ -250,12 +267,33 @@ export class BtpSession extends EventEmitter {
     } else {
       this.ws.send(bytes);
     }
+    // Within a turn too (a getter read): a turn that writes past the bound is cut at once.
+    if (socket.writableLength > this.limits.maxBufferedBytes) this.cutOff(socket.writableLength);
+  }
+
+  private cutOff(buffered: number): void {
+    if (this.isShutDown) return;
+    this.log.warn(
+      {
+        peer: this.id,
+        socket: this.label,
+        bufferedBytes: buffered,
+        maxBufferedBytes: this.limits.maxBufferedBytes,
+      },
+      'BTP peer is not reading; closing its socket',
+    );
+    // After the frame being written has been handed over: the caller may be inside write().
+    queueMicrotask(() => this.terminate());
   }
 
   /** @internal */
   releaseCork(socket: Duplex): void {
     this.corked = false;
     socket.uncork();
+    // A peer that stops reading: what the kernel would not take piles up here. Checked once per
+    // turn, after the turn's frames were handed over. Past the bound the socket is cut, which
+    // rejects our requests in flight on it (ERR_BTP_CLOSED) instead of buffering without end.
+    if (socket.writableLength > this.limits.maxBufferedBytes) this.cutOff(socket.writableLength);
   }
 
   /** @internal the 'message' listener; a method rather than a guarded closure per frame. */
@@ -312,10 +350,11 @@ export class BtpSession extends EventEmitter {
     const { requestId } = packet;
     if (this.onRequest === undefined || this.id === undefined) {
       this.answerError(requestId, 'F00', 'NotAcceptedError', 'not authenticated');
-    } else if (this.incoming >= this.limits.maxInFlightPerLink) {
+    } else if (this.linkIncoming.count >= this.limits.maxInFlightPerLink) {
       this.answerError(requestId, 'T03', 'ConnectorBusy', 'too many requests in flight');
     } else {
       this.incoming++;
+      this.linkIncoming.count++;
       this.runHandler(this.onRequest, this.id, packet);
     }
   }
@@ -327,12 +366,12 @@ export class BtpSession extends EventEmitter {
     try {
       result = onRequest(peerId, packet);
     } catch (err) {
-      this.incoming--;
+      this.handled();
       this.answerThrown(requestId, err);
       return;
     }
     if (Array.isArray(result)) {
-      this.incoming--;
+      this.handled();
       this.answer(requestId, result);
       return;
     }
@@ -344,7 +383,7 @@ export class BtpSession extends EventEmitter {
 
   /** An async handler resolved. Guarded inline rather than by a closure per answer. */
   private answerLater(requestId: number, protocolData: ProtocolData[]): void {
-    this.incoming--;
+    this.handled();
     try {
       this.answer(requestId, protocolData);
     } catch (err) {
@@ -353,12 +392,17 @@ export class BtpSession extends EventEmitter {
   }
 
   private answerThrownLater(requestId: number, err: unknown): void {
-    this.incoming--;
+    this.handled();
     try {
       this.answerThrown(requestId, err);
     } catch (bug) {
       this.fail(bug);
     }
+  }
+
+  private handled(): void {
+    this.incoming--;
+    this.linkIncoming.count--;
   }
 
   private answerThrown(requestId: number, err: unknown): void {

@@ -4,7 +4,7 @@ import type { BtpMessage, BtpTransfer, ProtocolData } from '../codec/btp.js';
 export interface BtpLimits {
   /** WebSocket maxPayload, both directions. */
   maxFrameBytes: number;
-  /** Outgoing requests awaiting an answer per peer; incoming handler calls per socket. */
+  /** Outgoing requests awaiting an answer per peer; incoming handler calls per peer (all its sockets). */
   maxInFlightPerLink: number;
   requestTimeoutMs: number;
   /** The accepting side closes a socket that has not authenticated by then; the dialing side
@@ -20,6 +20,14 @@ export interface BtpLimits {
   closeTimeoutMs?: number;
   /** Accepted sockets still waiting to authenticate; beyond it new ones are closed at once. Default 4096. */
   maxUnauthenticatedSockets?: number;
+  /** Bytes written to a socket and not yet taken by the peer; beyond it the peer is deemed not
+   *  reading and the socket is cut (its in-flight requests reject). Default 16 MiB. */
+  maxBufferedBytes?: number;
+  /** Login attempts one remote address may have outstanding or failed before its upgrades get
+   *  HTTP 429 (a successful login gives its attempt back). Default 20. */
+  authAttemptsPerAddress?: number;
+  /** One attempt regained per this many ms. Default 1000. */
+  authAttemptRefillMs?: number;
 }
 
 export type ResolvedBtpLimits = Readonly<Required<BtpLimits>>;
@@ -35,6 +43,9 @@ export const DEFAULT_BTP_LIMITS: ResolvedBtpLimits = Object.freeze({
   maxSocketsPerPeer: 8,
   closeTimeoutMs: 2_000,
   maxUnauthenticatedSockets: 4_096,
+  maxBufferedBytes: 16_777_216,
+  authAttemptsPerAddress: 20,
+  authAttemptRefillMs: 1_000,
 });
 
 /**

@@ -29,9 +29,9 @@ export interface ContractsDeployOptions {
   readonly env?: NodeJS.ProcessEnv | undefined;
 }
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
-function positiveInt(
+export function positiveInt(
   value: string | number | undefined,
   name: string,
   fallback?: number,
@@ -42,7 +42,10 @@ function positiveInt(
   return n;
 }
 
-function keyConfig(opts: ContractsDeployOptions): OpenSignerConfig {
+export function keyConfig(opts: {
+  config?: string | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
+}): OpenSignerConfig {
   if (opts.config !== undefined) return ConfigLoader.load(opts.config);
   const env = opts.env ?? process.env;
   const backend =

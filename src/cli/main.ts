@@ -1,10 +1,85 @@
-/** `connector setup|start|health|validate|address|contracts|demo` (the spec's CLI and ours). Returns the process exit code. */
+/** `connector setup|start|health|validate|address|contracts|channels|demo` (the spec's CLI and ours). Returns the process exit code. */
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../utils/version.js';
 import { envNameOf, type OptionValues, SETUP_OPTIONS } from './setup/options.js';
 
 // Each command is loaded when it runs: `connector setup` need not load the node, nor
 // `connector start` the wizard.
+
+interface AdminOptions {
+  url: string;
+  apiKey?: string;
+  timeout: string;
+}
+
+/** `connector channels ...`: each subcommand takes the admin API's URL and key. */
+function addChannelsCommands(program: Command, done: (code: number) => void): void {
+  const channels = program
+    .command('channels')
+    .description("a running node's payment channels and wallet, through its admin API");
+  const sub = (name: string, description: string) =>
+    channels
+      .command(name)
+      .description(description)
+      .option('-u, --url <url>', 'base URL of the admin API', 'http://127.0.0.1:8081')
+      .option('-k, --api-key <key>', 'admin API key (default: ADMIN_API_KEY)')
+      .option(
+        '-t, --timeout <ms>',
+        'request timeout in ms (a close or deposit waits for its transaction)',
+        '120000',
+      );
+  type Action = import('./channels.js').ChannelsAction;
+  const run = async (opts: AdminOptions, action: Action) => {
+    const target = {
+      url: opts.url,
+      apiKey: opts.apiKey ?? process.env.ADMIN_API_KEY,
+      timeoutMs: Number(opts.timeout),
+    };
+    done(await (await import('./channels.js')).channelsCommand(target, action));
+  };
+  sub('list', 'every channel of the node, settled ones included')
+    .option('--json', 'print the JSON answer instead of a table')
+    .action((opts: AdminOptions & { json?: boolean }) =>
+      run(opts, { kind: 'list', json: opts.json === true }),
+    );
+  sub('show', 'one channel')
+    .argument('<channelId>')
+    .action((channelId: string, opts: AdminOptions) => run(opts, { kind: 'show', channelId }));
+  sub('open', "open a channel to the peer's evmAddress (or deposit into the open one)")
+    .argument('<peerId>')
+    .argument('<amount>', 'token base units')
+    .action((peerId: string, amount: string, opts: AdminOptions) =>
+      run(opts, { kind: 'open', peerId, amount }),
+    );
+  sub('topup', 'deposit more into our open channel')
+    .argument('<channelId>')
+    .argument('<amount>', 'token base units')
+    .action((channelId: string, amount: string, opts: AdminOptions) =>
+      run(opts, { kind: 'topup', channelId, amount }),
+    );
+  sub('close', 'close a channel: cooperatively when the peer co-signs, else unilaterally')
+    .argument('<channelId>')
+    .option('--unilateral', 'do not ask the peer to co-sign: start the challenge period')
+    .action((channelId: string, opts: AdminOptions & { unilateral?: boolean }) =>
+      run(opts, { kind: 'close', channelId, unilateral: opts.unilateral === true }),
+    );
+  sub(
+    'settle',
+    'settle now: a claim (ours, open), the settle transaction (ours, closing), a redemption (theirs)',
+  )
+    .argument('<channelId>')
+    .action((channelId: string, opts: AdminOptions) => run(opts, { kind: 'settle', channelId }));
+  sub('wallet', "the node's token and ETH balance on each chain").action((opts: AdminOptions) =>
+    run(opts, { kind: 'wallet' }),
+  );
+  sub('withdraw', "send tokens from the node's wallet (what settled channels returned)")
+    .argument('<to>', 'EVM address')
+    .argument('<amount>', 'token base units')
+    .option('--chain <name>', 'configured chain (default: the first)')
+    .action((to: string, amount: string, opts: AdminOptions & { chain?: string }) =>
+      run(opts, { kind: 'withdraw', to, amount, chain: opts.chain }),
+    );
+}
 
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = 0;
@@ -50,9 +125,31 @@ export async function main(argv: readonly string[]): Promise<number> {
       exitCode = await (await import('./address.js')).addressCommand(opts.config, { json: opts.json });
     });
 
-  program
-    .command('contracts')
-    .description('payment channel contracts (docs/contracts.md)')
+  const contracts = program.command('contracts').description('payment channel contracts (docs/contracts.md)');
+  contracts
+    .command('fund')
+    .description('test tokens and ETH for an address, on a dev chain or a testnet only (prints JSON)')
+    .requiredOption('--rpc <url>', 'JSON-RPC endpoint of the chain')
+    .requiredOption('--to <address>', 'the address to fund')
+    .option('--token <address>', 'ERC-20 to give (minted when the funder may mint, else transferred)')
+    .option('--amount <units>', 'token base units to give (with --token)')
+    .option('--eth <ether>', 'ether to send, e.g. 1 or 0.5')
+    .option('-c, --config <file>', 'connector config to take the funding key from (else EVM_PRIVATE_KEY)')
+    .option('--chain-id <id>', 'refuse unless the RPC serves this chain')
+    .action(
+      async (opts: {
+        rpc: string;
+        to: string;
+        token?: string;
+        amount?: string;
+        eth?: string;
+        config?: string;
+        chainId?: string;
+      }) => {
+        exitCode = await (await import('./fund.js')).contractsFundCommand(opts);
+      },
+    );
+  contracts
     .command('deploy')
     .description('deploy the TokenNetworkRegistry and a TokenNetwork; prints the addresses as JSON')
     .requiredOption('--rpc <url>', 'JSON-RPC endpoint of the chain')
@@ -80,6 +177,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         });
       },
     );
+
+  addChannelsCommands(program, (code) => {
+    exitCode = code;
+  });
 
   const setup = program
     .command('setup')

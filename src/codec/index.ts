@@ -1,6 +1,20 @@
 export { isUnder, isValidAddress, isValidSegment, MAX_ADDRESS_LENGTH } from './address.js';
 export type { BtpError, BtpMessage, BtpPacket, BtpResponse, BtpTransfer, ProtocolData } from './btp.js';
 export { BTP_TYPE, CONTENT_TYPE, decodeBtpPacket, encodeBtpPacket, peekBtpHeader } from './btp.js';
+export type { CcpMode, CcpRoute, CcpRouteControl, CcpRouteProp, CcpRouteUpdate } from './ccp.js';
+export {
+  CCP_CONTROL_DESTINATION,
+  CCP_MODE,
+  CCP_UPDATE_DESTINATION,
+  ccpRouteSize,
+  decodeCcpRouteControl,
+  decodeCcpRouteUpdate,
+  encodeCcpRouteControl,
+  encodeCcpRouteUpdate,
+  PEER_PROTOCOL_CONDITION,
+  PEER_PROTOCOL_FULFILLMENT,
+  ROUTE_AUTH_LENGTH,
+} from './ccp.js';
 export type { IldcpResponse } from './ildcp.js';
 export {
   decodeIldcpResponse,

@@ -107,6 +107,10 @@ export function semanticCheck(config: Output): ConfigIssue[] {
     issues.push({ path: 'localDelivery.handlerUrl', message });
   }
   issues.push(...kmsIssues(config.security));
+  if (config.mode === 'gateway' && config.gateway === undefined)
+    issues.push({ path: 'gateway', message: 'required when mode is gateway (docs/gateway.md)' });
+  if (config.mode !== 'gateway' && config.gateway !== undefined)
+    issues.push({ path: 'mode', message: 'must be gateway when a gateway section is given' });
   return issues;
 }
 

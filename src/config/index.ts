@@ -9,6 +9,7 @@ export {
   resolvePeerSecret,
 } from './env.js';
 export { MAX_U64, toUnsigned } from './fields.js';
+export { GATEWAY_LIMITS, type GatewayConfig } from './gateway.js';
 export {
   KEY_BACKEND_INFO,
   type KeyBackendField,
@@ -30,6 +31,7 @@ export {
   type BlockchainConfig,
   type BtpConfig,
   type BtpLimits,
+  type CcpConfig,
   CONFIG_LIMITS,
   type ConnectorConfig,
   connectorConfigSchema,
@@ -47,6 +49,7 @@ export {
   type PeerRelation,
   type PerformanceConfig,
   type ResolvedConfig,
+  type ResolvedGatewayConfig,
   type ResolvedPeerConfig,
   type ResolvedRouteConfig,
   type RouteConfig,

@@ -24,6 +24,7 @@ import {
   u128Field,
   urlField,
 } from './fields.js';
+import { gatewaySchema } from './gateway.js';
 import { kmsSecurityFields } from './kms.js';
 
 export const ENVIRONMENTS = ['development', 'staging', 'production'] as const;
@@ -100,6 +101,10 @@ export const peerSchema = z.strictObject({
   balance: balanceSchema.optional(),
   assetCode: z.string().min(1).max(16).optional(),
   assetScale: intField(0, 255).optional(),
+  /** CCP: advertise our routes to this peer; default true except for children (docs/routing.md). */
+  sendRoutes: boolField().optional(),
+  /** CCP: learn routes this peer advertises; default true except for children. */
+  receiveRoutes: boolField().optional(),
 });
 
 export const routeSchema = z.strictObject({
@@ -167,12 +172,35 @@ const btpSchema = z
     maxSocketsPerPeer: positiveIntField(1_000).default(8),
     closeTimeoutMs: positiveIntField(600_000).default(2000),
     maxUnauthenticatedSockets: positiveIntField(1_000_000).default(4096),
+    maxBufferedBytes: intField(65_536, 1024 * 1024 * 1024).default(16_777_216),
+    authAttemptsPerAddress: positiveIntField(1_000_000).default(20),
+    authAttemptRefillMs: positiveIntField(DAY_MS).default(1000),
     allowNoAuth: boolField().optional(),
     connectWaitMs: intField(0, 600_000).default(5000),
   })
   .superRefine((b, ctx) => {
     if (b.reconnectMinMs > b.reconnectMaxMs) {
       ctx.addIssue({ code: 'custom', path: ['reconnectMinMs'], message: 'must not exceed reconnectMaxMs' });
+    }
+  });
+
+/** Route learning by CCP (docs/routing.md); off unless enabled. */
+const ccpSchema = z
+  .strictObject({
+    enabled: boolField().default(false),
+    /** Heartbeat updates to each neighbour; changes go out at once (at most every 150 ms). */
+    broadcastIntervalMs: positiveIntField(DAY_MS).default(30_000),
+    /** The hold-down time we announce: our routes expire there this long after our last update. */
+    routeExpiryMs: positiveIntField(DAY_MS).default(45_000),
+    /** How often learned routes are checked for expiry. */
+    cleanupIntervalMs: positiveIntField(DAY_MS).default(1000),
+    /** Learned routes held at most, all neighbours together. */
+    maxLearnedRoutes: positiveIntField(10_000_000).default(1_000_000),
+  })
+  .superRefine((c, ctx) => {
+    // Our routes would expire at the neighbours between two heartbeats.
+    if (c.routeExpiryMs <= c.broadcastIntervalMs) {
+      ctx.addIssue({ code: 'custom', path: ['routeExpiryMs'], message: 'must exceed broadcastIntervalMs' });
     }
   });
 
@@ -256,12 +284,15 @@ export const connectorConfigSchema = z.strictObject({
   logLevel: z.enum(LOG_LEVELS).default('info'),
   ilpAddress: ilpAddressField().optional(),
   mode: z.enum(CONNECTOR_MODES).default('connector'),
+  /** x402 gateway (mode: gateway): docs/gateway.md. */
+  gateway: gatewaySchema.optional(),
   asset: assetSchema.prefault({}),
   adminApi: adminApiSchema.prefault({}),
   localDelivery: localDeliverySchema.prefault({}),
   explorer: explorerSchema.prefault({}),
   packet: packetSchema.prefault({}),
   btp: btpSchema.prefault({}),
+  ccp: ccpSchema.prefault({}),
   settlement: settlementSchema.optional(),
   settlementInfra: settlementInfraSchema.optional(),
   blockchain: blockchainSchema.optional(),
@@ -312,6 +343,8 @@ export type SecurityConfig = NonNullable<Input['security']>;
 export type PerformanceConfig = NonNullable<Input['performance']>;
 export type BtpConfig = NonNullable<Input['btp']>;
 export type PacketConfig = NonNullable<Input['packet']>;
+export type CcpConfig = NonNullable<Input['ccp']>;
+export type ResolvedGatewayConfig = NonNullable<ResolvedConfig['gateway']>;
 
 export type ResolvedPeerConfig = ResolvedConfig['peers'][number];
 export type ResolvedRouteConfig = ResolvedConfig['routes'][number];

@@ -54,7 +54,12 @@ export class Addressing {
         `route ${prefix} is ${managedBy}; it cannot be removed alone`,
       );
     }
-    this.d.routes.removeRoute(prefix);
+    if (!this.d.routes.removeRoute(prefix) && this.d.routes.routeAt(prefix)?.origin === 'learned') {
+      throw new ConnectorError(
+        'ERR_ROUTE_INVALID',
+        `route ${prefix} was learned by CCP; it goes when its peer withdraws it`,
+      );
+    }
   }
 
   /** IL-DCP from the parent when no address was configured (RFC 31). */

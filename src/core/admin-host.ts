@@ -7,6 +7,7 @@ import type { ResolvedConfig } from '../config/index.js';
 import { type AdminNode, AdminServer } from '../http/index.js';
 import type { Logger } from '../utils/logger.js';
 import { isLoopbackHost } from '../utils/net.js';
+import { listenNamed } from '../utils/port-in-use.js';
 
 /** Starts the admin API when it is enabled; undefined when it is not. */
 export async function startAdminApi(
@@ -26,6 +27,6 @@ export async function startAdminApi(
   }
   const access = { trustProxy, ...(apiKey ? { apiKey } : {}), ...(allowedIPs ? { allowedIPs } : {}) };
   const admin = new AdminServer({ node, access, logger });
-  await admin.listen(port, bindHost);
+  await listenNamed({ port, setting: 'adminApi.port' }, () => admin.listen(port, bindHost));
   return admin;
 }

@@ -11,10 +11,12 @@ import {
   EventRecorder,
   type ExplorerStatus,
   fromSettlementEvent,
+  type GatewayCounters,
   newPacketCounts,
 } from '../http/index.js';
 import type { KmsHooks } from '../keys/index.js';
 import type { Ledger } from '../ledger/index.js';
+import type { CcpSpeaker } from '../routing/ccp/index.js';
 import { RoutingTable } from '../routing/index.js';
 import type { SettlementEvent } from '../settlement/index.js';
 import { ConnectorError } from '../utils/errors.js';
@@ -34,6 +36,7 @@ import { PeerRegistry } from './peers.js';
 import { composePipeline } from './pipeline.js';
 import { FULFILLMENT_QUERY_SUB_PROTOCOL } from './reconcile/codec.js';
 import { Reconciler } from './reconcile/reconciler.js';
+import { createRouteLearning } from './route-learning.js';
 
 export interface AssemblyOptions {
   config: ResolvedConfig;
@@ -44,6 +47,8 @@ export interface AssemblyOptions {
   maxTransitInFlight: number;
   /** The running Explorer's status, for /metrics; undefined while none runs. */
   explorerStatus: () => ExplorerStatus | undefined;
+  /** The running x402 gateway's counters, for /metrics; undefined while none runs. */
+  gatewayCounters: () => GatewayCounters | undefined;
   kms?: KmsHooks | undefined;
 }
 
@@ -75,6 +80,8 @@ export interface NodeParts {
   composePipeline(ledger: Ledger): void;
   /** The node's own routes: its address, then the configured ones. */
   addConfiguredRoutes(): void;
+  /** Route learning (CCP); undefined unless `ccp.enabled`. Started after the configured routes. */
+  readonly speaker: CcpSpeaker | undefined;
 }
 
 export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
@@ -84,15 +91,18 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
     : undefined;
   const peers = new PeerRegistry();
   const routes = new RoutingTable({
-    onChange:
-      events &&
-      ((change, r) =>
-        events.event({
-          type: `route.${change}`,
-          peerId: r.nextHop,
-          destination: r.prefix,
-          data: { priority: r.priority },
-        })),
+    onChange: (change, r) => {
+      speaker?.tableChanged(r.prefix);
+      events?.event({
+        type: `route.${change}`,
+        peerId: r.nextHop,
+        destination: r.prefix,
+        data:
+          r.origin === undefined
+            ? { priority: r.priority }
+            : { origin: r.origin, path: r.path?.join(' ') ?? '' },
+      });
+    },
   });
   const ledger = new NodeLedger(config, logger, o.ledger);
   let dispatch: BtpDispatch = () => [];
@@ -115,11 +125,13 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
     logger,
     onChange: (old, address) => {
       peerManager.readdressChildren(old, address);
+      speaker?.addressChanged(routes.listRoutes().map((r) => r.prefix));
       events?.event({ type: 'address.changed', destination: address, data: { old } });
       hooks.addressChanged(address);
     },
   });
   const address = addressing.address;
+  const speaker = createRouteLearning({ config, peers, routes, links, address, logger });
   const local = new LocalDelivery({
     address,
     logger,
@@ -154,6 +166,7 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
     links,
     local,
     perHopNotification: config.localDelivery.perHopNotification,
+    ccp: speaker,
     nextTransferId: () => transferBase + BigInt(++transferSeq),
     fulfilledTo: settlement.fulfilledTo(),
     logger,
@@ -178,6 +191,7 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
       transitDropped: () => local.transitDropped,
       settlement: () => settlement.stats,
       explorer: o.explorerStatus,
+      gateway: o.gatewayCounters,
     }),
   );
   const recorder = {
@@ -217,9 +231,10 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
     links,
     logger,
     address,
-    onChange:
-      events &&
-      ((change, peerId, relation) => events.event({ type: `peer.${change}`, peerId, data: { relation } })),
+    onChange: (change, peerId, relation) => {
+      if (change === 'removed') speaker?.linkDown(peerId);
+      events?.event({ type: `peer.${change}`, peerId, data: { relation } });
+    },
   });
   links.on('link-up', (peerId: string) => {
     events?.event({ type: 'peer.connected', peerId });
@@ -227,10 +242,12 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
     settlement.linkUp(peerId);
     addressing.linkUp(peerId);
     reconciler.linkUp(peerId);
+    speaker?.linkUp(peerId);
   });
   links.on('link-down', (peerId: string) => {
     events?.event({ type: 'peer.disconnected', peerId });
     hooks.linkDown(peerId);
+    speaker?.linkDown(peerId);
   });
   return {
     events,
@@ -252,6 +269,7 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
       routes.addRoute(address(), config.nodeId);
       for (const route of config.routes) routes.addRoute(route.prefix, route.nextHop, route.priority);
     },
+    speaker,
   };
 }
 

@@ -10,6 +10,7 @@
 import { EventEmitter } from 'node:events';
 import { encodePrepare } from '../codec/index.js';
 import { ConfigLoader, type ConnectorConfig, type Env, type ResolvedConfig } from '../config/index.js';
+import type { X402Gateway } from '../gateway/index.js';
 import type {
   AdminNode,
   AdminServer,
@@ -38,10 +39,12 @@ import type {
 } from '../types/index.js';
 import { ConnectorError, ConnectorNotStartedError } from '../utils/errors.js';
 import { createLogger, type Logger } from '../utils/logger.js';
+import { listenNamed } from '../utils/port-in-use.js';
 import { VERSION } from '../utils/version.js';
 import { startAdminApi } from './admin-host.js';
 import { assembleNode, type NodeParts } from './assembly.js';
 import { explorerSettings, explorerUrl, startExplorer } from './explorer-host.js';
+import { createGateway, serveOutbound } from './gateway-host.js';
 import { waitForLink } from './link-wait.js';
 import { healthStatus, peerBalance } from './node-status.js';
 import { createPaymentHandlerAdapter } from './payment-handler.js';
@@ -73,6 +76,8 @@ export class ConnectorNode extends EventEmitter {
   private health: HealthServer | undefined;
   private admin: AdminServer | undefined;
   private explorer: Explorer | undefined;
+  private gateway: X402Gateway | undefined;
+  private readonly kms: KmsHooks | undefined;
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -81,6 +86,7 @@ export class ConnectorNode extends EventEmitter {
     const env = options.env ?? process.env;
     this.config = ConfigLoader.load(config, { env });
     this.logger = logger ?? createLogger(this.config.nodeId, this.config.logLevel);
+    this.kms = options.kms;
     this.parts = assembleNode(
       {
         config: this.config,
@@ -89,6 +95,7 @@ export class ConnectorNode extends EventEmitter {
         ledger: options.ledger,
         maxTransitInFlight: options.maxTransitInFlight ?? 1000,
         explorerStatus: () => this.explorerStatus(),
+        gatewayCounters: () => this.gateway?.counters(),
         kms: options.kms,
       },
       {
@@ -120,14 +127,22 @@ export class ConnectorNode extends EventEmitter {
       // Before the links: claims that arrive need it, and its saved claims are booked again.
       await settlement.start();
       this.parts.addConfiguredRoutes();
-      await links.start();
+      this.parts.speaker?.start();
+      const ports = this.config;
+      await listenNamed({ port: ports.btpServerPort, setting: 'btpServerPort' }, () => links.start());
       for (const peer of this.config.peers) await peerManager.add(peer);
       this.parts.reconciler.start();
+      this.gateway = createGateway(this.config, this.parts.packets, this.parts.events, this.logger, this.kms);
+      await this.gateway?.start();
+      if (this.gateway !== undefined) serveOutbound(this.gateway, this.parts.local, this.logger);
       this.health = new HealthServer(
         () => this.healthStatus(),
         () => this.parts.metrics.scrape(),
       );
-      await this.health.listen(this.config.healthCheckPort);
+      const health = this.health;
+      await listenNamed({ port: ports.healthCheckPort, setting: 'healthCheckPort' }, () =>
+        health.listen(ports.healthCheckPort),
+      );
       this.admin = await startAdminApi(this.config, this.adminNode(), this.logger);
       this.startedAtMs = Date.now();
       this.explorer = await startExplorer(this.config, this.parts.events, this.explorerNode(), this.logger);
@@ -140,6 +155,7 @@ export class ConnectorNode extends EventEmitter {
           healthPort: this.health.port,
           adminPort: this.admin?.port,
           explorerUrl: this.explorerUrl,
+          gatewayUrl: this.gateway?.url,
           mode: this.getDeploymentMode(),
         },
         'connector started',
@@ -169,6 +185,8 @@ export class ConnectorNode extends EventEmitter {
     }
     this.state = 'stopping';
     const { packets } = this.parts;
+    // No new paid requests; those in flight finish (their packets are answered below).
+    await this.gateway?.stop();
     const drained = await packets.drain(this.config.packet.maxHoldTimeMs + 1000);
     if (!drained)
       this.logger.warn({ inFlight: packets.packetsInFlight }, 'stopped with packets still in flight');
@@ -181,8 +199,10 @@ export class ConnectorNode extends EventEmitter {
   }
 
   private async release(): Promise<void> {
-    const { links, bls, settlement, ledger, reconciler } = this.parts;
+    const { links, bls, settlement, ledger, speaker, reconciler } = this.parts;
     reconciler.stop();
+    speaker?.stop();
+    await this.gateway?.stop().catch((err: unknown) => this.logger.error({ err }, 'gateway stop failed'));
     const results = await Promise.allSettled([
       links.stop(),
       this.health?.close(),
@@ -349,6 +369,11 @@ export class ConnectorNode extends EventEmitter {
     return this.admin?.port ?? 0;
   }
 
+  /** The x402 gateway's base URL (mode: gateway, docs/gateway.md); undefined otherwise. */
+  get gatewayUrl(): string | undefined {
+    return this.gateway === undefined || this.gateway.port === 0 ? undefined : this.gateway.url;
+  }
+
   /** The Explorer's port, 0 when it is disabled. */
   get explorerPort(): number {
     return this.explorer?.port ?? 0;
@@ -402,6 +427,12 @@ export class ConnectorNode extends EventEmitter {
         this.assertStarted('open a channel');
         return this.parts.settlement.openChannel(o.peerId, o.amount);
       },
+      channel: async (id) => this.parts.settlement.channel(id),
+      depositChannel: (id, amount) => this.parts.settlement.depositChannel(id, amount),
+      closeChannelById: (id, cooperative) => this.parts.settlement.closeChannelById(id, cooperative),
+      settleChannel: (id) => this.parts.settlement.settleChannel(id),
+      wallet: () => this.parts.settlement.wallet(),
+      withdraw: (request) => this.parts.settlement.withdraw(request),
     };
   }
 

@@ -44,6 +44,12 @@ export interface LocalDeliverer {
   notifyTransit(ctx: PacketContext): void;
 }
 
+/** CCP's two messages, answered by the node's speaker (routing/ccp/speaker.ts); throw CcpRefusal. */
+export interface RouteProtocol {
+  handleControl(peerId: string, data: Uint8Array): void;
+  handleUpdate(peerId: string, data: Uint8Array, nowMs: number): void;
+}
+
 export interface PipelineServices {
   readonly nodeId: string;
   /** Our ILP address; may change once a parent answers IL-DCP. */
@@ -57,6 +63,8 @@ export interface PipelineServices {
   readonly links: LinkSender;
   readonly local: LocalDeliverer;
   readonly perHopNotification: boolean;
+  /** Route learning; undefined when CCP is off (peer.route.* is then unreachable: F02). */
+  readonly ccp?: RouteProtocol | undefined;
   nextTransferId(): bigint;
   /** Told after a Fulfill to this peer was booked (settlement's threshold check); must not block. */
   readonly fulfilledTo?: ((peerId: string) => void) | undefined;

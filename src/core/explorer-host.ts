@@ -8,6 +8,7 @@ import type { ResolvedConfig } from '../config/index.js';
 import { type EventRecorder, Explorer, type ExplorerNode, type ExplorerSettings } from '../http/index.js';
 import { DEFAULT_SNAPSHOT_PATH } from '../ledger/index.js';
 import type { Logger } from '../utils/logger.js';
+import { listenNamed } from '../utils/port-in-use.js';
 
 export const DEFAULT_EXPLORER_HOST = '127.0.0.1';
 export const EXPLORER_STORE_FILE = 'events.db';
@@ -35,7 +36,8 @@ export async function startExplorer(
 ): Promise<Explorer | undefined> {
   if (recorder === undefined) return undefined;
   const explorer = new Explorer({ settings: explorerSettings(config), recorder, node, logger });
-  await explorer.start();
+  const port = config.explorer.port;
+  await listenNamed({ port, setting: 'explorer.port', envVar: 'EXPLORER_PORT' }, () => explorer.start());
   return explorer;
 }
 

@@ -24,6 +24,8 @@ export interface LocalDeliveryOptions {
 
 export class LocalDelivery {
   private handler: LocalDeliveryHandler | undefined;
+  /** A part of the node serving `<own address>.<segment>` (the gateway's `x402`), before the handler. */
+  private service: { segment: string; handler: LocalDeliveryHandler } | undefined;
   private transitInFlight = 0;
   transitDropped = 0;
 
@@ -33,13 +35,26 @@ export class LocalDelivery {
     this.handler = handler;
   }
 
+  /** Packets to `<own address>.<segment>` (and under it) go to `handler` instead of the user's. */
+  setService(segment: string, handler: LocalDeliveryHandler | undefined): void {
+    this.service = handler === undefined ? undefined : { segment, handler };
+  }
+
   hasHandler(): boolean {
     return this.handler !== undefined;
   }
 
+  private handlerFor(destination: string, address: string): LocalDeliveryHandler | undefined {
+    const service = this.service;
+    if (service === undefined) return this.handler;
+    const prefix = `${address}.${service.segment}`;
+    const under = destination === prefix || destination.startsWith(`${prefix}.`);
+    return under ? service.handler : this.handler;
+  }
+
   async deliver(ctx: PacketContext): Promise<Reply> {
-    const handler = this.handler;
     const address = this.options.address();
+    const handler = this.handlerFor(ctx.prepare.destination, address);
     if (handler === undefined) return reject('F02', 'no local handler is registered at this node', address);
     const sourcePeer = ctx.source?.id ?? 'self';
     let response: LocalDeliveryResponse;

@@ -5,6 +5,7 @@
  * ERR_SETTLEMENT_UNAVAILABLE and a claim from a peer is refused with F00.
  */
 import { dirname, join } from 'node:path';
+import type { Hex } from 'viem';
 import type { LinkManager } from '../btp/index.js';
 import { BtpRemoteError } from '../btp/index.js';
 import type { ResolvedConfig } from '../config/index.js';
@@ -22,7 +23,14 @@ import {
   type SettlementStats,
   settlementSpec,
 } from '../settlement/index.js';
-import type { ChannelMetadata, PeerChannelState } from '../types/index.js';
+import type {
+  ChannelMetadata,
+  ChannelSettleResult,
+  PeerChannelState,
+  WalletChainBalance,
+  WithdrawRequest,
+  WithdrawResult,
+} from '../types/index.js';
 import { ConnectorError } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
 import type { SubProtocol } from './btp-dispatch.js';
@@ -134,6 +142,51 @@ export class NodeSettlement {
 
   listChannels(): ChannelMetadata[] {
     return this.require('cannot list payment channels').listChannels().map(channelMetadata);
+  }
+
+  // ── one channel by id, and the wallet (the admin API) ─────────────────
+
+  channel(channelId: string): ChannelMetadata {
+    return channelMetadata(this.require('cannot read a channel').operator.view(channelId as Hex));
+  }
+
+  async depositChannel(channelId: string, amount: bigint): Promise<ChannelMetadata> {
+    const operator = this.require(`cannot deposit into ${channelId}`).operator;
+    return channelMetadata(await operator.deposit(channelId as Hex, amount));
+  }
+
+  async closeChannelById(channelId: string, cooperative: boolean): Promise<ChannelMetadata> {
+    const operator = this.require(`cannot close ${channelId}`).operator;
+    return channelMetadata(await operator.close(channelId as Hex, cooperative));
+  }
+
+  async settleChannel(channelId: string): Promise<ChannelSettleResult> {
+    const operator = this.require(`cannot settle ${channelId}`).operator;
+    const { channel, claimSent } = await operator.settle(channelId as Hex);
+    return { channel: channelMetadata(channel), claimSent };
+  }
+
+  async wallet(): Promise<WalletChainBalance[]> {
+    const balances = await this.require('cannot read the wallet').operator.wallet();
+    return balances.map((b) => ({
+      chain: b.chain,
+      chainId: b.chainId,
+      address: b.address,
+      ...(b.token === undefined ? {} : { token: b.token }),
+      ...(b.tokenBalance === undefined ? {} : { tokenBalance: b.tokenBalance.toString() }),
+      ...(b.ethBalance === undefined ? {} : { ethBalance: b.ethBalance.toString() }),
+    }));
+  }
+
+  async withdraw(request: WithdrawRequest): Promise<WithdrawResult> {
+    const result = await this.require('cannot withdraw').operator.withdraw(request);
+    return {
+      chain: result.chain,
+      to: result.to,
+      amount: result.amount.toString(),
+      txHash: result.txHash,
+      tokenBalance: result.tokenBalance.toString(),
+    };
   }
 
   async settleNow(peerId: string): Promise<void> {

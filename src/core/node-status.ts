@@ -4,7 +4,13 @@
  */
 import type { LinkManager } from '../btp/index.js';
 import type { ResolvedConfig } from '../config/index.js';
-import type { ExplorerStatus, MetricsSource, NodeHealth, PacketCounts } from '../http/index.js';
+import type {
+  ExplorerStatus,
+  GatewayCounters,
+  MetricsSource,
+  NodeHealth,
+  PacketCounts,
+} from '../http/index.js';
 import type { Ledger } from '../ledger/index.js';
 import type { SettlementStats } from '../settlement/index.js';
 import type { PeerAccountBalance } from '../types/index.js';
@@ -76,6 +82,8 @@ export interface MetricsParts extends StatusParts {
   packetsInFlight: () => number;
   transitDropped: () => number;
   settlement: () => SettlementStats | undefined;
+  /** The x402 gateway's counters while one runs (mode: gateway). */
+  gateway: () => GatewayCounters | undefined;
 }
 
 export function metricsSource(p: MetricsParts): MetricsSource {
@@ -90,5 +98,6 @@ export function metricsSource(p: MetricsParts): MetricsSource {
     transitNotificationsDropped: p.transitDropped,
     settlement: p.settlement,
     explorer: p.explorer,
+    gateway: p.gateway,
   };
 }

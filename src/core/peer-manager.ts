@@ -1,21 +1,24 @@
 /**
  * Adding and removing peers at runtime: registry, ledger account, routes and BTP link move
- * together, so a peer is either fully present or fully gone.
+ * together, so a peer is either fully present or fully gone. An add checks every step that can
+ * refuse first (plan), then creates the ledger account, then applies the rest synchronously.
  */
-import { type LinkManager, redact } from '../btp/index.js';
+import { type BtpPeer, type LinkManager, redact, resolveBtpTarget } from '../btp/index.js';
 import { parsePeerConfig, type ResolvedConfig, type ResolvedPeerConfig } from '../config/index.js';
 import type { Ledger } from '../ledger/index.js';
-import type { RoutingTable } from '../routing/index.js';
+import { DEFAULT_MAX_ROUTES, MAX_PREFIX_CHARS, type RoutingTable } from '../routing/index.js';
 import type { PeerInfo, PeerRegistrationRequest, RemovePeerResult } from '../types/index.js';
 import { ConnectorError } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
 import { toPeerSettings } from './peer-settings.js';
-import type { PeerRegistry } from './peers.js';
+import { type PeerRegistry, type PeerSettings, peerAccount } from './peers.js';
 
 export interface PeerManagerDeps {
   config: ResolvedConfig;
   peers: PeerRegistry;
   routes: RoutingTable;
+  /** The routing table's bound (checked before a peer is added); default DEFAULT_MAX_ROUTES. */
+  maxRoutes?: number;
   /** The node's ledger, known once it has started. */
   ledger: () => Ledger;
   links: LinkManager;
@@ -26,6 +29,11 @@ export interface PeerManagerDeps {
 }
 
 const EVM_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+interface AddPlan {
+  routes: { prefix: string; priority: number }[];
+  btpPeer: BtpPeer;
+}
 
 export class PeerManager {
   /** Peers being added (id -> relation): the ledger is awaited, and no second add may slip in. */
@@ -53,30 +61,60 @@ export class PeerManager {
   }
 
   private async addNow(peer: ResolvedPeerConfig): Promise<void> {
-    const { config, peers, routes, links } = this.d;
-    const ledger = this.d.ledger();
-    const settings = toPeerSettings(peer, config);
-    const account = `peer:${peer.id}`;
+    const settings = toPeerSettings(peer, this.d.config);
+    const plan = this.plan(peer, settings);
     const limits = settings.maximum === undefined ? {} : { debitLimit: settings.maximum };
-    await ledger.createAccount(account, limits);
-    peers.add(settings, Date.now());
+    await this.d.ledger().createAccount(peerAccount(peer.id), limits);
+    this.apply(settings, plan);
+    this.d.onChange?.('added', peer.id, peer.relation);
+  }
+
+  /**
+   * Every step that can refuse a peer, checked before anything changes: its routes (a child's
+   * address may be too long), room for them in the table, its URL. A refusal here leaves no
+   * trace, not even a ledger account.
+   */
+  private plan(peer: ResolvedPeerConfig, settings: PeerSettings): AddPlan {
+    const routes = (peer.routes ?? []).map((r) => ({ prefix: r.prefix, priority: r.priority ?? 0 }));
+    if (peer.relation === 'child') routes.push({ prefix: `${this.d.address()}.${peer.id}`, priority: 0 });
+    if (peer.relation === 'parent') routes.push({ prefix: '', priority: Number.MIN_SAFE_INTEGER });
+    for (const r of routes) {
+      if (r.prefix.length > MAX_PREFIX_CHARS)
+        throw new ConnectorError(
+          'ERR_ROUTE_INVALID',
+          `peer ${peer.id}: route ${r.prefix.slice(0, 64)}... is longer than ${MAX_PREFIX_CHARS} characters`,
+        );
+    }
+    const maxRoutes = this.d.maxRoutes ?? DEFAULT_MAX_ROUTES;
+    if (this.d.routes.size + routes.length > maxRoutes)
+      throw new ConnectorError(
+        'ERR_ROUTE_INVALID',
+        `peer ${peer.id}: routing table is full (maxRoutes ${maxRoutes}, ${this.d.routes.size} held, ${routes.length} more needed)`,
+      );
+    if (settings.url === undefined) return { routes, btpPeer: { id: peer.id, authToken: peer.authToken } };
+    resolveBtpTarget(settings.url, this.d.config.nodeId, peer.authToken); // throws on a bad URL
+    return { routes, btpPeer: { id: peer.id, url: settings.url, authToken: peer.authToken } };
+  }
+
+  /** Synchronous, so no packet sees a peer half added; a step that throws anyway is undone. */
+  private apply(settings: PeerSettings, plan: AddPlan): void {
+    const { peers, routes, links } = this.d;
+    const id = settings.id;
+    const added: string[] = [];
     try {
-      for (const r of peer.routes ?? []) routes.addRoute(r.prefix, peer.id, r.priority);
-      if (peer.relation === 'child') routes.addRoute(`${this.d.address()}.${peer.id}`, peer.id);
-      if (peer.relation === 'parent') routes.addRoute('', peer.id, Number.MIN_SAFE_INTEGER);
-      const btpPeer =
-        settings.url === undefined
-          ? { id: peer.id, authToken: peer.authToken }
-          : { id: peer.id, url: settings.url, authToken: peer.authToken };
-      links.addPeer(btpPeer);
+      peers.add(settings, Date.now());
+      for (const r of plan.routes) {
+        routes.addRoute(r.prefix, id, r.priority);
+        added.push(r.prefix);
+      }
+      links.addPeer(plan.btpPeer);
     } catch (err) {
-      // All or nothing: a peer whose routes or link could not be set up is not left half added.
-      // (The ledger account stays, as on removal: it is idempotent and may hold a balance.)
-      routes.removeRoutesVia(peer.id);
-      peers.delete(peer.id);
+      // Only what this add did is undone: routes via the id that were there before it stay.
+      // (The ledger account stays, as on removal: creating it is idempotent.)
+      for (const prefix of added) routes.removeRoute(prefix, id);
+      peers.delete(id);
       throw err;
     }
-    this.d.onChange?.('added', peer.id, peer.relation);
   }
 
   /** registerPeer: validates like a config entry; a malformed evmAddress is dropped with a warning. */
@@ -114,9 +152,10 @@ export class PeerManager {
   info(peerId: string): PeerInfo {
     const peer = this.d.peers.get(peerId);
     if (peer === undefined) throw new ConnectorError('ERR_PEER_UNKNOWN', `no peer ${peerId}`);
+    // Configured routes only: learned ones (CCP) are many and show in listRoutes with their origin.
     const prefixes = this.d.routes
       .listRoutes()
-      .filter((r) => r.nextHop === peerId)
+      .filter((r) => r.nextHop === peerId && r.origin === undefined)
       .map((r) => r.prefix);
     const info: PeerInfo = {
       id: peer.id,

@@ -17,5 +17,8 @@ export function toPeerSettings(peer: ResolvedPeerConfig, config: ResolvedConfig)
     settleTo: peer.balance?.settleTo,
     assetCode: peer.assetCode ?? config.asset.code,
     assetScale: peer.assetScale ?? config.asset.scale,
+    // As ilp-connector: routes are exchanged with peers and parents; a child's come from the relation.
+    sendRoutes: peer.sendRoutes ?? peer.relation !== 'child',
+    receiveRoutes: peer.receiveRoutes ?? peer.relation !== 'child',
   };
 }

@@ -18,6 +18,9 @@ export interface PeerSettings {
   settleTo?: bigint | undefined;
   assetCode: string;
   assetScale: number;
+  /** CCP: whether we advertise routes to this peer and learn the routes it advertises (false if unset). */
+  sendRoutes?: boolean | undefined;
+  receiveRoutes?: boolean | undefined;
 }
 
 export interface PeerState {

@@ -3,12 +3,16 @@ import type { IlpFulfill, IlpReject } from '../codec/index.js';
 import type {
   ChannelMetadata,
   ChannelOpenOptions,
+  ChannelSettleResult,
   PeerAccountBalance,
   PeerInfo,
   PeerRegistrationRequest,
   RemovePeerResult,
   RouteInfo,
   SendPacketParams,
+  WalletChainBalance,
+  WithdrawRequest,
+  WithdrawResult,
 } from '../types/index.js';
 
 export interface AdminNode {
@@ -23,4 +27,11 @@ export interface AdminNode {
   getBalance(peerId: string): Promise<PeerAccountBalance>;
   listChannels(): Promise<ChannelMetadata[]>;
   openChannel(options: ChannelOpenOptions): Promise<ChannelMetadata>;
+  /** One channel by id; ERR_CHANNEL_UNKNOWN (404) when the node has none. */
+  channel(channelId: string): Promise<ChannelMetadata>;
+  depositChannel(channelId: string, amount: bigint): Promise<ChannelMetadata>;
+  closeChannelById(channelId: string, cooperative: boolean): Promise<ChannelMetadata>;
+  settleChannel(channelId: string): Promise<ChannelSettleResult>;
+  wallet(): Promise<WalletChainBalance[]>;
+  withdraw(request: WithdrawRequest): Promise<WithdrawResult>;
 }

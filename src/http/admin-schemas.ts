@@ -4,6 +4,8 @@
  */
 
 const AMOUNT = { type: 'string', pattern: '^(0|[1-9][0-9]{0,19})$', maxLength: 20 } as const;
+/** Token base units: uint128 at most (39 digits; the operator checks the exact bound). */
+const TOKEN_AMOUNT = { type: 'string', pattern: '^(0|[1-9][0-9]{0,38})$', maxLength: 39 } as const;
 const PEER_ID = { type: 'string', minLength: 1, maxLength: 128 } as const;
 const PREFIX = { type: 'string', maxLength: 1023 } as const;
 
@@ -91,4 +93,36 @@ export const openChannelBody = {
   required: ['peerId', 'amount'],
   additionalProperties: false,
   properties: { peerId: PEER_ID, amount: AMOUNT },
+} as const;
+
+export const channelParams = {
+  type: 'object',
+  required: ['channelId'],
+  properties: { channelId: { type: 'string', pattern: '^0x[0-9a-fA-F]{64}$' } },
+} as const;
+
+export const depositBody = {
+  type: 'object',
+  required: ['amount'],
+  additionalProperties: false,
+  properties: { amount: TOKEN_AMOUNT },
+} as const;
+
+export const closeChannelBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { cooperative: { type: 'boolean' } },
+} as const;
+
+export const emptyBody = { type: 'object', additionalProperties: false, properties: {} } as const;
+
+export const withdrawBody = {
+  type: 'object',
+  required: ['to', 'amount'],
+  additionalProperties: false,
+  properties: {
+    to: { type: 'string', minLength: 1, maxLength: 64 },
+    amount: TOKEN_AMOUNT,
+    chain: { type: 'string', minLength: 1, maxLength: 64 },
+  },
 } as const;

@@ -2,12 +2,15 @@
  * The admin REST API (the spec's endpoints, DESIGN §8) on its own port. Every request passes the
  * access hook first (allowlist, then X-Api-Key); every body and parameter has a JSON schema;
  * every error is `{error, message}` with the status that fits. Amounts travel as decimal strings.
+ * Requests are read as curl, fetch and axios send them by default (admin-body.ts; trailing slashes).
  */
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { PeerAccountBalance, PeerRegistrationRequest } from '../types/index.js';
 import { ConnectorError, type ErrorCode } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
 import { type AccessOptions, createAccessHook } from './access.js';
+import { acceptJsonBodies } from './admin-body.js';
+import { channelRoutes } from './admin-channel-routes.js';
 import type { AdminNode } from './admin-node.js';
 import {
   addPeerBody,
@@ -38,6 +41,8 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   ERR_NOT_STARTED: 503,
   ERR_SETTLEMENT_UNAVAILABLE: 503,
   ERR_CHANNEL: 409,
+  ERR_CHANNEL_UNKNOWN: 404,
+  ERR_INSUFFICIENT_FUNDS: 409,
   ERR_CHAIN_REVERT: 409,
   ERR_CHAIN_NOT_FOUND: 404,
   ERR_CHAIN_RPC: 502,
@@ -69,7 +74,10 @@ export class AdminServer {
       bodyLimit: options.bodyLimitBytes ?? 65_536,
       // Strict: unknown fields and wrong types are errors, never silently dropped or coerced.
       ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
+      // `/admin/peers/` is `/admin/peers`, as clients and proxies that append a slash expect.
+      routerOptions: { ignoreTrailingSlash: true },
     });
+    acceptJsonBodies(this.app);
     this.app.addHook('onRequest', createAccessHook(options.access));
     this.app.setErrorHandler((err: FastifyError, _req, reply) => this.onError(err, reply));
     this.app.setNotFoundHandler((req, reply) =>
@@ -147,6 +155,7 @@ export class AdminServer {
       const channel = await node.openChannel({ peerId: body.peerId, amount: BigInt(body.amount) });
       return reply.code(201).send(channel);
     });
+    channelRoutes(app, node, logger);
   }
 
   private onError(err: FastifyError, reply: FastifyReply): FastifyReply {

@@ -38,5 +38,5 @@ export type {
   PacketSenderFn,
 } from './ilp-send-handler.js';
 export { IlpSendHandler, parseIlpSendRequest, validateIlpSendRequest } from './ilp-send-handler.js';
-export type { BalanceSample, MetricsSource, PacketCounts } from './metrics.js';
+export type { BalanceSample, GatewayCounters, MetricsSource, PacketCounts } from './metrics.js';
 export { ConnectorMetrics, newPacketCounts } from './metrics.js';

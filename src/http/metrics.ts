@@ -62,6 +62,19 @@ export interface MetricsSource {
   settlement?: () => SettlementStats | undefined;
   /** The Explorer's store and losses; undefined (or absent) while no Explorer runs. */
   explorer?: () => ExplorerStatus | undefined;
+  /** The x402 gateway's counters; undefined (or absent) unless `mode: gateway` runs. */
+  gateway?: () => GatewayCounters | undefined;
+}
+
+/**
+ * What the x402 gateway did (docs/gateway.md): requests by direction and outcome, and token base
+ * units moved on chain (settled in from payers, paid out to x402 servers).
+ */
+export interface GatewayCounters {
+  readonly inbound: Readonly<Record<string, number>>;
+  readonly outbound: Readonly<Record<string, number>>;
+  readonly tokensSettledIn: bigint;
+  readonly tokensPaidOut: bigint;
 }
 
 /** Latency buckets in seconds: 0.25 ms to 30 s (a packet may be held up to maxHoldTimeMs). */
@@ -84,6 +97,8 @@ export class ConnectorMetrics {
   readonly registry = new Registry<PrometheusContentType>();
   /** Merged into the exposition only while the source reports settlement stats. */
   private readonly settlementRegistry = new Registry<PrometheusContentType>();
+  /** Merged only while an x402 gateway runs. */
+  private readonly gatewayRegistry = new Registry<PrometheusContentType>();
   /** Merged only while an Explorer runs. */
   private readonly explorerRegistry = new Registry<PrometheusContentType>();
   private readonly source: MetricsSource;
@@ -170,6 +185,7 @@ export class ConnectorMetrics {
     });
     registerSettlementMetrics(this.settlementRegistry, () => source.settlement?.());
     registerExplorerMetrics(this.explorerRegistry, () => source.explorer?.());
+    registerGatewayMetrics(this.gatewayRegistry, () => source.gateway?.());
   }
 
   /** Hot path: one label-free observation. */
@@ -181,10 +197,12 @@ export class ConnectorMetrics {
   async scrape(): Promise<{ contentType: string; body: string }> {
     const settlementOn = this.source.settlement?.() !== undefined;
     const explorerOn = this.source.explorer?.() !== undefined;
+    const gatewayOn = this.source.gateway?.() !== undefined;
     const merged = Registry.merge([
       this.registry,
       ...(settlementOn ? [this.settlementRegistry] : []),
       ...(explorerOn ? [this.explorerRegistry] : []),
+      ...(gatewayOn ? [this.gatewayRegistry] : []),
       processRegistry(),
     ]);
     return { contentType: merged.contentType, body: await merged.metrics() };
@@ -285,6 +303,39 @@ function registerSettlementMetrics(
  * The Explorer's store: up or not, and the events it lost. A failed store never stops the node
  * (docs/explorer.md), so these are the only place a scraper sees it.
  */
+function registerGatewayMetrics(
+  registry: Registry<PrometheusContentType>,
+  counters: () => GatewayCounters | undefined,
+): void {
+  const registers = [registry];
+  new Counter({
+    name: 'connector_gateway_requests_total',
+    help: 'x402 gateway requests by direction (inbound: HTTP to ILP, outbound: ILP to HTTP) and outcome',
+    labelNames: ['direction', 'outcome'],
+    registers,
+    collect() {
+      this.reset();
+      const c = counters();
+      if (c === undefined) return;
+      for (const [outcome, n] of Object.entries(c.inbound)) this.inc({ direction: 'inbound', outcome }, n);
+      for (const [outcome, n] of Object.entries(c.outbound)) this.inc({ direction: 'outbound', outcome }, n);
+    },
+  });
+  new Counter({
+    name: 'connector_gateway_tokens_total',
+    help: 'Token base units the x402 gateway moved on chain: settled from payers (in) and paid to x402 servers (out)',
+    labelNames: ['direction'],
+    registers,
+    collect() {
+      this.reset();
+      const c = counters();
+      if (c === undefined) return;
+      this.inc({ direction: 'in' }, Number(c.tokensSettledIn));
+      this.inc({ direction: 'out' }, Number(c.tokensPaidOut));
+    },
+  });
+}
+
 function registerExplorerMetrics(
   registry: Registry<PrometheusContentType>,
   status: () => ExplorerStatus | undefined,

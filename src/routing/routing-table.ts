@@ -15,6 +15,10 @@ export interface RouteEntry {
   readonly prefix: string;
   readonly nextHop: string;
   readonly priority: number;
+  /** Set on routes learned by CCP (routing/ccp/); absent on configured ones, which always win. */
+  readonly origin?: 'learned';
+  /** A learned route's path as the neighbour advertised it (its own address first). */
+  readonly path?: readonly string[];
 }
 
 /** The spec's name for an entry of listRoutes(). */
@@ -39,6 +43,10 @@ interface Ranked {
   readonly seq: number;
 }
 
+function samePath(a: readonly string[] | undefined, b: readonly string[]): boolean {
+  return a !== undefined && a.length === b.length && a.every((hop, i) => hop === b[i]);
+}
+
 function invalid(message: string): ConnectorError {
   return new ConnectorError('ERR_ROUTE_INVALID', message);
 }
@@ -58,8 +66,11 @@ function validate(prefix: string, nextHop: string, priority: number): void {
   if (!Number.isSafeInteger(priority)) throw invalid(`route priority must be an integer, got ${priority}`);
 }
 
+const learnedRank = (r: Ranked): number => (r.entry.origin === undefined ? 0 : 1);
+
+/** Configured before learned (DESIGN §12), then priority, then the order added. */
 function byPrecedence(a: Ranked, b: Ranked): number {
-  return b.entry.priority - a.entry.priority || a.seq - b.seq;
+  return learnedRank(a) - learnedRank(b) || b.entry.priority - a.entry.priority || a.seq - b.seq;
 }
 
 export class RoutingTable {
@@ -87,9 +98,45 @@ export class RoutingTable {
   /** Adds a route; a route with the same prefix and nextHop is replaced but keeps its tie order. */
   addRoute(prefix: string, nextHop: string, priority = 0): void {
     validate(prefix, nextHop, priority);
+    this.#put(Object.freeze({ prefix, nextHop, priority }));
+  }
+
+  /**
+   * Sets the one learned route of `prefix` (routing/ccp/ chose it among the peers' offers),
+   * replacing any learned route there; configured routes at the prefix keep winning.
+   */
+  setLearned(prefix: string, nextHop: string, path: readonly string[]): void {
+    validate(prefix, nextHop, 0);
+    const old = this.#buckets.get(prefix)?.find((r) => r.entry.origin !== undefined);
+    if (old !== undefined && old.entry.nextHop === nextHop && samePath(old.entry.path, path)) return;
+    const entry: RouteEntry = Object.freeze({
+      prefix,
+      nextHop,
+      priority: 0,
+      origin: 'learned',
+      path: Object.freeze([...path]),
+    });
+    this.#put(entry);
+  }
+
+  /** Removes the learned route of `prefix`, if any. */
+  removeLearned(prefix: string): boolean {
+    return this.#remove(prefix, (r) => r.entry.origin !== undefined);
+  }
+
+  /** The winning route stored at exactly `prefix` (no longest-prefix search). */
+  routeAt(prefix: string): RouteEntry | undefined {
+    return this.#best.get(prefix);
+  }
+
+  #put(entry: RouteEntry): void {
+    const { prefix, nextHop } = entry;
     const bucket = this.#buckets.get(prefix) ?? [];
-    const entry: RouteEntry = Object.freeze({ prefix, nextHop, priority });
-    const at = bucket.findIndex((r) => r.entry.nextHop === nextHop);
+    // A prefix holds one learned route at most: a new one replaces it in place.
+    const at =
+      entry.origin === undefined
+        ? bucket.findIndex((r) => r.entry.nextHop === nextHop && r.entry.origin === undefined)
+        : bucket.findIndex((r) => r.entry.origin !== undefined);
     if (at >= 0) {
       bucket[at] = { entry, seq: bucket[at]?.seq ?? this.#seq++ };
     } else {
@@ -105,11 +152,21 @@ export class RoutingTable {
     this.#onChange?.('added', entry);
   }
 
-  /** Removes the route via `nextHop` at `prefix`, or every route at `prefix` when nextHop is omitted. */
+  /**
+   * Removes the configured route via `nextHop` at `prefix`, or every configured route at `prefix`
+   * when nextHop is omitted. Learned routes stay: they go when their peer withdraws them.
+   */
   removeRoute(prefix: string, nextHop?: string): boolean {
+    return this.#remove(
+      prefix,
+      (r) => r.entry.origin === undefined && (nextHop === undefined || r.entry.nextHop === nextHop),
+    );
+  }
+
+  #remove(prefix: string, drop: (r: Ranked) => boolean): boolean {
     const bucket = this.#buckets.get(prefix);
     if (bucket === undefined) return false;
-    const kept = nextHop === undefined ? [] : bucket.filter((r) => r.entry.nextHop !== nextHop);
+    const kept = bucket.filter((r) => !drop(r));
     if (kept.length === bucket.length) return false;
     this.#replaceBucket(prefix, kept, bucket.length - kept.length);
     return true;

@@ -9,8 +9,17 @@ export type { DeployedContracts, DeployOptions, TestTokenSpec } from './chain/de
 export { DEFAULT_CHALLENGE_PERIOD_BOUNDS, DEFAULT_TEST_TOKEN, deployContracts } from './chain/deploy.js';
 export type { ChainErrorDetails, ChainErrorKind } from './chain/errors.js';
 export { ChainError } from './chain/errors.js';
+export type { FundOptions, FundResult } from './chain/fund.js';
+export { fundAddress } from './chain/fund.js';
 export type { ChainPreset, NetworkConfig, NetworkMode, SettlementChain } from './chain/networks.js';
-export { chainById, NETWORK_PRESETS, resolveChains } from './chain/networks.js';
+export {
+  chainById,
+  DEV_CHAIN_IDS,
+  isTestChainId,
+  NETWORK_PRESETS,
+  resolveChains,
+  testChainIds,
+} from './chain/networks.js';
 export type { RetryOptions } from './chain/retry.js';
 export { DEFAULT_CHAIN_RETRY, retryChain } from './chain/retry.js';
 export type { ChainRuntime, ChainSpec } from './chain/runtime.js';

@@ -34,6 +34,9 @@ export const NODE_EVENT_TYPES = [
   'channel.settled',
   'settlement.error',
   'chain.ready',
+  'x402.settled',
+  'x402.settle-failed',
+  'x402.paid',
 ] as const;
 
 export type NodeEventType = (typeof NODE_EVENT_TYPES)[number];

@@ -11,6 +11,7 @@ export { NODE_EVENT_TYPES, PACKET_EVENT_TYPES } from './events.js';
 export type {
   ChannelMetadata,
   ChannelOpenOptions,
+  ChannelSettleResult,
   DeploymentMode,
   ILPFulfillPacket,
   ILPPreparePacket,
@@ -23,4 +24,7 @@ export type {
   RemovePeerResult,
   RouteInfo,
   SendPacketParams,
+  WalletChainBalance,
+  WithdrawRequest,
+  WithdrawResult,
 } from './node.js';

@@ -54,6 +54,10 @@ export interface RouteInfo {
   prefix: string;
   nextHop: string;
   priority: number;
+  /** `learned` for a route learned by CCP (docs/routing.md); absent for configured routes. */
+  origin?: 'learned';
+  /** A learned route's path as the neighbour advertised it, its own address first. */
+  path?: readonly string[];
 }
 
 export interface RemovePeerResult {
@@ -100,6 +104,41 @@ export interface ChannelMetadata {
   acknowledgedNonce?: string;
   /** Seconds since the epoch when a closing channel may be settled; 0 while open. */
   settleableAt: string;
+}
+
+/** "Settle now" of one channel: the channel after it, and whether a claim left (ours, open). */
+export interface ChannelSettleResult {
+  channel: ChannelMetadata;
+  claimSent: boolean;
+}
+
+/** The node's wallet on one chain; balances are absent while the chain is not connected. */
+export interface WalletChainBalance {
+  chain: string;
+  chainId: number;
+  address: string;
+  token?: string;
+  /** Token base units, decimal: what settled channels returned and was never deposited again. */
+  tokenBalance?: string;
+  /** Wei, decimal: pays the gas of channel transactions. */
+  ethBalance?: string;
+}
+
+/** A withdrawal of tokens from the node's wallet: `amount` token base units to `to`. */
+export interface WithdrawRequest {
+  to: string;
+  amount: bigint;
+  /** A configured chain's name; default: the first configured. */
+  chain?: string;
+}
+
+export interface WithdrawResult {
+  chain: string;
+  to: string;
+  amount: string;
+  txHash: string;
+  /** The wallet's token balance after the transfer. */
+  tokenBalance: string;
 }
 
 /** `amount`: token base units to deposit (a new channel, or more into the open one). */

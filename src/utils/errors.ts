@@ -32,7 +32,11 @@ export const ERROR_CODES = {
   ERR_KMS: 'a KMS call failed, timed out or was throttled (AWS KMS, Google Cloud KMS, Azure Key Vault)',
   ERR_KMS_KEY: 'the KMS key cannot sign for settlement (type, curve, usage) or signed as another key',
   ERR_CHANNEL: 'no usable payment channel with the peer',
+  ERR_CHANNEL_UNKNOWN: 'this node knows no payment channel with that id',
+  ERR_INSUFFICIENT_FUNDS: 'the wallet holds less than the amount asked for',
+  ERR_PORT_IN_USE: 'a port the node listens on is in use (or not allowed); the message names its setting',
   ERR_STORE_UNAVAILABLE: 'the explorer event store is not open (failed or closed)',
+  ERR_GATEWAY_STORE: "the x402 gateway's authorization store is corrupt or cannot be written",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

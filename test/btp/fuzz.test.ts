@@ -106,7 +106,13 @@ function handler(
 
 describe('BTP server fuzz', { timeout: 60_000 }, () => {
   it(`survives ${RUNS_AUTHENTICATED} random frames after auth and ${RUNS_FIRST_FRAME} as first frames`, async (t) => {
-    const b: LinkManager = await startManager({ nodeId: 'b', onRequest: handler });
+    // Every random first frame is a failed login from one address: lift the per-address budget
+    // (test/btp/auth-flood.test.ts tests it), as the fuzz is about frames, not about throttling.
+    const b: LinkManager = await startManager({
+      nodeId: 'b',
+      onRequest: handler,
+      limits: { authAttemptsPerAddress: 10 * RUNS_FIRST_FRAME },
+    });
     b.addPeer({ id: 'fuzz', authToken: 'tok' });
     let raw = await RawClient.authed(b.port, 'fuzz', 'tok');
     let probeId = 0;

@@ -83,6 +83,9 @@ describe('config schema: defaults', () => {
       maxSocketsPerPeer: 8,
       closeTimeoutMs: 2000,
       maxUnauthenticatedSockets: 4096,
+      maxBufferedBytes: 16_777_216,
+      authAttemptsPerAddress: 20,
+      authAttemptRefillMs: 1000,
       connectWaitMs: 5000,
     });
     for (const key of ['settlement', 'settlementInfra', 'blockchain', 'security', 'performance'] as const) {

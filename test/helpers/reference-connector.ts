@@ -36,7 +36,20 @@ interface ReferenceApp {
   getPlugin(accountId: string): { isConnected(): boolean; disconnect(): Promise<void> };
 }
 
-const { createApp } = require('ilp-connector') as { createApp(opts: ReferenceConfig): ReferenceApp };
+const { createApp } = require('ilp-connector') as {
+  createApp(opts: ReferenceConfig, container?: unknown): ReferenceApp;
+};
+/** ilp-connector's dependency container (reduct), resolved from the connector's own dependencies. */
+const fromConnector = createRequire(require.resolve('ilp-connector'));
+const reduct = (fromConnector('reduct') as { default: () => (service: unknown) => unknown }).default;
+const RouteBroadcaster = (fromConnector('./services/route-broadcaster') as { default: unknown }).default;
+
+/** The reference's view of its routes, as its admin API shows it (getStatus). */
+export interface ReferenceRoutingStatus {
+  routingTableId: string;
+  currentEpoch: number;
+  localRoutingTable: Record<string, { nextHop: string; path: string }>;
+}
 const connectorLog = require('ilp-connector/dist/common/log.js') as {
   setOutputStream(stream: NodeJS.WritableStream): void;
 };
@@ -78,6 +91,8 @@ export interface RunningReference {
   readonly ready: Promise<void>;
   /** Log lines written since this instance was created. */
   logs(): string[];
+  /** Its route broadcaster's status: the routes it chose, learned by CCP or configured. */
+  routing(): ReferenceRoutingStatus;
   stop(): Promise<void>;
 }
 
@@ -87,15 +102,20 @@ export interface RunningReference {
  */
 export function startReference(config: ReferenceConfig): RunningReference {
   const from = linesWritten;
-  const app = createApp({
-    env: 'production',
-    backend: 'one-to-one',
-    spread: 0,
-    store: 'memory',
-    initialConnectTimeout: 3000,
-    adminApi: false,
-    ...config,
-  });
+  const deps = reduct();
+  const app = createApp(
+    {
+      env: 'production',
+      backend: 'one-to-one',
+      spread: 0,
+      store: 'memory',
+      initialConnectTimeout: 3000,
+      adminApi: false,
+      ...config,
+    },
+    deps,
+  );
+  const broadcaster = deps(RouteBroadcaster) as { getStatus(): ReferenceRoutingStatus };
   const logs = () => linesSince(from);
   const ready = app.listen().then(() => {
     if (!logs().some((l) => l.includes('connector ready'))) {
@@ -108,5 +128,5 @@ export function startReference(config: ReferenceConfig): RunningReference {
     await app.shutdown();
     for (const id of Object.keys(config.accounts)) await app.getPlugin(id).disconnect();
   };
-  return { app, ready, logs, stop };
+  return { app, ready, logs, stop, routing: () => broadcaster.getStatus() };
 }

@@ -31,8 +31,15 @@ export interface TestChain {
   stop(): Promise<void>;
 }
 
-/** Node keys: ANVIL_KEYS[1..3] (index 0 deploys). Each gets `minted` tokens. */
-export async function startTestChain(chainId: number, minted = 10n ** 30n): Promise<TestChain> {
+/**
+ * Node keys: ANVIL_KEYS[1..3] (index 0 deploys). Each gets `minted` tokens. `challengeMinSeconds`
+ * lowers the contract's shortest challenge period (tests that wait one out in real time).
+ */
+export async function startTestChain(
+  chainId: number,
+  minted = 10n ** 30n,
+  challengeMinSeconds = CHALLENGE_PERIOD_S,
+): Promise<TestChain> {
   const anvil = await startAnvil(chainId);
   try {
     const deployer = EnvKeySigner.fromPrivateKey(ANVIL_KEYS[0]);
@@ -40,7 +47,7 @@ export async function startTestChain(chainId: number, minted = 10n ** 30n): Prom
       rpcUrl: anvil.rpcUrl,
       signer: deployer,
       chainId,
-      bounds: { challengePeriodMinSeconds: CHALLENGE_PERIOD_S, challengePeriodMaxSeconds: 86_400 },
+      bounds: { challengePeriodMinSeconds: challengeMinSeconds, challengePeriodMaxSeconds: 86_400 },
       pollingIntervalMs: POLL_MS,
     });
     const client = await ChainClient.connect({
@@ -99,6 +106,7 @@ export function settlementConfig(
     redeemMinimum?: bigint;
     pollingIntervalMs?: number;
     watchIntervalMs?: number;
+    challengePeriodSeconds?: number;
   } = {},
 ): Pick<ConnectorConfig, 'settlement' | 'settlementInfra' | 'blockchain'> {
   return {
@@ -110,8 +118,8 @@ export function settlementConfig(
     },
     settlementInfra: {
       privateKey: key,
-      challengePeriodSeconds: CHALLENGE_PERIOD_S,
-      minChallengePeriodSeconds: CHALLENGE_PERIOD_S,
+      challengePeriodSeconds: extra.challengePeriodSeconds ?? CHALLENGE_PERIOD_S,
+      minChallengePeriodSeconds: extra.challengePeriodSeconds ?? CHALLENGE_PERIOD_S,
       chainPollingIntervalMs: POLL_MS,
       watchIntervalMs: extra.watchIntervalMs ?? 3_600_000,
       ...(extra.redeemMinimum === undefined ? {} : { redeemMinimum: extra.redeemMinimum }),

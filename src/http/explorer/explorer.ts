@@ -1,5 +1,6 @@
 /**
- * The Explorer of one node: it owns the event store, the HTTP/WebSocket server and two loops.
+ * The Explorer of one node: it owns the event store (in a worker thread: store-client.ts), the
+ * HTTP/WebSocket server and two loops.
  *   - flush, every 200 ms, one at a time: `recorder.drain()` → `balance.changed` events for the
  *     peers seen → `store.insert` (one transaction) → the WebSocket clients;
  *   - prune, every 60 s and after an insert that takes the store well over `maxEvents`.
@@ -18,7 +19,8 @@ import { LiveFeed } from './live-feed.js';
 import type { EventRecorder } from './recorder.js';
 import { buildExplorerServer } from './server.js';
 import { defaultUiDir } from './static-files.js';
-import { EventStore, type StoreHealth } from './store.js';
+import type { StoreHealth } from './store.js';
+import { StoreClient } from './store-client.js';
 
 export interface ExplorerSettings {
   port: number;
@@ -55,7 +57,7 @@ const WARN_INTERVAL_MS = 60_000;
 
 export class Explorer {
   private readonly settings: ExplorerSettings;
-  private readonly store: EventStore;
+  private readonly store: StoreClient;
   private readonly feed: LiveFeed;
   private readonly balances: BalanceWatch;
   private readonly warnings: WarnLimiter;
@@ -71,7 +73,7 @@ export class Explorer {
   constructor(private readonly options: ExplorerOptions) {
     this.settings = options.settings;
     this.now = options.now ?? Date.now;
-    this.store = new EventStore(this.settings.storePath, options.logger);
+    this.store = new StoreClient(this.settings.storePath, options.logger);
     const feedOptions =
       options.maxClientBufferedBytes === undefined
         ? {}
@@ -121,7 +123,7 @@ export class Explorer {
     } catch (err) {
       await this.app?.close().catch(() => undefined);
       this.app = undefined;
-      this.store.close();
+      await this.store.close();
       throw err;
     }
     const address = this.app.server.address();
@@ -151,7 +153,7 @@ export class Explorer {
       this.options.logger.warn({ err: messageOf(err) }, 'explorer server did not close cleanly');
     });
     this.app = undefined;
-    this.store.close();
+    await this.store.close();
     await this.pruning;
   }
 

@@ -8,4 +8,6 @@ export type { RecordedEvent } from './settlement-events.js';
 export { fromSettlementEvent } from './settlement-events.js';
 export type { EventPage, PruneOptions, StoreHealth, StoreOptions } from './store.js';
 export { EventStore } from './store.js';
+export type { ExplorerStore } from './store-client.js';
+export { StoreClient } from './store-client.js';
 export type { EventFilters, PageRequest } from './store-sql.js';

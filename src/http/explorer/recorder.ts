@@ -3,7 +3,8 @@
  * buckets for /api/stats: outcomes, reject codes, a latency histogram) and up to
  * `maxPacketEventsPerSecond` of them are kept as events, spread evenly over the second when
  * there are more (1 in k, k from the last second's rate). The packet path only writes fields of
- * preallocated ring slots and bumps counters: no allocation, no JSON, no I/O. A separate step
+ * preallocated ring slots (copies, no references to the packet) and bumps counters: no
+ * allocation, no JSON, no I/O. A separate step
  * (explorer.ts) drains the ring every few hundred milliseconds.
  */
 import type { IlpPrepare, IlpReply } from '../../codec/index.js';
@@ -19,14 +20,26 @@ export interface RecorderOptions {
   now?: () => number;
 }
 
-/** One packet as the ring keeps it until the next drain: references, no copies. */
+/**
+ * One packet as the ring keeps it until the next drain: the fields an event shows, copied. No
+ * reference to the packet objects is kept: their buffers are often views into a whole socket
+ * read, which a held reference would keep alive (and push into the old generation) until the
+ * drain. Condition and fulfillment are copied into the slot's own bytes.
+ */
 interface PacketSlot {
   ts: number;
   source: string | undefined;
   nextHop: string | undefined;
   local: boolean;
-  prepare: IlpPrepare | undefined;
-  reply: IlpReply | undefined;
+  amount: bigint;
+  destination: string;
+  expiresAtMs: number;
+  condition: Uint8Array;
+  fulfilled: boolean;
+  fulfillment: Uint8Array;
+  code: string;
+  message: string;
+  triggeredBy: string;
   amountOut: bigint;
   latencyMs: number;
 }
@@ -86,8 +99,15 @@ export class EventRecorder {
       source: undefined,
       nextHop: undefined,
       local: false,
-      prepare: undefined,
-      reply: undefined,
+      amount: 0n,
+      destination: '',
+      expiresAtMs: 0,
+      condition: new Uint8Array(32),
+      fulfilled: false,
+      fulfillment: new Uint8Array(32),
+      code: '',
+      message: '',
+      triggeredBy: '',
       amountOut: 0n,
       latencyMs: 0,
     }));
@@ -131,8 +151,19 @@ export class EventRecorder {
     slot.source = source;
     slot.nextHop = nextHop;
     slot.local = local;
-    slot.prepare = prepare;
-    slot.reply = reply;
+    slot.amount = prepare.amount;
+    slot.destination = prepare.destination;
+    slot.expiresAtMs = prepare.expiresAt.getTime();
+    copy32(slot.condition, prepare.executionCondition);
+    if (reply.type === 13) {
+      slot.fulfilled = true;
+      copy32(slot.fulfillment, reply.fulfillment);
+    } else {
+      slot.fulfilled = false;
+      slot.code = reply.code;
+      slot.message = reply.message;
+      slot.triggeredBy = reply.triggeredBy;
+    }
     slot.amountOut = amountOut;
     slot.latencyMs = latencyMs;
     this.ringNext = (this.ringNext + 1) % this.ring.length;
@@ -170,8 +201,6 @@ export class EventRecorder {
     for (let i = 0; i < this.ringCount; i++) {
       const slot = this.ring[(start + i) % this.ring.length]!;
       events.push(packetEvent(slot));
-      slot.prepare = undefined;
-      slot.reply = undefined;
     }
     this.ringCount = 0;
     if (this.other.length > 0) {
@@ -233,6 +262,15 @@ export class EventRecorder {
   }
 }
 
+/** ILP's conditions and fulfillments are 32 bytes; anything else is shown cut or zero-padded, never thrown. */
+function copy32(into: Uint8Array, from: Uint8Array): void {
+  if (from.length === 32) into.set(from);
+  else {
+    into.fill(0);
+    into.set(from.length > 32 ? from.subarray(0, 32) : from);
+  }
+}
+
 function latencyBucket(ms: number): number {
   if (!(ms > LATENCY_BASE_MS)) return 0;
   return Math.min(LATENCY_BUCKETS - 1, Math.ceil(Math.log(ms / LATENCY_BASE_MS) / LOG_FACTOR));
@@ -253,17 +291,15 @@ function percentile(histogram: Float64Array, total: number, q: number): number |
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 function packetEvent(slot: PacketSlot): NodeEvent {
-  const prepare = slot.prepare!;
-  const reply = slot.reply!;
   const incoming = slot.source !== undefined;
   const event: NodeEvent = {
     id: 0,
     ts: slot.ts,
-    type: reply.type === 13 ? 'packet.fulfilled' : 'packet.rejected',
+    type: slot.fulfilled ? 'packet.fulfilled' : 'packet.rejected',
     direction: incoming ? 'incoming' : 'outgoing',
-    packetId: Buffer.from(prepare.executionCondition).toString('hex'),
-    amount: prepare.amount.toString(),
-    destination: prepare.destination,
+    packetId: Buffer.from(slot.condition.buffer, slot.condition.byteOffset, 32).toString('hex'),
+    amount: slot.amount.toString(),
+    destination: slot.destination,
     latencyMs: round3(slot.latencyMs),
   };
   const peer = slot.source ?? slot.nextHop;
@@ -273,13 +309,14 @@ function packetEvent(slot: PacketSlot): NodeEvent {
     to: slot.local ? 'local' : (slot.nextHop ?? null),
     // Nothing went out of a packet that was neither forwarded nor delivered (no route, say).
     amountOut: slot.local || slot.nextHop !== undefined ? slot.amountOut.toString() : '0',
-    expiresAt: prepare.expiresAt.getTime(),
+    expiresAt: slot.expiresAtMs,
   };
-  if (reply.type === 13) data.fulfillment = Buffer.from(reply.fulfillment).toString('hex');
+  if (slot.fulfilled)
+    data.fulfillment = Buffer.from(slot.fulfillment.buffer, slot.fulfillment.byteOffset, 32).toString('hex');
   else {
-    event.code = reply.code;
-    data.message = reply.message;
-    data.triggeredBy = reply.triggeredBy;
+    event.code = slot.code;
+    data.message = slot.message;
+    data.triggeredBy = slot.triggeredBy;
   }
   event.data = data;
   return event;

@@ -17,13 +17,13 @@ import type { LiveFeed } from './live-feed.js';
 import { BadParameter, parseEventsQuery, parseNoQuery, parseStatsQuery } from './params.js';
 import type { EventRecorder } from './recorder.js';
 import { loadVendorFiles } from './static-files.js';
-import type { EventStore } from './store.js';
+import type { ExplorerStore } from './store-client.js';
 import { balancesJson, channelsJson, peersJson } from './views.js';
 
 export interface ExplorerServerOptions {
   host: string;
   apiKey?: string;
-  store: EventStore;
+  store: ExplorerStore;
   recorder: EventRecorder;
   node: ExplorerNode;
   feed: LiveFeed;
@@ -98,7 +98,13 @@ function apiRoutes(app: FastifyInstance, options: ExplorerServerOptions): void {
   app.get('/api/routes', async (req) => {
     parseNoQuery(req.query as Record<string, unknown>);
     return {
-      routes: node.routes().map((r) => ({ prefix: r.prefix, nextHop: r.nextHop, priority: r.priority })),
+      routes: node
+        .routes()
+        .map((r) =>
+          r.origin === undefined
+            ? { prefix: r.prefix, nextHop: r.nextHop, priority: r.priority }
+            : { prefix: r.prefix, nextHop: r.nextHop, priority: r.priority, origin: r.origin, path: r.path },
+        ),
     };
   });
   app.get('/api/balances', async (req) => {

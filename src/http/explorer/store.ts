@@ -13,7 +13,6 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { NodeEvent } from '../../types/index.js';
 import { ConnectorError } from '../../utils/errors.js';
-import type { Logger } from '../../utils/logger.js';
 import { messageOf } from '../../utils/text.js';
 import { Sqlite } from './sqlite.js';
 import {
@@ -31,6 +30,12 @@ import {
 } from './store-sql.js';
 
 export type StoreState = 'new' | 'open' | 'failed' | 'closed';
+
+/** What the store logs with: the node's logger, or the worker's messages to it (store-worker.ts). */
+export interface StoreLogger {
+  warn(fields: Record<string, unknown>, msg: string): void;
+  error(fields: Record<string, unknown>, msg: string): void;
+}
 
 export interface StoreHealth {
   state: 'open' | 'failed' | 'closed';
@@ -99,7 +104,7 @@ export class EventStore {
 
   constructor(
     path: string,
-    private readonly logger: Logger,
+    private readonly logger: StoreLogger,
     options: StoreOptions = {},
   ) {
     this.path = resolve(path);

@@ -28,7 +28,13 @@ export function balanceJson(b: PeerAccountBalance | undefined): BalanceJson {
 export function peersJson(peers: ExplorerPeer[], routes: RouteInfo[], balances: PeerAccountBalance[]) {
   const balanceOf = new Map(balances.map((b) => [b.peerId, b]));
   const routesOf = new Map<string, string[]>();
+  // Learned routes (CCP) are counted, not listed: a neighbour may teach us 100k of them.
+  const learnedOf = new Map<string, number>();
   for (const r of routes) {
+    if (r.origin === 'learned') {
+      learnedOf.set(r.nextHop, (learnedOf.get(r.nextHop) ?? 0) + 1);
+      continue;
+    }
     const list = routesOf.get(r.nextHop);
     if (list === undefined) routesOf.set(r.nextHop, [r.prefix]);
     else list.push(r.prefix);
@@ -43,6 +49,7 @@ export function peersJson(peers: ExplorerPeer[], routes: RouteInfo[], balances: 
       maximum: p.maximum?.toString() ?? null,
       settleThreshold: p.settleThreshold?.toString() ?? null,
       routes: routesOf.get(p.id) ?? [],
+      ...(learnedOf.has(p.id) ? { learnedRoutes: learnedOf.get(p.id) } : {}),
     })),
   };
 }

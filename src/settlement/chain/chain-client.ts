@@ -24,6 +24,7 @@ import {
 import type { Signer } from '../../keys/signer.js';
 import { toViemAccount } from '../../keys/viem-account.js';
 import { ChainError, toChainError } from './errors.js';
+import { DEV_CHAIN_IDS } from './networks.js';
 
 export interface ChainClientOptions {
   readonly rpcUrl: string;
@@ -50,7 +51,7 @@ export interface TxResult {
 }
 
 const DEV_CLIENTS = /^(anvil|hardhatnetwork|ganache)/i;
-const DEV_CHAIN_IDS: ReadonlySet<number> = new Set([31337, 1337]);
+const DEV_CHAINS: ReadonlySet<number> = new Set(DEV_CHAIN_IDS);
 
 function makeChain(chainId: number, name: string, rpcUrl: string): Chain {
   return defineChain({
@@ -127,7 +128,7 @@ export class ChainClient {
 
   /** anvil, Hardhat or Ganache, or a chain id only dev chains use: where a TestToken may go. */
   async isDevChain(): Promise<boolean> {
-    if (DEV_CHAIN_IDS.has(this.chainId)) return true;
+    if (DEV_CHAINS.has(this.chainId)) return true;
     const version = await this.read('web3_clientVersion', () =>
       this.publicClient.request({ method: 'web3_clientVersion' }),
     );

@@ -213,3 +213,19 @@ export function resolveChains(config: NetworkConfig): SettlementChain[] {
 export function chainById(chains: readonly SettlementChain[], chainId: number): SettlementChain | undefined {
   return chains.find((chain) => chain.chainId === chainId);
 }
+
+/** Local dev chains: anvil and Hardhat (31337), Ganache and geth --dev (1337). */
+export const DEV_CHAIN_IDS: readonly number[] = Object.freeze([31337, 1337]);
+
+/**
+ * Chains whose tokens and ETH are worth nothing: the dev chains and the testnet presets. What
+ * `connector contracts fund` agrees to fund; any other id (a mainnet, an unknown chain) is refused.
+ */
+export function isTestChainId(chainId: number): boolean {
+  return DEV_CHAIN_IDS.includes(chainId) || NETWORK_PRESETS.testnet.some((p) => p.chainId === chainId);
+}
+
+/** The ids `isTestChainId` accepts, for messages. */
+export function testChainIds(): number[] {
+  return [...DEV_CHAIN_IDS, ...NETWORK_PRESETS.testnet.map((p) => p.chainId)];
+}

@@ -13,6 +13,7 @@ import type {
   CooperativeClose,
   IncomingChannel,
   OutgoingChannel,
+  PrunedTotals,
   SettlementState,
 } from './channel-store.js';
 
@@ -46,9 +47,33 @@ export class ChannelBook {
 
   /** Saves every channel as it is now (dropping old settled ones); resolves once durable. */
   save(): Promise<void> {
-    pruneSettled(this.#state.outgoing);
-    pruneSettled(this.#state.incoming);
+    this.#state.pruned ??= { tokensSent: 0n, tokensReceived: 0n, tokensRedeemed: 0n };
+    const pruned = this.#state.pruned;
+    for (const c of pruneSettled(this.#state.outgoing)) pruned.tokensSent += c.transferred;
+    for (const c of pruneSettled(this.#state.incoming)) {
+      pruned.tokensReceived += c.transferred;
+      pruned.tokensRedeemed += c.redeemed;
+    }
     return this.#store.save(this.#state);
+  }
+
+  /**
+   * Token base units ever claimed to peers (sent), claimed by peers to us (received) and redeemed
+   * on chain, from the saved channels (and those pruned from the file): they survive a restart.
+   */
+  totals(): PrunedTotals {
+    const p = this.#state.pruned;
+    const totals = {
+      tokensSent: p?.tokensSent ?? 0n,
+      tokensReceived: p?.tokensReceived ?? 0n,
+      tokensRedeemed: p?.tokensRedeemed ?? 0n,
+    };
+    for (const c of this.#state.outgoing) totals.tokensSent += c.transferred;
+    for (const c of this.#state.incoming) {
+      totals.tokensReceived += c.transferred;
+      totals.tokensRedeemed += c.redeemed;
+    }
+    return totals;
   }
 
   // ── reading ────────────────────────────────────────────────────────────
@@ -141,13 +166,16 @@ function claimFields(c: Channel) {
   };
 }
 
-function pruneSettled(channels: { status: string }[]): void {
+/** Drops the oldest settled channels beyond SETTLED_KEPT; returns the ones dropped. */
+function pruneSettled<C extends { status: string }>(channels: C[]): C[] {
+  const dropped: C[] = [];
   let settled = 0;
   for (const c of channels) if (c.status === 'settled') settled++;
   for (let i = 0; settled > SETTLED_KEPT && i < channels.length; ) {
     if (channels[i]!.status === 'settled') {
-      channels.splice(i, 1);
+      dropped.push(...channels.splice(i, 1));
       settled--;
     } else i++;
   }
+  return dropped;
 }

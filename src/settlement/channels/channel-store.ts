@@ -71,6 +71,15 @@ export interface CooperativeClose {
 export interface SettlementState {
   outgoing: OutgoingChannel[];
   incoming: IncomingChannel[];
+  /** What the settled channels dropped from the file had claimed and redeemed (the counters' past). */
+  pruned?: PrunedTotals | undefined;
+}
+
+/** Token base units of the channels no longer in the file, so the money counters never go back. */
+export interface PrunedTotals {
+  tokensSent: bigint;
+  tokensReceived: bigint;
+  tokensRedeemed: bigint;
 }
 
 const VERSION = 1;
@@ -84,6 +93,9 @@ const BIGINT_FIELDS = new Set([
   'acknowledgedNonce',
   'redeemed',
   'amount',
+  'tokensSent',
+  'tokensReceived',
+  'tokensRedeemed',
 ]);
 
 export function emptySettlementState(): SettlementState {
@@ -166,7 +178,7 @@ export function parseState(text: string): SettlementState {
       return BigInt(value);
     }
     return value;
-  }) as { version?: unknown; outgoing?: unknown; incoming?: unknown };
+  }) as { version?: unknown; outgoing?: unknown; incoming?: unknown; pruned?: unknown };
   if (raw.version !== VERSION) throw new Error(`unknown version ${String(raw.version)}`);
   if (!Array.isArray(raw.outgoing) || !Array.isArray(raw.incoming)) throw new Error('no channel lists');
   for (const c of [...raw.outgoing, ...raw.incoming] as Record<string, unknown>[]) {
@@ -177,5 +189,15 @@ export function parseState(text: string): SettlementState {
     if (c.bookedNonce === undefined)
       c.bookedNonce = typeof c.nonce === 'bigint' && c.nonce > 0n ? c.nonce - 1n : 0n;
   }
-  return { outgoing: raw.outgoing as OutgoingChannel[], incoming: raw.incoming as IncomingChannel[] };
+  const state: SettlementState = {
+    outgoing: raw.outgoing as OutgoingChannel[],
+    incoming: raw.incoming as IncomingChannel[],
+  };
+  if (raw.pruned !== undefined) {
+    const p = raw.pruned as Record<string, unknown>;
+    for (const field of ['tokensSent', 'tokensReceived', 'tokensRedeemed'])
+      if (typeof p[field] !== 'bigint') throw new Error(`pruned.${field} is not an amount`);
+    state.pruned = p as unknown as PrunedTotals;
+  }
+  return state;
 }

@@ -92,6 +92,11 @@ export class ChainConnections {
     }));
   }
 
+  /** The connected chain of that configured name. */
+  byName(name: string): ChainRuntime | undefined {
+    return this.#connected.get(name);
+  }
+
   byId(chainId: number): ChainRuntime | undefined {
     for (const chain of this.#connected.values()) if (chain.chainId === chainId) return chain;
     return undefined;

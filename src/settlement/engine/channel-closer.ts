@@ -48,6 +48,8 @@ export interface CloserOptions {
   readonly queues: Pick<SerialQueues, 'outgoing' | 'incoming' | 'redemption'>;
   readonly executor: Pick<UnifiedSettlementExecutor, 'sendClaim'>;
   readonly reporter: Pick<Reporter, 'emit' | 'counted'>;
+  /** Asks for a watch pass when a challenge period we started ends (wall clock, ms). */
+  readonly wake: (atMs: number) => void;
 }
 
 /** Closes channels in either direction, cooperatively when the peer co-signs. */
@@ -85,6 +87,16 @@ export class ChannelCloser {
     const onChain = await this.#chains.read(chain, () => chain.network.getChannel(channel.channelId));
     channels.setStatus(channel, onChain === undefined ? 'settled' : 'closing', onChain?.settleableAt ?? 0n);
     await channels.save();
+    if (onChain !== undefined) {
+      this.#o.reporter.emit({
+        type: 'channel-closing',
+        peerId,
+        channelId: channel.channelId,
+        direction: 'outgoing',
+        settleableAt: onChain.settleableAt,
+      });
+      this.#o.wake(Number(onChain.settleableAt) * 1000);
+    }
   }
 
   async #closeIncoming(peerId: string): Promise<void> {

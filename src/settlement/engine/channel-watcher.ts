@@ -5,8 +5,10 @@
  * Redemption of incoming claims lives here too.
  */
 import type { Hex } from 'viem';
+import { ConnectorError } from '../../utils/errors.js';
 import type { Logger } from '../../utils/logger.js';
 import { tokenNetworkAbi } from '../chain/abi.js';
+import { ChainError } from '../chain/errors.js';
 import { DEFAULT_CHAIN_RETRY, retryChain } from '../chain/retry.js';
 import { type ChainRuntime, submitCooperativeClose } from '../chain/runtime.js';
 import type { ChannelBook } from '../channels/channel-book.js';
@@ -18,6 +20,8 @@ import type { SerialQueues } from './queues.js';
 import type { Reporter } from './reporter.js';
 import type { SettlementSpec } from './spec.js';
 
+/** A settle that reverted (the chain's clock behind ours) is tried again this much later. */
+const RETRY_SETTLE_MS = 1_000;
 /** ~7 hours of Base blocks: where a settled channel's event is looked for. */
 const SETTLED_LOOKBACK_BLOCKS = 50_000n;
 
@@ -33,6 +37,8 @@ export interface WatcherOptions {
   readonly queues: Pick<SerialQueues, 'outgoing' | 'incoming' | 'redemption'>;
   readonly reporter: Pick<Reporter, 'emit' | 'report' | 'countRedemption'>;
   readonly life: Pick<Lifecycle, 'stopped' | 'signal'>;
+  /** Asks for a watch pass at `atMs` (wall clock): the end of a challenge period. */
+  readonly wake: (atMs: number) => void;
 }
 
 /** Watch passes over every channel, and redemption of the claims we hold. */
@@ -115,10 +121,6 @@ export class ChannelWatcher {
         direction: 'incoming',
         settleableAt: onChain.settleableAt,
       });
-      this.#o.logger.warn(
-        { peerId: channel.peerId, channelId: channel.channelId, settleableAt: String(onChain.settleableAt) },
-        'settlement: the peer is closing its channel to us; redeeming its latest claim',
-      );
     }
     if (changed) await channels.save();
     const due = channel.transferred - channel.redeemed;
@@ -167,11 +169,72 @@ export class ChannelWatcher {
       this.#channels.setStatus(channel, 'closing', onChain.settleableAt);
       await this.#channels.save();
     }
-    const block = await this.#chains.read(chain, () => chain.client.publicClient.getBlock());
-    if (block.timestamp >= onChain.settleableAt) {
-      await chain.network.settleChannel(channel.channelId);
-      await this.#settled(channel, 'outgoing');
+    await this.#settleWhenOver(chain, channel, onChain.settleableAt);
+  }
+
+  /**
+   * Our closing channel's challenge period: over when the latest block says so (blocks flow) or
+   * when wall-clock time does (an idle chain mines no block to say it; with automine the settle
+   * transaction's own block carries the time). Not over yet: a wake-up at its end. A revert (the
+   * chain's clock behind ours) is tried again at the next pass, not reported as a failure.
+   */
+  async #settleWhenOver(
+    chain: ChainRuntime,
+    channel: Readonly<OutgoingChannel>,
+    settleableAt: bigint,
+  ): Promise<void> {
+    if (!(await this.periodOver(chain, settleableAt))) {
+      this.#o.wake(Number(settleableAt) * 1000);
+      return;
     }
+    try {
+      await chain.network.settleChannel(channel.channelId);
+    } catch (err) {
+      if (!(err instanceof ChainError) || err.kind !== 'revert') throw err;
+      const onChain = await this.#chains.read(chain, () => chain.network.getChannel(channel.channelId));
+      if (onChain !== undefined) {
+        this.#o.logger.warn(
+          { peerId: channel.peerId, channelId: channel.channelId, err: err.message },
+          'settlement: the settle transaction reverted (the chain clock may lag); trying again',
+        );
+        this.#o.wake(Date.now() + RETRY_SETTLE_MS);
+        return;
+      }
+      // Settled by the peer meanwhile.
+    }
+    await this.#settled(channel, 'outgoing');
+  }
+
+  /** True once the later of the latest block's time and wall-clock time reaches `settleableAt`. */
+  async periodOver(chain: ChainRuntime, settleableAt: bigint): Promise<boolean> {
+    const nowS = BigInt(Math.floor(Date.now() / 1000));
+    if (nowS >= settleableAt) return true;
+    const block = await this.#chains.read(chain, () => chain.client.publicClient.getBlock());
+    return block.timestamp >= settleableAt;
+  }
+
+  /**
+   * The operator's "settle now" of our closing channel: the settle transaction at once when the
+   * period is over; ERR_CHANNEL naming when it ends otherwise; a revert is the caller's.
+   */
+  async settleOutgoingNow(channel: Readonly<OutgoingChannel>): Promise<void> {
+    const chain = this.#chains.byId(channel.chainId);
+    if (chain === undefined)
+      throw new ConnectorError('ERR_SETTLEMENT_UNAVAILABLE', `chain ${channel.chainId} is not connected`);
+    const onChain = await this.#chains.read(chain, () => chain.network.getChannel(channel.channelId));
+    if (onChain === undefined) {
+      await this.#settled(channel, 'outgoing');
+      return;
+    }
+    if (onChain.status !== 'closing')
+      throw new ConnectorError('ERR_CHANNEL', `channel ${channel.channelId} is not closing on chain`);
+    if (!(await this.periodOver(chain, onChain.settleableAt)))
+      throw new ConnectorError(
+        'ERR_CHANNEL',
+        `the challenge period of ${channel.channelId} ends at ${new Date(Number(onChain.settleableAt) * 1000).toISOString()}`,
+      );
+    await chain.network.settleChannel(channel.channelId);
+    await this.#settled(channel, 'outgoing');
   }
 
   /** Marks the channel settled, saves and reports it. */
@@ -205,8 +268,11 @@ export class ChannelWatcher {
     return events.at(-1)?.args.receiverPaid;
   }
 
-  /** Redeems the channel's latest claim on chain; one redemption per channel at a time. */
-  redeem(channel: Readonly<IncomingChannel>): Promise<void> {
+  /**
+   * Redeems the channel's latest claim on chain; one redemption per channel at a time. A failure
+   * is reported; `rethrow` (the operator's "settle now") also throws it to the caller.
+   */
+  redeem(channel: Readonly<IncomingChannel>, rethrow = false): Promise<void> {
     const { life } = this.#o;
     return this.#o.queues.redemption(channel.channelId, async () => {
       if (channel.signature === undefined || channel.transferred <= channel.redeemed || life.stopped) return;
@@ -220,7 +286,7 @@ export class ChannelWatcher {
         });
         this.#channels.setRedeemed(channel, claim.transferredAmount);
         await this.#channels.save();
-        this.#reporter.countRedemption(result.paid);
+        this.#reporter.countRedemption();
         this.#reporter.emit({
           type: 'redeemed',
           peerId: channel.peerId,
@@ -231,6 +297,7 @@ export class ChannelWatcher {
         });
       } catch (err) {
         this.#reporter.report('redeem', err, channel.peerId);
+        if (rethrow) throw err;
       }
     });
   }

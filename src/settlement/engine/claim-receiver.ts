@@ -213,7 +213,7 @@ export class ClaimReceiver {
     const failed =
       onChain.nonce >= claim.nonce && onChain.redeemed >= claim.transferredAmount
         ? undefined // redeemed already (a kill after redeeming, before saving)
-        : await this.#redeemBeforeCrediting(chain, claim, onChain.settleableAt);
+        : await this.#redeemBeforeCrediting(peerId, chain, claim, onChain.settleableAt);
     if (failed !== undefined)
       throw this.#refuse(peerId, 'wrong-channel', `channel ${claim.channelId} is closing: ${failed}`);
     this.#channels.setRedeemed(channel, claim.transferredAmount);
@@ -222,6 +222,7 @@ export class ClaimReceiver {
 
   /** Redeems a claim on a closing channel before it is credited; why it could not, or undefined. */
   async #redeemBeforeCrediting(
+    peerId: string,
     chain: ChainRuntime,
     claim: Claim,
     settleableAt: bigint,
@@ -230,7 +231,15 @@ export class ClaimReceiver {
     if (block.timestamp >= settleableAt) return 'its challenge period is over';
     try {
       const result = await this.#o.queues.redemption(claim.channelId, () => chain.network.redeem(claim));
-      this.#reporter.countRedemption(result.paid);
+      this.#reporter.countRedemption();
+      this.#reporter.emit({
+        type: 'redeemed',
+        peerId,
+        channelId: claim.channelId,
+        paid: result.paid,
+        redeemed: claim.transferredAmount,
+        txHash: result.txHash,
+      });
       return undefined;
     } catch (err) {
       this.#reporter.countChainError(err);
@@ -255,7 +264,7 @@ export class ClaimReceiver {
       signature: claim.signature,
     });
     await this.#o.accounts.bookReceived(channel);
-    this.#reporter.countClaimReceived(delta);
+    this.#reporter.countClaimReceived();
     this.#reporter.emit({
       type: 'claim-received',
       peerId: channel.peerId,

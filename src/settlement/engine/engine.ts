@@ -20,6 +20,7 @@ import type { Logger } from '../../utils/logger.js';
 import type { ChainRuntime } from '../chain/runtime.js';
 import type { IncomingChannel, OutgoingChannel } from '../channels/channel-store.js';
 import { type ChannelView, channelView } from '../channels/channel-view.js';
+import type { ChannelOperator } from './operator.js';
 import { type EngineParts, engineParts } from './parts.js';
 import type { SettlementSpec } from './spec.js';
 import type { SettlementEngineOptions, SettlementStats } from './types.js';
@@ -29,7 +30,6 @@ const STOP_WAIT_MS = 5_000;
 /** On-chain settlement inside the node: its lifecycle and its API, over the parts that do the work. */
 export class SettlementEngine {
   readonly address: Address;
-  readonly stats: SettlementStats;
   readonly #spec: SettlementSpec;
   readonly #backend: string;
   readonly #logger: Logger;
@@ -42,7 +42,14 @@ export class SettlementEngine {
     this.#parts = engineParts(options);
     this.address = options.signer.address;
     this.#backend = options.signer.backend;
-    this.stats = this.#parts.ctx.reporter.stats;
+  }
+
+  /**
+   * Counts since this start (claims, redemptions, refusals, chain errors) and the token amounts
+   * ever claimed and redeemed, read from the saved channels so a restart does not reset them.
+   */
+  get stats(): SettlementStats {
+    return { ...this.#parts.ctx.reporter.stats, ...this.#parts.ctx.channels.totals() };
   }
 
   // ── lifecycle ──────────────────────────────────────────────────────────
@@ -68,6 +75,7 @@ export class SettlementEngine {
     if (ctx.life.stopped) return;
     monitor.stop();
     clearInterval(this.#watchTimer);
+    this.#parts.wake.stop();
     // A transaction may wait minutes for its receipt; a stop does not. Leaving one is safe: the
     // state was saved before it was sent, and a restart reads the chain (an opened channel is
     // adopted, a deposit re-read, a claim booked again by its id).
@@ -159,6 +167,11 @@ export class SettlementEngine {
    */
   receiveClose(peerId: string, data: Uint8Array): Promise<ProtocolData[]> {
     return this.#parts.closer.receiveClose(peerId, data);
+  }
+
+  /** One channel by id, in either direction: viewed, topped up, closed, settled now (engine/operator.ts). */
+  get operator(): ChannelOperator {
+    return this.#parts.operator;
   }
 
   /** Every channel this node knows, newest last. */

@@ -101,7 +101,7 @@ export class UnifiedSettlementExecutor {
     const channel = await this.#outgoingWithRoom(peer, chain, tokens);
     await this.#signNext(chain, channel, tokens, units);
     await this.#o.accounts.bookPaid(channel);
-    this.#reporter.countClaimSent(tokens);
+    this.#reporter.countClaimSent();
     this.#reporter.emit({
       type: 'claim-sent',
       peerId,

@@ -9,7 +9,9 @@ import { ClaimReceiver } from './claim-receiver.js';
 import { SettlementContext } from './context.js';
 import { UnifiedSettlementExecutor } from './executor.js';
 import { SettlementMonitor } from './monitor.js';
+import { ChannelOperator } from './operator.js';
 import type { SettlementEngineOptions } from './types.js';
+import { WakeTimer } from './wake-timer.js';
 
 const CLAIM_TIMEOUT_MS = 10_000;
 const CHECK_DELAY_MS = 10;
@@ -22,6 +24,9 @@ export interface EngineParts {
   readonly watcher: ChannelWatcher;
   readonly receiver: ClaimReceiver;
   readonly closer: ChannelCloser;
+  readonly operator: ChannelOperator;
+  /** Runs a watch pass when a challenge period ends; stopped with the engine. */
+  readonly wake: WakeTimer;
 }
 
 export function engineParts(options: SettlementEngineOptions): EngineParts {
@@ -53,7 +58,18 @@ export function engineParts(options: SettlementEngineOptions): EngineParts {
     reporter,
     life,
   });
-  const watcher = new ChannelWatcher({ spec, logger, channels, chains, queues, reporter, life });
+  const wake = new WakeTimer(spec.watchIntervalMs, () => life.track(watcher.watch()));
+  const wakeAt = (atMs: number) => wake.at(atMs);
+  const watcher = new ChannelWatcher({
+    spec,
+    logger,
+    channels,
+    chains,
+    queues,
+    reporter,
+    life,
+    wake: wakeAt,
+  });
   const receiver = new ClaimReceiver({
     spec,
     address: signer.address,
@@ -78,6 +94,18 @@ export function engineParts(options: SettlementEngineOptions): EngineParts {
     queues,
     executor,
     reporter,
+    wake: wakeAt,
   });
-  return { ctx, accounts, executor, monitor, watcher, receiver, closer };
+  const operator = new ChannelOperator({
+    address: signer.address,
+    channels,
+    chains,
+    queues,
+    executor,
+    monitor,
+    closer,
+    watcher,
+    reporter,
+  });
+  return { ctx, accounts, executor, monitor, watcher, receiver, closer, operator, wake };
 }

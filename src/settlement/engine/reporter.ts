@@ -8,22 +8,27 @@ import type { Logger } from '../../utils/logger.js';
 import { messageOf } from '../../utils/text.js';
 import { ChainError } from '../chain/errors.js';
 import type { ClaimRefusal } from '../claims/claim.js';
+import { logEvent } from './event-log.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { SettlementEvent, SettlementStats } from './types.js';
+
+/**
+ * The stats counted as things happen, since this start. The token amounts of
+ * `SettlementEngine.stats` are not here: they are read from the saved channels
+ * (`ChannelBook.totals`), so they survive a restart.
+ */
+export type EventCounts = Omit<SettlementStats, 'tokensSent' | 'tokensReceived' | 'tokensRedeemed'>;
 
 /** Events, failure reports and the counters behind `SettlementEngine.stats`. */
 export class Reporter {
   /** Read it anywhere; only this class changes it. */
-  readonly stats: SettlementStats = {
+  readonly stats: EventCounts = {
     claimsSent: 0,
     claimsAcknowledged: 0,
     claimsRejectedByPeer: 0,
     claimsReceived: 0,
     claimsRefused: new Map(),
     redemptions: 0,
-    tokensSent: 0n,
-    tokensReceived: 0n,
-    tokensRedeemed: 0n,
     chainErrors: new Map(),
   };
   readonly #logger: Logger;
@@ -40,7 +45,9 @@ export class Reporter {
     this.#life = life;
   }
 
+  /** Logs the event (one line, event-log.ts) and hands it to the node. */
   emit(event: SettlementEvent): void {
+    logEvent(this.#logger, event);
     try {
       this.#onEvent?.(event);
     } catch (err) {
@@ -72,9 +79,8 @@ export class Reporter {
     if (err instanceof ChainError) chainErrors.set(err.kind, (chainErrors.get(err.kind) ?? 0) + 1);
   }
 
-  countClaimSent(tokens: bigint): void {
+  countClaimSent(): void {
     this.stats.claimsSent++;
-    this.stats.tokensSent += tokens;
   }
 
   countClaimAcknowledged(): void {
@@ -85,9 +91,8 @@ export class Reporter {
     this.stats.claimsRejectedByPeer++;
   }
 
-  countClaimReceived(tokens: bigint): void {
+  countClaimReceived(): void {
     this.stats.claimsReceived++;
-    this.stats.tokensReceived += tokens;
   }
 
   countClaimRefused(reason: ClaimRefusal | 'unknown-peer'): void {
@@ -95,9 +100,8 @@ export class Reporter {
     claimsRefused.set(reason, (claimsRefused.get(reason) ?? 0) + 1);
   }
 
-  countRedemption(paid: bigint): void {
+  countRedemption(): void {
     this.stats.redemptions++;
-    this.stats.tokensRedeemed += paid;
   }
 }
 

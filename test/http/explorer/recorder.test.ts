@@ -159,4 +159,23 @@ describe('EventRecorder', () => {
     const s = r.stats(1);
     assert.deepEqual([s.fulfilled, s.rejected, s.rejectsByCode], [1, 0, {}]);
   });
+  it('copies what an event shows: a packet reused or changed after its outcome does not change the event', () => {
+    const r = new EventRecorder({ now: clock().now });
+    const p = prepare(3);
+    const f: IlpReply = { type: 13, fulfillment: new Uint8Array(32).fill(4), data: new Uint8Array(0) };
+    r.packet('alice', 'bob', false, p, f, 3n, 1);
+    // The socket's buffer a decoded packet points into is reused by the next read.
+    p.executionCondition.fill(0xee);
+    f.fulfillment.fill(0xee);
+    p.destination = 'g.changed';
+    const short31 = { ...prepare(5), executionCondition: new Uint8Array(31).fill(5) };
+    r.packet('alice', 'bob', false, short31, reject('F01'), 5n, 1);
+    const [event, short] = r.drain();
+    assert.equal(event?.packetId, '03'.repeat(32));
+    assert.equal(event?.data?.fulfillment, '04'.repeat(32));
+    assert.equal(event?.destination, 'g.bob.3');
+    // A condition of the wrong length (a local sender's mistake) is shown padded, never thrown.
+    assert.equal(short?.packetId, `${'05'.repeat(31)}00`);
+    assert.equal(short?.code, 'F01');
+  });
 });

@@ -1,0 +1,51 @@
+/**
+ * The x402 gateway of a node in `mode: gateway` (gateway/, docs/gateway.md): built with the
+ * node's signer (KMS too) and the node's own packet path, so a paid request is sent as if by
+ * `sendPacket`, and its store kept in the node's data dir (beside the ledger snapshot).
+ */
+import { dirname } from 'node:path';
+import { encodePrepare } from '../codec/index.js';
+import type { ResolvedConfig } from '../config/index.js';
+import { X402Gateway } from '../gateway/index.js';
+import type { EventRecorder } from '../http/index.js';
+import { type KmsHooks, openSigner } from '../keys/index.js';
+import { DEFAULT_SNAPSHOT_PATH } from '../ledger/index.js';
+import type { Logger } from '../utils/logger.js';
+import type { LocalDelivery } from './local-delivery.js';
+import type { PacketHandler } from './packet-handler.js';
+import { createPaymentHandlerAdapter } from './payment-handler.js';
+
+/** The address segment under the node's own where ILP senders reach x402 servers. */
+export const X402_SEGMENT = 'x402';
+
+/** Packets to `<node>.x402` go to the gateway's outbound side once it has started. */
+export function serveOutbound(gateway: X402Gateway, local: LocalDelivery, logger: Logger): void {
+  const outbound = gateway.outbound;
+  if (outbound === undefined) return;
+  local.setService(
+    X402_SEGMENT,
+    createPaymentHandlerAdapter((request) => outbound.handle(request), logger),
+  );
+}
+
+export function createGateway(
+  config: ResolvedConfig,
+  packets: PacketHandler,
+  events: EventRecorder | undefined,
+  logger: Logger,
+  kms: KmsHooks | undefined,
+): X402Gateway | undefined {
+  if (config.mode !== 'gateway' || config.gateway === undefined) return undefined;
+  return new X402Gateway({
+    config: config.gateway,
+    assetScale: config.asset.scale,
+    dataDir: dirname(config.settlement?.ledgerSnapshotPath ?? DEFAULT_SNAPSHOT_PATH),
+    openSigner: () => openSigner(config, { logger, kms }),
+    send: (p) => {
+      const prepare = { type: 12 as const, ...p };
+      return packets.handle(undefined, encodePrepare(prepare), prepare);
+    },
+    logger,
+    onEvent: events && ((event) => events.event(event)),
+  });
+}
