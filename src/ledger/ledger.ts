@@ -147,6 +147,11 @@ export interface InFlightJournal {
   inFlight(id: bigint): InFlightHold | undefined;
   /** Replaces an open in-flight hold's record (new accounts or tag); not waited for. */
   reRecordInFlight(hold: InFlightHold): void;
+  /**
+   * True for an open in-flight hold whose packet left the pipeline without an answer (voided on a
+   * timeout or a closed link, or read back at a restart): its peer may be asked before its expiry.
+   */
+  outcomeLost(id: bigint): boolean;
   /** Open in-flight holds: recorded, not posted, settled or reconciled (also those of before a restart). */
   openInFlight(): InFlightHold[];
   /** Keeps `data` until `untilMs` (a bounded number of the latest); durable with the next posting. */

@@ -49,6 +49,22 @@ for (const how of ['crash', 'close'] as const) {
       await again.close();
     });
 
+    it('a hold voided without a settlement, or read back, has lost its outcome; one in the pipeline has not', async () => {
+      const dir = await tempDir();
+      const ledger = await openJournal(dir);
+      await createAccounts(ledger);
+      await ledger.holdInFlight(hold(11n, 10n), TAG);
+      await ledger.holdInFlight(hold(12n, 20n), TAG);
+      assert.equal(ledger.outcomeLost(11n), false, 'still held: its answer may come');
+      ledger.voidNow(12n); // no answer (a closed link): the record stays open
+      assert.equal(ledger.outcomeLost(12n), true);
+      assert.equal(ledger.outcomeLost(13n), false, 'no such record');
+      const again = await reopen(dir, how, ledger);
+      assert.equal(again.outcomeLost(11n), true, 'read back at the restart');
+      assert.equal(again.outcomeLost(12n), true);
+      await again.close();
+    });
+
     it('reconciling books the hold once, by a derived id, and closes the record', async () => {
       const dir = await tempDir();
       const ledger = await openJournal(dir);

@@ -154,8 +154,10 @@ class Writer {
   #at = 0;
 
   constructor(size: number) {
-    this.bytes = new Uint8Array(size);
-    this.#view = new DataView(this.bytes.buffer);
+    // From Node's pool, not an ArrayBuffer of its own each (a tag is encoded per packet); every
+    // byte is written.
+    this.bytes = Buffer.allocUnsafe(size);
+    this.#view = new DataView(this.bytes.buffer, this.bytes.byteOffset, size);
   }
 
   u8(v: number): this {

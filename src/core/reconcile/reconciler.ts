@@ -115,7 +115,9 @@ export class Reconciler {
         givenUp++;
         continue;
       }
-      if (tag.out.expiresAtMs + graceMs > now) continue;
+      // A packet still in the pipeline waits for its own answer; one whose answer was lost (a closed
+      // link, our restart) is asked about at once: the peer answers "pending" until its expiry.
+      if (tag.out.expiresAtMs + graceMs > now && !journal.outcomeLost(hold.id)) continue;
       const due = byPeer.get(tag.peerId);
       if (due === undefined) byPeer.set(tag.peerId, [{ hold, tag }]);
       else if (due.length < MAX_QUERY_ENTRIES) due.push({ hold, tag });
@@ -213,11 +215,16 @@ export class Reconciler {
       for (let i = 0; i < keys.length; i++) answers.push({ status: QUERY_STATUS.unknown });
     } else {
       const { fulfilled, pending } = this.#index(journal, peerId);
+      // Before its expiry (and the grace) a Prepare may still be on its way through this node,
+      // not yet recorded (a local delivery, say): "unknown" only once it can no longer be fulfilled.
+      const undecided = this.#now() - (this.#o.graceMs ?? 1000);
       for (const key of keys) {
         const k = keyString(key);
         const fulfillment = fulfilled.get(k);
         if (fulfillment !== undefined) answers.push({ status: QUERY_STATUS.fulfilled, fulfillment });
-        else answers.push({ status: pending.has(k) ? QUERY_STATUS.pending : QUERY_STATUS.unknown });
+        else if (pending.has(k) || key.expiresAtMs > undecided)
+          answers.push({ status: QUERY_STATUS.pending });
+        else answers.push({ status: QUERY_STATUS.unknown });
       }
     }
     const reply = encodeAnswers(answers);

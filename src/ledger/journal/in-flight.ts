@@ -19,6 +19,12 @@ export function reconciledId(holdId: bigint): bigint {
 
 export class InFlightBook {
   readonly open = new Map<bigint, InFlightRecord>();
+  /**
+   * Open records whose packet is no longer in the pipeline (voided without an answer, or read back
+   * at a restart): their peer may be asked before their expiry. Keyed by the record object, so a
+   * record removed from `open` needs no clean-up here.
+   */
+  readonly outcomeLost = new WeakSet<InFlightRecord>();
   readonly maxMemos: number;
   /** A ring of the latest `maxMemos` memos; `#next` is where the next one goes. */
   #memos: MemoRecord[] = [];
@@ -71,6 +77,7 @@ export class InFlightBook {
 
   /** At the end of open: what was read back becomes the recovered memos. */
   sealRecovered(nowMs: number): void {
+    for (const record of this.open.values()) this.outcomeLost.add(record);
     this.#recovered = this.memos(nowMs).slice(-4 * this.maxMemos);
     this.#memos = [];
     this.#next = 0;

@@ -243,7 +243,13 @@ export class JournalLedger implements Ledger, SyncTransfers, InFlightJournal {
   voidNow(id: bigint): TransferResult {
     const error = this.#unusable();
     if (error !== undefined) throw error;
-    return this.#inner.voidNow(id);
+    const result = this.#inner.voidNow(id);
+    if (result === R.ok && this.#inFlight.open.size > 0) {
+      // A recorded hold voided: a reject settles it next; without an answer it stays open.
+      const record = this.#inFlight.open.get(id);
+      if (record !== undefined) this.#inFlight.outcomeLost.add(record);
+    }
+    return result;
   }
 
   transfer(t: Transfer): Promise<TransferResult> {
@@ -324,12 +330,19 @@ export class JournalLedger implements Ledger, SyncTransfers, InFlightJournal {
   reRecordInFlight(hold: InFlightHold): void {
     if (this.#unusable() !== undefined || !this.#inFlight.open.has(hold.id)) return;
     const record = { type: RECORD_TYPE.inFlight, ...hold } as const;
+    if (this.#inFlight.outcomeLost.has(this.#inFlight.open.get(hold.id)!))
+      this.#inFlight.outcomeLost.add(record);
     this.#inFlight.open.set(hold.id, record);
     this.#store?.append(record)?.catch(() => undefined);
   }
 
   inFlight(id: bigint): InFlightHold | undefined {
     return this.#inFlight.open.get(id);
+  }
+
+  outcomeLost(id: bigint): boolean {
+    const record = this.#inFlight.open.get(id);
+    return record !== undefined && this.#inFlight.outcomeLost.has(record);
   }
 
   openInFlight(): InFlightHold[] {
