@@ -38,6 +38,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { name: 'LEDGER_SNAPSHOT_PATH', path: ['settlement', 'ledgerSnapshotPath'], kind: 'string' },
   { name: 'LEDGER_PERSIST_INTERVAL_MS', path: ['settlement', 'ledgerPersistIntervalMs'], kind: 'int' },
   { name: 'LEDGER_DURABILITY', path: ['settlement', 'ledgerDurability'], kind: 'keyword' },
+  { name: 'LEDGER_RECONCILE_IN_FLIGHT', path: ['settlement', 'reconcileInFlight'], kind: 'bool' },
   { name: 'TIGERBEETLE_CLUSTER_ID', path: ['settlement', 'tigerBeetleClusterId'], kind: 'amount' },
   { name: 'TIGERBEETLE_REPLICAS', path: ['settlement', 'tigerBeetleReplicas'], kind: 'list' },
   { name: 'SETTLEMENT_ENABLED', path: ['settlement', 'enabled'], kind: 'bool' },

@@ -211,6 +211,12 @@ const settlementSchema = z.looseObject({
   ledgerSnapshotPath: z.string().min(1).optional(),
   ledgerPersistIntervalMs: positiveIntField(DAY_MS).optional(),
   ledgerDurability: z.enum(LEDGER_DURABILITIES).optional(),
+  /**
+   * Record each Prepare before it leaves and settle the unanswered ones with the next hop after
+   * a crash (docs/settlement.md, "In-flight packets across a crash"). Journal ledger only; off by
+   * default: it costs about a third of the durable ledger's throughput (docs/perf.md).
+   */
+  reconcileInFlight: boolField().optional(),
   tigerBeetleClusterId: u128Field().optional(),
   tigerBeetleReplicas: z.array(z.string().min(1)).max(CONFIG_LIMITS.maxTigerBeetleReplicas).optional(),
   tigerBeetleConnectTimeoutMs: positiveIntField(600_000).optional(),

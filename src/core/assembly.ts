@@ -166,6 +166,7 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
     links,
     local,
     perHopNotification: config.localDelivery.perHopNotification,
+    reconcileInFlight: config.settlement?.reconcileInFlight === true,
     ccp: speaker,
     nextTransferId: () => transferBase + BigInt(++transferSeq),
     fulfilledTo: settlement.fulfilledTo(),

@@ -68,6 +68,11 @@ export interface PipelineServices {
   nextTransferId(): bigint;
   /** Told after a Fulfill to this peer was booked (settlement's threshold check); must not block. */
   readonly fulfilledTo?: ((peerId: string) => void) | undefined;
+  /**
+   * Prepares that leave are recorded before they go, for reconciliation after a crash
+   * (`settlement.reconcileInFlight`; the journal ledger only).
+   */
+  readonly reconcileInFlight?: boolean | undefined;
   /** How long a fulfillment passed on stays answerable to its peer after the packet's expiry. */
   readonly reconcileWindowMs?: number | undefined;
   readonly logger: Logger;

@@ -58,7 +58,8 @@ function ledgerYaml(id: string): string {
 settlement:
   ledgerSnapshotPath: ${join(dir, id, 'ledger.json')}
   ledgerPersistIntervalMs: 200
-  ledgerDurability: fsync`;
+  ledgerDurability: fsync
+  reconcileInFlight: true`;
 }
 
 function common(id: string, port: number): string {
@@ -125,7 +126,11 @@ routes:
       peers: [{ id: 'a', url: `ws://127.0.0.1:${aPort}`, authToken: '' }],
       routes: [{ prefix: 'g', nextHop: 'a' }],
       btp: { reconnectMinMs: 20, reconnectMaxMs: 200 },
-      settlement: { ledgerDurability: 'snapshot', ledgerSnapshotPath: join(dir, 's', 'ledger.json') },
+      settlement: {
+        ledgerDurability: 'snapshot',
+        ledgerSnapshotPath: join(dir, 's', 'ledger.json'),
+        reconcileInFlight: true,
+      },
     }),
   );
   await s.start();

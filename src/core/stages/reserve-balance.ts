@@ -35,7 +35,7 @@ function isSync(ledger: Ledger): ledger is Ledger & SyncTransfers {
 }
 
 function reserveNow(s: PipelineServices, ledger: Ledger & SyncTransfers): Stage {
-  const journal = inFlightJournal(ledger);
+  const journal = s.reconcileInFlight === true ? inFlightJournal(ledger) : undefined;
   const go = goOn(s, ledger, journal);
   return (ctx, next) => {
     const transfer = transferOf(s, ctx);
