@@ -7,29 +7,20 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Address, createPublicClient, type Hex, http } from 'viem';
+import type { Address, createPublicClient, Hex } from 'viem';
 import type { ChannelMetadata, ConnectorNode } from '../../src/index.js';
 import { type TokenNetworkClient, testTokenAbi } from '../../src/settlement/index.js';
-import { baseConfig, btpUrl, makeNode, sendData, waitConnected } from '../helpers/nodes.js';
-import { ANVIL_KEYS } from '../settlement/anvil.js';
-import {
-  addressOf,
-  FACTOR,
-  settlementConfig,
-  startTestChain,
-  type TestChain,
-  tokenNetworkAs,
-} from '../settlement/chain-fixture.js';
+import { sendData } from '../helpers/nodes.js';
+import { type AdminPair, PAIR_KEY_A, PAIR_KEY_B, startAdminPair } from '../settlement/admin-pair.js';
+import { addressOf, FACTOR, type TestChain } from '../settlement/chain-fixture.js';
 
 const BIN = join(process.cwd(), 'bin', 'connector.js');
 const API_KEY = 'cli-admin-key';
 const ADMIN = { enabled: true, port: 0, host: '127.0.0.1', apiKey: API_KEY } as const;
-const KEY_A = ANVIL_KEYS[1];
-const KEY_B = ANVIL_KEYS[2];
+const KEY_A = PAIR_KEY_A;
+const KEY_B = PAIR_KEY_B;
 const SINK: Address = '0x000000000000000000000000000000000000bEEF';
 
 interface Run {
@@ -79,7 +70,6 @@ function refused(run: Run, command: string, pattern: RegExp): void {
 
 describe('connector channels', { timeout: 180_000 }, () => {
   let chain: TestChain;
-  let dir: string;
   let a: ConnectorNode;
   let b: ConnectorNode;
   let reader: TokenNetworkClient;
@@ -91,40 +81,14 @@ describe('connector channels', { timeout: 180_000 }, () => {
   const tokens = (owner: Address) =>
     viem.readContract({ address: chain.token, abi: testTokenAbi, functionName: 'balanceOf', args: [owner] });
 
+  let pair: AdminPair;
+
   before(async () => {
-    chain = await startTestChain(8453);
-    dir = await mkdtemp(join(tmpdir(), 'cli-channels-'));
-    b = makeNode(
-      baseConfig('b', {
-        adminApi: ADMIN,
-        peers: [{ id: 'a', evmAddress: addrA }],
-        ...settlementConfig(chain, KEY_B, join(dir, 'b.json'), { redeemMinimum: 10n ** 30n }),
-      }),
-      { BTP_PEER_A_SECRET: 's' },
-    );
-    b.setPacketHandler(() => ({ accept: true }));
-    await b.start();
-    a = makeNode(
-      baseConfig('a', {
-        adminApi: ADMIN,
-        peers: [{ id: 'b', url: btpUrl(b), authToken: 's', evmAddress: addrB }],
-        routes: [{ prefix: 'g.b', nextHop: 'b' }],
-        ...settlementConfig(chain, KEY_A, join(dir, 'a.json')),
-      }),
-    );
-    await a.start();
-    await waitConnected(a, 'b');
-    await Promise.all([a.settlementReady(), b.settlementReady()]);
-    reader = await tokenNetworkAs(chain, ANVIL_KEYS[0]);
-    viem = createPublicClient({ transport: http(chain.anvil.rpcUrl) });
+    pair = await startAdminPair(ADMIN, 'cli-channels-');
+    ({ chain, a, b, reader, viem } = pair);
   });
 
-  after(async () => {
-    await a?.stop();
-    await b?.stop();
-    await chain?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  after(() => pair?.stop());
 
   it('list: no channels yet; without the key: 401 in one line', async () => {
     const run = await cli(a, ['list']);

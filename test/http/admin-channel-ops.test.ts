@@ -5,30 +5,24 @@
  * and token balances. Auth, bad input, not-found and wrong-state answers move nothing on chain.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Address, createPublicClient, type Hex, http } from 'viem';
+import type { Address, createPublicClient, Hex } from 'viem';
 import type { ChannelMetadata, ConnectorNode } from '../../src/index.js';
 import { type TokenNetworkClient, testTokenAbi } from '../../src/settlement/index.js';
-import { baseConfig, btpUrl, makeNode, sendData, waitConnected } from '../helpers/nodes.js';
-import { ANVIL_KEYS } from '../settlement/anvil.js';
+import { sendData } from '../helpers/nodes.js';
+import { type AdminPair, PAIR_KEY_A, PAIR_KEY_B, startAdminPair } from '../settlement/admin-pair.js';
 import {
   addressOf,
   CHALLENGE_PERIOD_S,
   FACTOR,
   nextSettlementEvent,
-  settlementConfig,
-  startTestChain,
   type TestChain,
-  tokenNetworkAs,
 } from '../settlement/chain-fixture.js';
 
 const API_KEY = 'admin-secret';
 const ADMIN = { enabled: true, port: 0, host: '127.0.0.1', apiKey: API_KEY } as const;
-const KEY_A = ANVIL_KEYS[1];
-const KEY_B = ANVIL_KEYS[2];
+const KEY_A = PAIR_KEY_A;
+const KEY_B = PAIR_KEY_B;
 const UNKNOWN_ID = `0x${'ab'.repeat(32)}`;
 const SINK: Address = '0x000000000000000000000000000000000000dEaD';
 
@@ -60,7 +54,6 @@ function assertError(res: { status: number; body: Json }, status: number, messag
 
 describe('admin API: channel operations on anvil', { timeout: 120_000 }, () => {
   let chain: TestChain;
-  let dir: string;
   let a: ConnectorNode;
   let b: ConnectorNode;
   let reader: TokenNetworkClient;
@@ -93,40 +86,14 @@ describe('admin API: channel operations on anvil', { timeout: 120_000 }, () => {
     await received;
   }
 
+  let pair: AdminPair;
+
   before(async () => {
-    chain = await startTestChain(8453);
-    dir = await mkdtemp(join(tmpdir(), 'admin-channel-ops-'));
-    b = makeNode(
-      baseConfig('b', {
-        adminApi: ADMIN,
-        peers: [{ id: 'a', evmAddress: addrA }],
-        ...settlementConfig(chain, KEY_B, join(dir, 'b.json'), { redeemMinimum: 10n ** 30n }),
-      }),
-      { BTP_PEER_A_SECRET: 's' },
-    );
-    b.setPacketHandler(() => ({ accept: true }));
-    await b.start();
-    a = makeNode(
-      baseConfig('a', {
-        adminApi: ADMIN,
-        peers: [{ id: 'b', url: btpUrl(b), authToken: 's', evmAddress: addrB }],
-        routes: [{ prefix: 'g.b', nextHop: 'b' }],
-        ...settlementConfig(chain, KEY_A, join(dir, 'a.json')),
-      }),
-    );
-    await a.start();
-    await waitConnected(a, 'b');
-    await Promise.all([a.settlementReady(), b.settlementReady()]);
-    reader = await tokenNetworkAs(chain, ANVIL_KEYS[0]);
-    viem = createPublicClient({ transport: http(chain.anvil.rpcUrl) });
+    pair = await startAdminPair(ADMIN, 'admin-channel-ops-');
+    ({ chain, a, b, reader, viem } = pair);
   });
 
-  after(async () => {
-    await a?.stop();
-    await b?.stop();
-    await chain?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  after(() => pair?.stop());
 
   it('every operation asks for the API key', async () => {
     const id = UNKNOWN_ID;
