@@ -21,25 +21,14 @@ import type { ConnectorNode } from '../../src/index.js';
 import { CliNode } from '../helpers/cli-node.js';
 import { baseConfig, btpUrl, makeNode, sendData, waitConnected } from '../helpers/nodes.js';
 import { freePort } from '../helpers/ports.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 const KILLS = 20;
 const CONCURRENCY = 16;
 const SEED = 0x5eed_2026;
 
-/** mulberry32: small, seeded, good enough to pick kill moments and amounts. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'crash-'));
-const random = prng(SEED);
+const random = mulberry32(SEED);
 let a: ConnectorNode;
 let c: ConnectorNode;
 let b: CliNode | undefined;

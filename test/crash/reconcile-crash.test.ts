@@ -19,6 +19,7 @@ import type { ConnectorNode } from '../../src/index.js';
 import { CliNode } from '../helpers/cli-node.js';
 import { baseConfig, makeNode, sendData, waitConnected } from '../helpers/nodes.js';
 import { freePort } from '../helpers/ports.js';
+import { mulberry32 } from '../helpers/prng.js';
 import { TestBls } from '../helpers/test-bls.js';
 
 const KILLS = 24;
@@ -28,20 +29,8 @@ const SEED = 0x2ec0_2026;
 const EXPIRY_MS = 3000;
 const SETTLE_TIMEOUT_MS = 60_000;
 
-/** mulberry32, as in crash.test.ts. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'reconcile-crash-'));
-const random = prng(SEED);
+const random = mulberry32(SEED);
 const bls = new TestBls();
 let s: ConnectorNode;
 let a: CliNode | undefined;

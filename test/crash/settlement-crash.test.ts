@@ -30,6 +30,7 @@ import {
 import { CliNode, type LogLine } from '../helpers/cli-node.js';
 import { baseConfig, makeNode, sendData, waitConnected } from '../helpers/nodes.js';
 import { freePort } from '../helpers/ports.js';
+import { mulberry32 } from '../helpers/prng.js';
 import { TestBls } from '../helpers/test-bls.js';
 import { ANVIL_KEYS } from '../settlement/anvil.js';
 import { addressOf, FACTOR, startTestChain, type TestChain } from '../settlement/chain-fixture.js';
@@ -49,18 +50,6 @@ const POLL_EVERY_MS = 25;
 const REFUSED = 'settlement: refused a claim from a peer';
 const PEER_REFUSED = 'settlement: the peer refused our claim';
 
-/** mulberry32, as in crash.test.ts. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Channel {
   nonce: bigint;
   transferred: bigint;
@@ -75,7 +64,7 @@ interface Balance {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'settle-crash-'));
-const random = prng(SEED);
+const random = mulberry32(SEED);
 const bls = new TestBls();
 /** Every process started, dead or alive: their logs are checked for refused claims. */
 const processes: CliNode[] = [];

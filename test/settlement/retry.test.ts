@@ -8,18 +8,7 @@ import {
   retryChain,
 } from '../../src/settlement/index.js';
 import { ConnectorError } from '../../src/utils/errors.js';
-
-/** mulberry32: a small seeded generator in [0, 1). */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../helpers/prng.js';
 
 /** A call that fails with `errors` in turn, then answers `value`; counts its calls. */
 function failing<T>(errors: readonly unknown[], value: T) {
@@ -108,9 +97,9 @@ describe('retryChain', () => {
     const { call } = failing([rpc(1), rpc(2), rpc(3), rpc(4), rpc(5)], 'ok');
     const seen: [number, number][] = [];
     const onRetry = (_err: ChainError, attempt: number, delayMs: number) => seen.push([attempt, delayMs]);
-    assert.equal(await retryChain('read', call, { ...options, random: seeded(7), onRetry }), 'ok');
+    assert.equal(await retryChain('read', call, { ...options, random: mulberry32(7), onRetry }), 'ok');
 
-    const random = seeded(7);
+    const random = mulberry32(7);
     const caps = [2, 4, 8, 10, 10];
     assert.deepEqual(
       seen,
