@@ -25,7 +25,9 @@ export interface LocalDeliveryOptions {
 export class LocalDelivery {
   private handler: LocalDeliveryHandler | undefined;
   /** A part of the node serving `<own address>.<segment>` (the gateway's `x402`), before the handler. */
-  private service: { segment: string; handler: LocalDeliveryHandler } | undefined;
+  private service:
+    | { segment: string; handler: LocalDeliveryHandler; address: string; prefix: string }
+    | undefined;
   private transitInFlight = 0;
   transitDropped = 0;
 
@@ -37,7 +39,7 @@ export class LocalDelivery {
 
   /** Packets to `<own address>.<segment>` (and under it) go to `handler` instead of the user's. */
   setService(segment: string, handler: LocalDeliveryHandler | undefined): void {
-    this.service = handler === undefined ? undefined : { segment, handler };
+    this.service = handler === undefined ? undefined : { segment, handler, address: '', prefix: '' };
   }
 
   hasHandler(): boolean {
@@ -47,8 +49,15 @@ export class LocalDelivery {
   private handlerFor(destination: string, address: string): LocalDeliveryHandler | undefined {
     const service = this.service;
     if (service === undefined) return this.handler;
-    const prefix = `${address}.${service.segment}`;
-    const under = destination === prefix || destination.startsWith(`${prefix}.`);
+    // The prefix follows the own address (IL-DCP may change it): built once per address, not per packet.
+    if (service.address !== address) {
+      service.address = address;
+      service.prefix = `${address}.${service.segment}`;
+    }
+    const prefix = service.prefix;
+    const under =
+      destination.startsWith(prefix) &&
+      (destination.length === prefix.length || destination.charCodeAt(prefix.length) === 46); // '.'
     return under ? service.handler : this.handler;
   }
 
