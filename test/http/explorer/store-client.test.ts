@@ -109,8 +109,13 @@ describe('StoreClient: the event store in a worker thread', () => {
     assert.equal(await store.open(), true);
     const worker = (store as unknown as { worker: Worker }).worker;
     const owed = store.insert(events(5));
+    // terminate() holds the loop open only until something unrefs the worker, and the client
+    // unrefs it when the insert's answer comes in, which can be after terminate() was called:
+    // the loop would then run empty before 'exit'. This timer keeps it open for the kill.
+    const hold = setInterval(() => {}, 60_000);
     await worker.terminate();
     const batch = await owed; // answered, not left pending
+    clearInterval(hold);
     assert.ok(batch.every((e) => e.id === 0) || batch.every((e) => e.id > 0));
     assert.equal(store.state, 'failed');
     assert.match(store.health().error ?? '', /worker exited/);
