@@ -1,7 +1,10 @@
 /**
  * Micro-benchmark of the journal ledger's durability modes: hold+post pairs per second with N
  * concurrent callers, each doing holdNow then postNow (awaited when it returns a promise), as
- * the packet path does; the memory ledger as the baseline. Also the time to reopen (replay) the
+ * the packet path does; the memory ledger as the baseline. Mode 'fsync-inflight' is 'fsync' as
+ * the packet path uses it with reconciliation on (`settlement.reconcileInFlight`): each hold is
+ * recorded with a packet's tag and awaited until written, each post carries a memo of its
+ * fulfillment. CPU per pair is the process's user+system time over the cell. Also the time to reopen (replay) the
  * journal left by the 'fsync' run. Files go to a temp dir (under argv[5]), removed at the end.
  * Not part of the test run.
  *
@@ -11,6 +14,7 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { encodeMemo, encodeTag } from '../src/core/reconcile/codec.js';
 import {
   JOURNAL_DURABILITIES,
   type JournalDurability,
@@ -20,12 +24,13 @@ import {
   type TransferResult,
 } from '../src/ledger/index.js';
 
-type Mode = JournalDurability | 'memory';
+type Mode = JournalDurability | 'memory' | 'fsync-inflight';
 interface Sync {
   holdNow(t: PendingTransfer): TransferResult;
   postNow(id: bigint): TransferResult | Promise<TransferResult>;
   close(): Promise<void>;
 }
+type InFlight = Sync & Pick<JournalLedger, 'holdInFlight' | 'postWithMemo'>;
 
 export interface JournalBenchResult {
   mode: Mode;
@@ -34,30 +39,63 @@ export interface JournalBenchResult {
   /** Latency of one hold+post pair, microseconds. */
   p50Us: number;
   p99Us: number;
+  /** This process's CPU time (user + system) per pair, microseconds. */
+  cpuUsPerPair: number;
 }
 
 async function openLedger(mode: Mode, dir: string): Promise<Sync> {
   const ledger =
     mode === 'memory'
       ? new MemoryLedger()
-      : new JournalLedger({ durability: mode, snapshotPath: join(dir, mode, 'ledger-snapshot.json') });
+      : new JournalLedger({
+          durability: mode === 'fsync-inflight' ? 'fsync' : mode,
+          snapshotPath: join(dir, mode, 'ledger-snapshot.json'),
+        });
   await ledger.open();
   await ledger.createAccount('peer:alice');
   await ledger.createAccount('peer:bob');
   return ledger;
 }
 
+/** A packet's tag and memo as the packet path builds them (core/reconcile/in-flight.ts). */
+const CONDITION = new Uint8Array(32).fill(7);
+const FULFILLMENT = new Uint8Array(32).fill(9);
+function tag(expiresAtMs: number): Uint8Array {
+  const out = { condition: CONDITION, expiresAtMs: expiresAtMs - 1000, amount: 1n };
+  return encodeTag({
+    flags: 0,
+    peerId: 'bob',
+    out,
+    sourceId: 'alice',
+    inExpiresAtMs: expiresAtMs,
+    inAmount: 1n,
+  });
+}
+function memo(expiresAtMs: number): Uint8Array {
+  const key = { condition: CONDITION, expiresAtMs, amount: 1n };
+  return encodeMemo({ peerId: 'alice', key, fulfillment: FULFILLMENT });
+}
+
 async function measure(ledger: Sync, mode: Mode, callers: number, seconds: number, firstId: bigint) {
   let next = firstId;
   const latenciesNs: number[] = [];
   const deadline = process.hrtime.bigint() + BigInt(Math.round(seconds * 1e9));
+  const inFlight = mode === 'fsync-inflight' ? (ledger as InFlight) : undefined;
   const caller = async () => {
     while (process.hrtime.bigint() < deadline) {
       const id = next++;
       const start = process.hrtime.bigint();
       const t = { id, debitAccount: 'peer:alice', creditAccount: 'peer:bob', amount: 1n, timeoutMs: 30_000 };
-      if (ledger.holdNow(t) !== 'ok') throw new Error(`hold ${id} refused`);
-      const posted = ledger.postNow(id);
+      let posted: TransferResult | Promise<TransferResult>;
+      if (inFlight !== undefined) {
+        const expiresAtMs = Date.now() + 30_000;
+        const held = inFlight.holdInFlight(t, tag(expiresAtMs));
+        if ((typeof held === 'string' ? held : await held) !== 'ok') throw new Error(`hold ${id} refused`);
+        posted = inFlight.postWithMemo(id, expiresAtMs + 600_000, memo(expiresAtMs));
+      } else {
+        if (ledger.holdNow(t) !== 'ok') throw new Error(`hold ${id} refused`);
+        posted = ledger.postNow(id);
+      }
       if ((typeof posted === 'string' ? posted : await posted) !== 'ok') throw new Error(`post ${id}`);
       latenciesNs.push(Number(process.hrtime.bigint() - start));
       // A synchronous ledger would never yield: let the other callers (and timers) run.
@@ -65,7 +103,9 @@ async function measure(ledger: Sync, mode: Mode, callers: number, seconds: numbe
     }
   };
   const start = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
   await Promise.all(Array.from({ length: callers }, caller));
+  const cpu = process.cpuUsage(cpuStart);
   const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
   latenciesNs.sort((a, b) => a - b);
   const at = (q: number) => Math.round((latenciesNs[Math.floor(q * (latenciesNs.length - 1))] ?? 0) / 1000);
@@ -75,6 +115,7 @@ async function measure(ledger: Sync, mode: Mode, callers: number, seconds: numbe
     pairsPerSec: Math.round(latenciesNs.length / elapsed),
     p50Us: at(0.5),
     p99Us: at(0.99),
+    cpuUsPerPair: Math.round(((cpu.user + cpu.system) / latenciesNs.length) * 10) / 10,
   };
   return { result, next };
 }

@@ -20,6 +20,7 @@ import {
   kmsTable,
   latencyTable,
   problems,
+  reconcileTable,
   resourceTable,
   settlementTable,
   summarize,
@@ -119,6 +120,9 @@ function printReport(run: SavedRun): void {
     const explorer = explorerTable(summaries);
     if (explorer !== '')
       console.log(`\n### Explorer on against Explorer off (durable ledger)\n\n${explorer}`);
+    const reconcile = reconcileTable(summaries);
+    if (reconcile !== '')
+      console.log(`\n### In-flight records (reconciliation) on against off (durable ledger)\n\n${reconcile}`);
     const settling = settlementTable(summaries);
     if (settling !== '') console.log(`\n### Settlement on against settlement off\n\n${settling}`);
     const kms = kmsTable(summaries);

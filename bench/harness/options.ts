@@ -39,7 +39,8 @@ export const USAGE = `npm run bench -- [options]
   --seconds S          measured seconds per cell (default 5)
   --warmup S           warm-up seconds per cell (default 1)
   --only T[,T]         targets: relay, relay-batch, ours, ours-durable, ours-explorer (durable with the
-                       Explorer on, as a node runs by default), reference (default: these),
+                       Explorer on, as a node runs by default), ours-reconcile (durable with
+                       in-flight records for reconciliation), reference (default: these),
                        ours-settling (ours with on-chain settlement on, 1 hop; starts anvil),
                        ours-settling-kms (the same with n1's key in a KMS: the real SDK against
                        the local double of test/keys/kms, in n1's process)

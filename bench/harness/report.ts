@@ -206,6 +206,27 @@ export function explorerTable(summaries: Summary[]): string {
   return lines.join('\n');
 }
 
+/** The cost of in-flight records: the durable default with reconciliation on against it off. */
+export function reconcileTable(summaries: Summary[]): string {
+  const rows = cells(summaries).filter(
+    ({ by }) => by['ours-durable'] !== undefined && by['ours-reconcile'] !== undefined,
+  );
+  if (rows.length === 0) return '';
+  const lines = [
+    '| hops | in flight | durable pkt/s | durable + in-flight records pkt/s | on/off | on p50 / p99 ms | node CPU us per packet, off / on |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const { hops, inFlight, by } of rows) {
+    const on = by['ours-reconcile']!;
+    const off = by['ours-durable']!;
+    const cpu = `${fmt(cpuUsPerPacket(off), 1)} / ${fmt(cpuUsPerPacket(on), 1)}`;
+    lines.push(
+      `| ${[hops, inFlight, pps(off), pps(on), pct(rate(on), rate(off)), lat(on), cpu].join(' | ')} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 /** The cost of settlement: `ours-settling` against `ours`, with the claims that flowed. */
 export function settlementTable(summaries: Summary[]): string {
   const rows = cells(summaries).filter(({ by }) => by['ours-settling'] !== undefined);

@@ -23,7 +23,8 @@ import { addressOf, ClaimCounter, nodeSettlement, type SettlementRun } from './s
  * `ours` keeps its books in memory (ledgerDurability off); `ours-durable` is the product's
  * default, the journal with fsync group commit, in a temp dir; `ours-explorer` is `ours-durable`
  * with the Explorer on (recorder, event store, server), which is how a node runs by default
- * (the other `ours` targets turn it off). `ours-settling` is `ours` with
+ * (the other `ours` targets turn it off). `ours-reconcile` is `ours-durable` with in-flight
+ * records for reconciliation (`settlement.reconcileInFlight`). `ours-settling` is `ours` with
  * on-chain settlement on; it needs an anvil, so it runs only when named (`--only`).
  */
 export const TARGETS = [
@@ -32,6 +33,7 @@ export const TARGETS = [
   'ours',
   'ours-durable',
   'ours-explorer',
+  'ours-reconcile',
   'reference',
   'ours-settling',
   'ours-settling-kms',
@@ -101,11 +103,22 @@ export async function startTopology(target: Target, hops: number, opts: Topology
     if (hops !== 1) throw new Error(`${target} runs 1 hop only`);
     return startSettling(opts.execArgv, opts.settlement, target === 'ours-settling-kms');
   }
-  if (target === 'ours' || target === 'ours-durable' || target === 'ours-explorer') {
+  if (
+    target === 'ours' ||
+    target === 'ours-durable' ||
+    target === 'ours-explorer' ||
+    target === 'ours-reconcile'
+  ) {
     const durable = target !== 'ours';
     const explorer = target === 'ours-explorer';
+    const reconcile = target === 'ours-reconcile';
     const learned = opts.learnedRoutes === undefined ? {} : { learnedRoutes: opts.learnedRoutes };
-    return startOurs(hops, opts.execArgv, opts.extraRoutes ?? 0, { durable, explorer, ...learned });
+    return startOurs(hops, opts.execArgv, opts.extraRoutes ?? 0, {
+      durable,
+      explorer,
+      reconcile,
+      ...learned,
+    });
   }
   if (target === 'reference') return startReference(hops, opts.execArgv);
   return startRelay(hops, opts.execArgv, target === 'relay-batch');
@@ -119,7 +132,7 @@ async function startOurs(
   hops: number,
   execArgv: string[],
   extraRoutes: number,
-  node: Pick<OursOptions, 'durable' | 'explorer' | 'learnedRoutes'>,
+  node: Pick<OursOptions, 'durable' | 'explorer' | 'reconcile' | 'learnedRoutes'>,
 ): Promise<Topology> {
   const sender = { id: SENDER.username, authToken: SENDER.token };
   const receiver = { id: RECEIVER.username, authToken: RECEIVER.token };

@@ -34,6 +34,8 @@ export interface OursOptions {
   allocProbe?: boolean;
   /** The durable default ledger (journal, fsync) in a temp dir; else the memory ledger. */
   durable?: boolean;
+  /** In-flight records for reconciliation (`settlement.reconcileInFlight`, durable only). */
+  reconcile?: boolean;
   /**
    * The Explorer on (target `ours-explorer`): recorder, store (in a temp dir) and server on a
    * free port, as a node runs by default; else off, so that bench nodes share no port.
@@ -79,14 +81,19 @@ const CHAIN_POLLING_MS = 20;
 const CHALLENGE_PERIOD_S = 60;
 
 /** Ledger settings, and a temp dir for a durable ledger that is removed when the process exits. */
-function ledgerSettings(durable: boolean): {
+function ledgerSettings(
+  durable: boolean,
+  reconcile: boolean,
+): {
   ledgerDurability: 'off' | 'fsync';
   ledgerSnapshotPath?: string;
+  reconcileInFlight?: boolean;
 } {
   if (!durable) return { ledgerDurability: 'off' };
   const dir = mkdtempSync(join(tmpdir(), 'bench-ledger-'));
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-  return { ledgerDurability: 'fsync', ledgerSnapshotPath: join(dir, 'snapshot.json') };
+  const ledger = { ledgerDurability: 'fsync' as const, ledgerSnapshotPath: join(dir, 'snapshot.json') };
+  return { ...ledger, reconcileInFlight: reconcile };
 }
 
 /** The Explorer section: off, or on with a free port and its store in a temp dir removed at exit. */
@@ -166,8 +173,12 @@ async function main(): Promise<void> {
       ...(opts.learnedRoutes === undefined ? {} : { ccp: { enabled: true } }),
       explorer: explorerSection(opts.explorer === true),
       ...(opts.settlement === undefined
-        ? { settlement: ledgerSettings(opts.durable === true) }
-        : settlementSections(opts.settlement, ledgerSettings(opts.durable === true), kms)),
+        ? { settlement: ledgerSettings(opts.durable === true, opts.reconcile === true) }
+        : settlementSections(
+            opts.settlement,
+            ledgerSettings(opts.durable === true, opts.reconcile === true),
+            kms,
+          )),
     },
     createLogger(opts.nodeId, level),
     kms === undefined ? { env: {} } : { env: {}, kms: kms.hooks() },
