@@ -8,7 +8,14 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { ProtocolData } from '../../src/codec/index.js';
-import { decodeQuery, encodeMemo, encodeTag } from '../../src/core/reconcile/codec.js';
+import {
+  decodeAnswers,
+  decodeQuery,
+  encodeMemo,
+  encodeQuery,
+  encodeTag,
+  QUERY_STATUS,
+} from '../../src/core/reconcile/codec.js';
 import { Reconciler } from '../../src/core/reconcile/reconciler.js';
 import type { JournalLedger } from '../../src/ledger/index.js';
 import { silentLogger } from '../../src/utils/logger.js';
@@ -122,6 +129,39 @@ describe('Reconciler: packets whose answer was lost', () => {
       a.openInFlight().map((h) => h.id),
       [5n],
     );
+    await closeAll(a, b);
+  });
+
+  it('a forwarded packet booked by reconciliation is answered "fulfilled" upstream from the moment it is booked', async () => {
+    const { clock, a, b, asker } = await pair();
+    // A forwarded S's Prepare (as S sent it: 10 units, EXPIRES) to B; B fulfilled it (its memo),
+    // and A lost the answer. Past the expiry, a key A knows nothing of is "unknown".
+    const out = { condition: conditionOf(fulfillmentOf(1)), expiresAtMs: EXPIRES, amount: 10n };
+    const tag = encodeTag({
+      flags: 0,
+      peerId: 'b',
+      out,
+      sourceId: 's',
+      inExpiresAtMs: EXPIRES,
+      inAmount: 10n,
+    });
+    await a.holdInFlight(hold(6n, 10n), tag);
+    a.voidNow(6n);
+    clock.now = EXPIRES + 2_000;
+    const query = encodeQuery([out]);
+    // S asks A while A's booking of the packet is on its way to the disk: the open record is gone
+    // then, so the memo must already be there, or S would void a packet A charges it for.
+    const book = a.reconcileInFlight.bind(a);
+    let during: number | undefined;
+    a.reconcileInFlight = (id: bigint) => {
+      const booked = book(id);
+      during = decodeAnswers(asker.answer('s', query)[0]!.data, 1)[0]!.status;
+      return booked;
+    };
+    await asker.tick();
+    assert.equal((await a.getBalance('peer:a'))?.debitsPosted, 10n, 'booked');
+    assert.equal(during, QUERY_STATUS.fulfilled);
+    assert.equal(decodeAnswers(asker.answer('s', query)[0]!.data, 1)[0]!.status, QUERY_STATUS.fulfilled);
     await closeAll(a, b);
   });
 });

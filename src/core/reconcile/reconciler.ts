@@ -183,6 +183,16 @@ export class Reconciler {
   }
 
   async #book(journal: InFlightJournal, hold: InFlightHold, tag: InFlightTag, fulfillment: Uint8Array) {
+    // The upstream peer got no answer from us (we crashed): it may ask us in turn. The memo comes
+    // first, in memory and in the journal: booking closes the open record at once, and a query in
+    // between (or a crash after the booking) must not find neither the record nor the memo, which
+    // would answer "unknown" for a packet we charge the peer for. A memo without its booking (a
+    // crash in between) is harmless: the record is still open and is booked at the next pass.
+    if (tag.sourceId !== undefined && (tag.flags & ANSWERED_UPSTREAM) === 0) {
+      const key = { condition: tag.out.condition, expiresAtMs: tag.inExpiresAtMs, amount: tag.inAmount };
+      const until = tag.inExpiresAtMs + (this.#o.windowMs ?? DEFAULT_RECONCILE_WINDOW_MS);
+      journal.memo(until, encodeMemo({ peerId: tag.sourceId, key, fulfillment }));
+    }
     let result: string;
     try {
       result = await journal.reconcileInFlight(hold.id);
@@ -196,12 +206,6 @@ export class Reconciler {
         'reconciliation: the ledger refused a fulfilled packet',
       );
       return false;
-    }
-    // The upstream peer got no answer from us (we crashed): it may ask us in turn.
-    if (tag.sourceId !== undefined && (tag.flags & ANSWERED_UPSTREAM) === 0) {
-      const key = { condition: tag.out.condition, expiresAtMs: tag.inExpiresAtMs, amount: tag.inAmount };
-      const until = tag.inExpiresAtMs + (this.#o.windowMs ?? DEFAULT_RECONCILE_WINDOW_MS);
-      journal.memo(until, encodeMemo({ peerId: tag.sourceId, key, fulfillment }));
     }
     return true;
   }
