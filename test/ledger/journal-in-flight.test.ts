@@ -4,12 +4,21 @@
  * replay) and a clean close (snapshot version 2); a version 1 snapshot is still read.
  */
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { crc32 } from 'node:zlib';
 import type { JournalLedger } from '../../src/ledger/index.js';
 import { reconciledId } from '../../src/ledger/journal/in-flight.js';
-import { crashCopy, createAccounts, hold, openJournal, snapshotIn, tempDir } from './journal-helpers.js';
+import {
+  catchingLogger,
+  crashCopy,
+  createAccounts,
+  hold,
+  openJournal,
+  snapshotIn,
+  tempDir,
+} from './journal-helpers.js';
 
 const TAG = new Uint8Array([1, 2, 3, 4]);
 const MEMO = new Uint8Array([9, 8, 7]);
@@ -131,5 +140,100 @@ describe('JournalLedger snapshot versions', () => {
     await ledger.close();
     const text = await readFile(snapshotIn(dir), 'utf8');
     assert.match(text, /"version":2/);
+  });
+});
+
+describe('JournalLedger hold log (in-flight records beside each generation, never synced)', () => {
+  const holdLogs = async (dir: string) =>
+    (await readdir(dir)).filter((name) => name.includes('.holds-')).sort();
+
+  it('keeps holds and settlements in the hold log, postings in the journal', async () => {
+    const dir = await tempDir();
+    const ledger = await openJournal(dir);
+    await createAccounts(ledger);
+    await ledger.holdInFlight(hold(21n, 5n), TAG);
+    await ledger.holdInFlight(hold(22n, 6n), TAG);
+    ledger.voidNow(22n);
+    ledger.settleInFlight(22n);
+    assert.equal(await ledger.post(21n), 'ok');
+    // A retried post waits until everything appended is in its file, hold log included.
+    assert.equal(await ledger.post(21n), 'pending_already_posted');
+    assert.deepEqual(await holdLogs(dir), ['ledger-snapshot.json.holds-1']);
+    const types = async (file: string) => {
+      const bytes = await readFile(join(dir, file));
+      const found: number[] = [];
+      for (let at = 8; at + 8 <= bytes.length && bytes.readUInt32BE(at) > 0; at += 8 + bytes.readUInt32BE(at))
+        found.push(bytes[at + 8]!);
+      return found;
+    };
+    assert.deepEqual(await types('ledger-snapshot.json.holds-1'), [4, 4, 5]);
+    assert.ok(!(await types('ledger-snapshot.json.journal-1')).includes(4));
+    await ledger.close();
+    // The close's snapshot covers generation 1: both of its files are gone.
+    assert.deepEqual(await holdLogs(dir), []);
+  });
+
+  it('a hold log that a power loss damaged: startup goes on with the holds before the damage, and says so', async () => {
+    const dir = await tempDir();
+    const ledger = await openJournal(dir);
+    await createAccounts(ledger);
+    await ledger.holdInFlight(hold(31n, 5n), TAG);
+    await ledger.holdInFlight(hold(32n, 6n), TAG);
+    assert.equal(await ledger.transfer({ ...hold(33n, 7n) }), 'ok');
+    const copy = await crashCopy(dir);
+    await ledger.close();
+    const log = join(copy, 'ledger-snapshot.json.holds-1');
+    const bytes = await readFile(log);
+    // The second record's payload overwritten with garbage, then more bytes after it.
+    const second = 8 + 8 + bytes.readUInt32BE(8);
+    bytes.fill(0xa5, second + 8, second + 20);
+    await writeFile(log, Buffer.concat([bytes, Buffer.alloc(64, 0x5a)]));
+    const { logger, lines } = catchingLogger();
+    const again = await openJournal(copy, { logger });
+    assert.deepEqual(
+      again.openInFlight().map((h) => h.id),
+      [31n],
+    );
+    assert.equal((await again.getBalance('peer:a'))?.debitsPosted, 7n, 'the journal is read whole');
+    assert.ok(lines.some((l) => /hold log: reading stopped/.test(String(l.msg))));
+    await again.close();
+  });
+
+  it('a missing hold log (power loss before it reached the disk) reads as empty', async () => {
+    const dir = await tempDir();
+    const ledger = await openJournal(dir);
+    await createAccounts(ledger);
+    await ledger.holdInFlight(hold(41n, 5n), TAG);
+    assert.equal(await ledger.transfer({ ...hold(42n, 8n) }), 'ok');
+    const copy = await crashCopy(dir);
+    await ledger.close();
+    await rm(join(copy, 'ledger-snapshot.json.holds-1'));
+    const again = await openJournal(copy);
+    assert.deepEqual(again.openInFlight(), []);
+    assert.equal((await again.getBalance('peer:a'))?.debitsPosted, 8n);
+    await again.close();
+  });
+
+  it("a hold in one generation's log is closed by a record in a later generation's journal", async () => {
+    const dir = await tempDir();
+    const ledger = await openJournal(dir);
+    await createAccounts(ledger);
+    await ledger.holdInFlight(hold(51n, 5n), TAG);
+    const first = await crashCopy(dir);
+    await ledger.close();
+    // Reopened after the crash: generation 1 is replayed (the hold is open), appends go to 2.
+    const second = await openJournal(first);
+    assert.deepEqual(
+      second.openInFlight().map((h) => h.id),
+      [51n],
+    );
+    assert.equal(await second.reconcileInFlight(51n), 'ok');
+    const copy = await crashCopy(first);
+    await second.close();
+    assert.deepEqual(await holdLogs(copy), ['ledger-snapshot.json.holds-1', 'ledger-snapshot.json.holds-2']);
+    const again = await openJournal(copy);
+    assert.deepEqual(again.openInFlight(), []);
+    assert.equal((await again.getBalance('peer:a'))?.debitsPosted, 5n);
+    await again.close();
   });
 });

@@ -5,6 +5,7 @@
  *   <snapshot>.tmp         a snapshot being written (renamed over <snapshot> once durable)
  *   <snapshot>.lock        the pid of the process that has the ledger open
  *   <snapshot>.journal-N   journal generation N (N = 1, 2, ...; records after snapshot N - 1)
+ *   <snapshot>.holds-N     the in-flight records of generation N (written, never synced)
  */
 
 import { randomBytes } from 'node:crypto';
@@ -21,6 +22,8 @@ export interface JournalPaths {
   readonly tmp: string;
   readonly lock: string;
   generation(n: number): string;
+  /** The in-flight hold log beside generation `n`. */
+  holds(n: number): string;
 }
 
 export function journalPaths(snapshotPath: string): JournalPaths {
@@ -31,12 +34,16 @@ export function journalPaths(snapshotPath: string): JournalPaths {
     tmp: `${snapshotPath}.tmp`,
     lock: `${snapshotPath}.lock`,
     generation: (n) => `${snapshotPath}.journal-${n}`,
+    holds: (n) => `${snapshotPath}.holds-${n}`,
   };
 }
 
-/** Generation numbers present on disk, ascending. */
-export async function listGenerations(paths: JournalPaths): Promise<number[]> {
-  const prefix = `${basename(paths.snapshot)}.journal-`;
+/** Generation numbers present on disk (of journal files, or of hold logs), ascending. */
+export async function listGenerations(
+  paths: JournalPaths,
+  kind: 'journal' | 'holds' = 'journal',
+): Promise<number[]> {
+  const prefix = `${basename(paths.snapshot)}.${kind}-`;
   const found: number[] = [];
   for (const name of await readdir(paths.dir)) {
     if (!name.startsWith(prefix)) continue;
@@ -110,6 +117,34 @@ export async function createGeneration(
     end: JOURNAL_MAGIC.length,
     allocated: preallocateBytes > 0 ? size : 0,
     preallocateBytes,
+  };
+}
+
+/**
+ * Creates the hold log of generation `n`: its header, no preallocation, no O_DSYNC and no sync at
+ * all. Its records (a hold before its Prepare leaves, the end of a hold without a posting) only
+ * need to survive the process (kill -9): the OS has them once written. A power loss may lose them
+ * or leave the file short or zero-filled, which its reader accepts (reader.ts, `replayHolds`).
+ * An older file of the same name (a run that crashed before its journal generation was created) is
+ * truncated: it holds nothing that generation's journal could refer to.
+ */
+export async function createHoldLog(paths: JournalPaths, n: number): Promise<GenerationFile> {
+  const path = paths.holds(n);
+  const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC);
+  try {
+    await writeFully(handle, JOURNAL_MAGIC, 0);
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    throw err;
+  }
+  return {
+    generation: n,
+    path,
+    handle,
+    syncsOnWrite: false,
+    end: JOURNAL_MAGIC.length,
+    allocated: 0,
+    preallocateBytes: 0,
   };
 }
 

@@ -301,7 +301,7 @@ export class JournalLedger implements Ledger, SyncTransfers, InFlightJournal {
     const { id, debitAccount, creditAccount, amount, timeoutMs } = t;
     const record = { type: RECORD_TYPE.inFlight, id, debitAccount, creditAccount, amount, timeoutMs, tag };
     this.#inFlight.open.set(id, record);
-    const written = this.#store?.appendWritten(record);
+    const written = this.#store?.appendHold(record);
     if (written === undefined) return R.ok;
     // One derived promise per batch, not per hold.
     if (written !== this.#lastWritten) {
@@ -314,7 +314,7 @@ export class JournalLedger implements Ledger, SyncTransfers, InFlightJournal {
   settleInFlight(id: bigint): void {
     if (this.#unusable() !== undefined || !this.#inFlight.open.delete(id)) return;
     // Not waited for: losing it only makes a restart ask the peer about a settled packet.
-    this.#store?.append({ type: RECORD_TYPE.settled, id })?.catch(() => undefined);
+    this.#store?.appendHold({ type: RECORD_TYPE.settled, id })?.catch(() => undefined);
   }
 
   reconcileInFlight(id: bigint): Promise<TransferResult> {
@@ -333,7 +333,7 @@ export class JournalLedger implements Ledger, SyncTransfers, InFlightJournal {
     if (this.#inFlight.outcomeLost.has(this.#inFlight.open.get(hold.id)!))
       this.#inFlight.outcomeLost.add(record);
     this.#inFlight.open.set(hold.id, record);
-    this.#store?.append(record)?.catch(() => undefined);
+    this.#store?.appendHold(record)?.catch(() => undefined);
   }
 
   inFlight(id: bigint): InFlightHold | undefined {

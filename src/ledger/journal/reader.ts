@@ -26,7 +26,9 @@ import {
   type JournalRecord,
   MAX_FRAME_BYTES,
   MAX_PAYLOAD_BYTES,
+  RECORD_TYPE,
 } from './codec.js';
+import { isCode } from './files.js';
 
 const CHUNK_BYTES = 1 << 20;
 let zeros: Buffer | undefined;
@@ -62,6 +64,33 @@ export async function replayGeneration(path: string, apply: ApplyRecord, logger:
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Replays a hold log (files.ts, `createHoldLog`): in-flight and settled records only. It is never
+ * synced, so after a power loss it may be missing, short, or zeros and garbage where records were:
+ * whatever does not read ends it, with a warning, instead of stopping startup. The holds lost that
+ * way are packets reconciliation cannot settle (docs/settlement.md); no balance depends on them.
+ */
+export async function replayHoldLog(path: string, apply: ApplyRecord, logger: Logger): Promise<number> {
+  let records = 0;
+  const onlyHolds: ApplyRecord = (record) => {
+    if (record.type !== RECORD_TYPE.inFlight && record.type !== RECORD_TYPE.settled) {
+      return `a record of type ${record.type} in a hold log`;
+    }
+    records++;
+    return apply(record);
+  };
+  try {
+    await replayGeneration(path, onlyHolds, logger);
+  } catch (err) {
+    if (isCode(err, 'ENOENT')) return 0;
+    logger.warn(
+      { file: path, records, reason: messageOf(err) },
+      'ledger hold log: reading stopped at damage (a power loss can leave it); later holds are not reconciled',
+    );
+  }
+  return records;
 }
 
 async function discardTail(

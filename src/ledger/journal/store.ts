@@ -5,15 +5,22 @@
  * state at that instant is written as the snapshot covering every older generation, and those are
  * deleted once the snapshot is durable. No record appended meanwhile is lost: it is in the new
  * generation, which the snapshot does not cover.
+ *
+ * Each generation has a hold log beside it (`<snapshot>.holds-N`, files.ts `createHoldLog`) for
+ * the records of in-flight holds: written, never synced, so that a hold costs its Prepare a write
+ * to the OS instead of a write to the disk. At open a generation's hold log is replayed before its
+ * journal: a hold's record always precedes the posting or settlement that ends it, in its own
+ * generation or a later one.
  */
 
 import { ConnectorError } from '../../utils/errors.js';
 import type { Logger } from '../../utils/logger.js';
 import type { MemoryLedger } from '../memory/memory-ledger.js';
-import type { EncodableRecord } from './codec.js';
+import type { EncodableRecord, InFlightRecord, SettledRecord } from './codec.js';
 import {
   acquireLock,
   createGeneration,
+  createHoldLog,
   type JournalPaths,
   listGenerations,
   nextPreallocation,
@@ -21,7 +28,7 @@ import {
 } from './files.js';
 import type { InFlightBook } from './in-flight.js';
 import type { ResolvedJournalOptions } from './options.js';
-import { replayGeneration } from './reader.js';
+import { replayGeneration, replayHoldLog } from './reader.js';
 import { encodeSnapshot, readSnapshot, writeSnapshot } from './snapshot.js';
 import { LoadedState } from './state.js';
 import { JournalWriter } from './writer.js';
@@ -40,6 +47,8 @@ export class JournalStore {
   #fileClosed = false;
   /** Undefined with durability 'snapshot': the snapshot is all there is. */
   readonly #writer: JournalWriter | undefined;
+  /** The hold log's writer: with `#writer`, on the generation of the same number. */
+  readonly #holdWriter: JournalWriter | undefined;
   /** Generations on disk that no durable snapshot covers yet, ascending. */
   #generations: number[];
   /** Without a writer: the last generation folded into the state (left over from a journaled run). */
@@ -55,7 +64,7 @@ export class JournalStore {
     inner: MemoryLedger,
     inFlight: InFlightBook,
     releaseLock: () => Promise<void>,
-    writer: JournalWriter | undefined,
+    writers: { journal: JournalWriter; holds: JournalWriter } | undefined,
     generations: number[],
     replayed: number,
   ) {
@@ -65,7 +74,8 @@ export class JournalStore {
     this.#logger = options.logger;
     this.#preallocateBytes = options.preallocateBytes;
     this.#releaseLock = releaseLock;
-    this.#writer = writer;
+    this.#writer = writers?.journal;
+    this.#holdWriter = writers?.holds;
     this.#generations = generations;
     this.#replayed = replayed;
     // unref: the final snapshot is close()'s job; this timer must not keep the process alive.
@@ -91,7 +101,7 @@ export class JournalStore {
       }
       inner.restore(plan);
       const last = replayed.at(-1) ?? covered;
-      let writer: JournalWriter | undefined;
+      let writers: { journal: JournalWriter; holds: JournalWriter } | undefined;
       if (options.durability === 'fsync' || options.durability === 'write') {
         // O_DSYNC with 'fsync': one syscall per batch, and a hold's record is synced before its
         // Prepare leaves (measured faster than a write and a separate fdatasync per batch: the
@@ -102,13 +112,17 @@ export class JournalStore {
           options.durability === 'fsync',
           nextPreallocation(0, options.preallocateBytes),
         );
-        writer = new JournalWriter(file, {
+        const journal = new JournalWriter(file, {
           sync: options.durability === 'fsync',
           maxBatchBytes: options.maxBatchBytes,
         });
+        // After the journal file: a hold log never exists without its generation's journal.
+        const holdLog = await createHoldLog(paths, file.generation);
+        const holds = new JournalWriter(holdLog, { sync: false, maxBatchBytes: options.maxBatchBytes });
+        writers = { journal, holds };
         replayed.push(file.generation);
       }
-      return new JournalStore(paths, options, inner, inFlight, releaseLock, writer, replayed, last);
+      return new JournalStore(paths, options, inner, inFlight, releaseLock, writers, replayed, last);
     } catch (err) {
       await releaseLock();
       throw err;
@@ -116,7 +130,7 @@ export class JournalStore {
   }
 
   get failure(): ConnectorError | undefined {
-    return this.#writer?.failure;
+    return this.#writer?.failure ?? this.#holdWriter?.failure;
   }
 
   /** The record's durability promise, or undefined when nothing is journaled ('snapshot'). */
@@ -125,14 +139,22 @@ export class JournalStore {
     return this.#writer?.append(record);
   }
 
-  /** The record's promise of being written (kill -9 safe, not synced), or undefined ('snapshot'). */
-  appendWritten(record: EncodableRecord): Promise<void> | undefined {
+  /**
+   * An in-flight or settled record, to the hold log: the promise of its being written (kill -9
+   * safe, never synced), or undefined ('snapshot').
+   */
+  appendHold(record: InFlightRecord | SettledRecord): Promise<void> | undefined {
     this.#changes++;
-    return this.#writer?.appendWritten(record);
+    return this.#holdWriter?.append(record);
   }
 
+  /** Every record appended so far durable, the hold log's written (a retry's rare path). */
   barrier(): Promise<void> | undefined {
-    return this.#writer?.barrier();
+    const journal = this.#writer?.barrier();
+    const holds = this.#holdWriter?.barrier();
+    return journal === undefined || holds === undefined
+      ? journal
+      : Promise.all([journal, holds]).then(() => {});
   }
 
   /** Waits for every record, writes the final snapshot and deletes the journal it covers. */
@@ -141,13 +163,14 @@ export class JournalStore {
     await this.#snapshotting;
     let covered = this.#replayed;
     const writer = this.#writer;
-    if (writer !== undefined) {
+    const holds = this.#holdWriter;
+    if (writer !== undefined && holds !== undefined) {
       try {
-        await writer.idle();
+        await Promise.all([writer.idle(), holds.idle()]);
         covered = writer.file.generation;
       } finally {
         this.#fileClosed = true;
-        await writer.file.handle.close();
+        await Promise.all([writer.file.handle.close(), holds.file.handle.close()]);
       }
     }
     await writeSnapshot(this.#paths, encodeSnapshot(this.#inner.exportState(), covered, this.#inFlight));
@@ -162,12 +185,13 @@ export class JournalStore {
     if (this.#writer !== undefined && !this.#fileClosed) {
       this.#fileClosed = true;
       await this.#writer.file.handle.close().catch(() => {});
+      await this.#holdWriter?.file.handle.close().catch(() => {});
     }
     await this.#releaseLock();
   }
 
   #periodicSnapshot(): void {
-    if (this.#snapshotting !== undefined || this.#changes === 0 || this.#writer?.failure) return;
+    if (this.#snapshotting !== undefined || this.#changes === 0 || this.failure) return;
     this.#snapshotting = this.#snapshot()
       .catch((err: unknown) => {
         this.#logger.error(
@@ -182,10 +206,11 @@ export class JournalStore {
 
   async #snapshot(): Promise<void> {
     const writer = this.#writer;
+    const holds = this.#holdWriter;
     let covered = this.#replayed;
     let text: string;
     let changes: number;
-    if (writer === undefined) {
+    if (writer === undefined || holds === undefined) {
       changes = this.#changes;
       text = encodeSnapshot(this.#inner.exportState(), covered, this.#inFlight);
     } else {
@@ -197,16 +222,19 @@ export class JournalStore {
         nextPreallocation(old.end, this.#preallocateBytes),
       );
       this.#generations.push(next.generation);
+      // If this fails nothing was switched: the new generation stays empty, a later snapshot covers it.
+      const nextHolds = await createHoldLog(this.#paths, next.generation);
+      const oldHolds = holds.file;
       // The switch and the copy of the state happen in one tick: the snapshot covers exactly the
-      // records of the old generations.
-      const oldDone = writer.switchTo(next);
+      // records of the old generations, hold logs included.
+      const oldDone = Promise.all([writer.switchTo(next), holds.switchTo(nextHolds)]);
       changes = this.#changes;
       covered = old.generation;
       text = encodeSnapshot(this.#inner.exportState(), covered, this.#inFlight);
       try {
         await oldDone;
       } finally {
-        await old.handle.close();
+        await Promise.all([old.handle.close(), oldHolds.handle.close()]);
       }
     }
     await writeSnapshot(this.#paths, text);
@@ -215,7 +243,11 @@ export class JournalStore {
   }
 
   async #dropCovered(covered: number): Promise<void> {
-    for (const g of this.#generations) if (g <= covered) await removeFile(this.#paths.generation(g));
+    for (const g of this.#generations) {
+      if (g > covered) continue;
+      await removeFile(this.#paths.generation(g));
+      await removeFile(this.#paths.holds(g));
+    }
     this.#generations = this.#generations.filter((g) => g > covered);
   }
 }
@@ -235,6 +267,11 @@ async function replayAfter(
     if (g <= covered) await removeFile(paths.generation(g));
     else later.push(g);
   }
+  // Hold logs of covered generations (left when a crash followed the snapshot), and any without
+  // a journal generation (none is written so: the journal file is created first).
+  for (const g of await listGenerations(paths, 'holds')) {
+    if (g <= covered || !later.includes(g)) await removeFile(paths.holds(g));
+  }
   for (const [i, g] of later.entries()) {
     if (g !== covered + 1 + i) {
       const missing = paths.generation(covered + 1 + i);
@@ -243,6 +280,8 @@ async function replayAfter(
         `ledger journal ${missing} is missing (found ${paths.generation(g)})`,
       );
     }
+    // A hold's record precedes what ends it: the generation's hold log first, then its journal.
+    await replayHoldLog(paths.holds(g), (record) => state.apply(record), logger);
     await replayGeneration(paths.generation(g), (record) => state.apply(record), logger);
   }
   return later;

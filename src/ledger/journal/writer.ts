@@ -5,8 +5,9 @@
  * Two promises per batch: `written` once the batch is in the file (the OS has it: it survives a
  * process crash, kill -9 included, but not a power loss), `done` once it is durable (with `sync`:
  * an `fdatasync` that started after the write finished; without: at once with `written`). Syncs
- * run beside the writes, one at a time, each covering every batch written before it started, so
- * a record that only needs `written` (a hold, before its Prepare leaves) never waits for a sync.
+ * run beside the writes, one at a time, each covering every batch written before it started.
+ * (Records that only need `written`, the holds of reconciliation, have a writer of their own
+ * without `sync` on a file of their own: store.ts.)
  * When to write: at the end of the event-loop turn that appended the batch's first record, or
  * sooner, as soon as the batch holds `earlyWriteBytes`, while the disk is idle: the write then runs
  * while the turn goes on encoding (its later records form the next batch). Not when the previous
@@ -57,13 +58,8 @@ interface Deferred {
 interface Waiter {
   readonly record: EncodableRecord;
   readonly file: GenerationFile;
-  /** Waits for `written` only, not for the sync. */
-  readonly writtenOnly: boolean;
   resolve(): void;
   reject(err: Error): void;
-  /** For a `writtenOnly` waiter: settles the barrier promise (`#last`) once its batch is synced. */
-  readonly durable?: () => void;
-  readonly failed?: (err: Error) => void;
 }
 
 const MAX_BATCHES = 2;
@@ -125,41 +121,23 @@ export class JournalWriter {
 
   /** Resolves once the record is durable (or written, without `sync`). Records keep their order. */
   append(record: EncodableRecord): Promise<void> {
-    return this.#append(record, false);
-  }
-
-  /**
-   * Resolves once the record is in the file (it survives kill -9, not a power loss), without
-   * waiting for a sync; it is synced with its batch all the same. Records keep their order.
-   */
-  appendWritten(record: EncodableRecord): Promise<void> {
-    return this.#append(record, true);
-  }
-
-  #append(record: EncodableRecord, writtenOnly: boolean): Promise<void> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     const file = this.#file;
     if (this.#waiters.length === 0 && this.#hasRoom(file)) {
       const batch = this.#appendNow(record, file);
       this.#last = batch.done.promise;
-      return writtenOnly ? batch.written.promise : batch.done.promise;
+      return batch.done.promise;
     }
-    let durable!: () => void;
-    let failed!: (err: Error) => void;
-    const done = new Promise<void>((resolve, reject) => {
-      durable = resolve;
-      failed = reject;
+    let resolve!: () => void;
+    let reject!: (err: Error) => void;
+    const done = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
     });
     done.catch(() => {});
     this.#last = done;
-    if (!writtenOnly) {
-      this.#waiters.push({ record, file, writtenOnly, resolve: durable, reject: failed });
-      return done;
-    }
-    return new Promise<void>((resolve, reject) => {
-      // The waiter answers `written`; `done` (the barrier) follows its batch's sync.
-      this.#waiters.push({ record, file, writtenOnly, resolve, reject, durable, failed });
-    });
+    this.#waiters.push({ record, file, resolve, reject });
+    return done;
   }
 
   /** Resolves once every record appended so far is durable. */
@@ -317,12 +295,7 @@ export class JournalWriter {
     while (this.#waiters.length > 0 && this.#hasRoom(this.#waiters[0]!.file)) {
       const waiter = this.#waiters.shift()!;
       const batch = this.#appendNow(waiter.record, waiter.file);
-      if (waiter.writtenOnly) {
-        batch.written.promise.then(waiter.resolve, waiter.reject);
-        batch.done.promise.then(waiter.durable, waiter.failed);
-      } else {
-        batch.done.promise.then(waiter.resolve, waiter.reject);
-      }
+      batch.done.promise.then(waiter.resolve, waiter.reject);
     }
   }
 
@@ -337,10 +310,7 @@ export class JournalWriter {
       batch.written.reject(this.#failure);
       batch.done.reject(this.#failure);
     }
-    for (const waiter of this.#waiters.splice(0)) {
-      waiter.reject(this.#failure);
-      waiter.failed?.(this.#failure);
-    }
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(this.#failure);
     this.#flushing = false;
   }
 }
