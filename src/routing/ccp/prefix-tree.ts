@@ -1,14 +1,15 @@
 /**
  * A set of ILP prefixes as a tree of `.` segments, to find every prefix under one (DRAGON
  * re-examines them when the route covering them changes) without scanning the whole set. Its cost
- * is one node per distinct segment path; empty branches are pruned on delete.
+ * is one small node per distinct segment path (a leaf holds no map); empty branches are pruned on
+ * delete.
  */
 interface TreeNode {
-  readonly children: Map<string, TreeNode>;
+  children: Map<string, TreeNode> | undefined;
   present: boolean;
 }
 
-const newNode = (): TreeNode => ({ children: new Map(), present: false });
+const newNode = (): TreeNode => ({ children: undefined, present: false });
 
 export class PrefixTree {
   readonly #root = newNode();
@@ -21,6 +22,7 @@ export class PrefixTree {
   add(prefix: string): void {
     let node = this.#root;
     for (const segment of prefix.split('.')) {
+      node.children ??= new Map();
       let child = node.children.get(segment);
       if (child === undefined) {
         child = newNode();
@@ -36,7 +38,7 @@ export class PrefixTree {
     const trail: TreeNode[] = [this.#root];
     const segments = prefix.split('.');
     for (const segment of segments) {
-      const child = trail[trail.length - 1]!.children.get(segment);
+      const child = trail[trail.length - 1]!.children?.get(segment);
       if (child === undefined) return;
       trail.push(child);
     }
@@ -47,8 +49,10 @@ export class PrefixTree {
     // Prune the branch up to the first node still in use.
     for (let i = segments.length; i > 0; i--) {
       const n = trail[i]!;
-      if (n.present || n.children.size > 0) break;
-      trail[i - 1]!.children.delete(segments[i - 1]!);
+      if (n.present || (n.children?.size ?? 0) > 0) break;
+      const parent = trail[i - 1]!;
+      parent.children?.delete(segments[i - 1]!);
+      if (parent.children?.size === 0) parent.children = undefined;
     }
   }
 
@@ -56,15 +60,19 @@ export class PrefixTree {
   *under(prefix: string): Generator<string> {
     let node: TreeNode | undefined = this.#root;
     for (const segment of prefix.split('.')) {
-      node = node.children.get(segment);
+      node = node.children?.get(segment);
       if (node === undefined) return;
     }
     const stack: [string, TreeNode][] = [];
-    for (const [segment, child] of node.children) stack.push([`${prefix}.${segment}`, child]);
+    const push = (name: string, n: TreeNode) => {
+      if (n.children !== undefined)
+        for (const [segment, child] of n.children) stack.push([`${name}.${segment}`, child]);
+    };
+    push(prefix, node);
     while (stack.length > 0) {
       const [name, n] = stack.pop()!;
       if (n.present) yield name;
-      for (const [segment, child] of n.children) stack.push([`${name}.${segment}`, child]);
+      push(name, n);
     }
   }
 }
