@@ -211,9 +211,10 @@ export class ConnectorMetrics {
 
 /**
  * Settlement counters, filled from SettlementStats at scrape time. Sent claims are the ones this
- * node signed (a resend of the same claim is not counted again); received claims are the ones it
- * verified and booked. Refusal reasons and chain error kinds are fixed lists, every value
- * reported from 0; anything else would count as "other".
+ * node signed and booked (a resend of the same claim is not counted again); received claims are
+ * the ones it verified and booked. Refusal reasons and chain error kinds are fixed lists, every
+ * value reported from 0; anything else would count as "other". None of them resets at a restart:
+ * the engine saves its counts with its channels and goes on from them (docs/settlement.md).
  */
 function registerSettlementMetrics(
   registry: Registry<PrometheusContentType>,
@@ -284,6 +285,21 @@ function registerSettlementMetrics(
       this.inc({ direction: 'sent' }, Number(s.tokensSent));
       this.inc({ direction: 'received' }, Number(s.tokensReceived));
       this.inc({ direction: 'redeemed' }, Number(s.tokensRedeemed));
+    },
+  });
+  new Counter({
+    name: 'connector_settlement_channels_total',
+    help: 'Payment channels by direction and event (opened: this node opened it, or took its first claim; settled: closed on chain)',
+    labelNames: ['direction', 'event'],
+    registers,
+    collect() {
+      this.reset();
+      const s = stats();
+      if (s === undefined) return;
+      for (const direction of ['outgoing', 'incoming'] as const) {
+        this.inc({ direction, event: 'opened' }, s.channelsOpened[direction]);
+        this.inc({ direction, event: 'settled' }, s.channelsSettled[direction]);
+      }
     },
   });
   new Counter({

@@ -208,3 +208,67 @@ describe('five nodes learning routes by CCP', { timeout: 60_000 }, () => {
     assert.deepEqual(unexpected, [], `unexpected rejects: ${JSON.stringify(unexpected)}`);
   });
 });
+
+/**
+ * DRAGON among our nodes: hub H (g.h) has child C (g.h.c by IL-DCP); N peers with both and with
+ * M. N learns g.h from H and g.h.c from C, both peers: g.h covers g.h.c, so M is told g.h only
+ * and still reaches C, N's longest match sending it straight to C. When H stops, g.h goes and
+ * N advertises g.h.c again (ilp-connector would keep it filtered until C's route changed).
+ */
+describe('DRAGON filtering across four nodes', { timeout: 60_000 }, () => {
+  const running = new Map<string, ConnectorNode>();
+  after(async () => {
+    await Promise.all([...running.values()].map((n) => n.stop()));
+  });
+
+  async function start(id: string, peers: NonNullable<Parameters<typeof baseConfig>[1]>['peers']) {
+    const node = makeNode(baseConfig(id, { peers, ccp: CCP }));
+    node.setPacketHandler(async () => ({ accept: true }));
+    await node.start();
+    running.set(id, node);
+    return node;
+  }
+
+  it('a covered prefix is not advertised, is reached through the covering one, and comes back when it goes', async () => {
+    const h = await start('h', [
+      { id: 'c', authToken: 'c-h', relation: 'child' },
+      { id: 'n', authToken: 'h-n' },
+    ]);
+    const c = await start('c', [
+      { id: 'h', url: btpUrl(h), authToken: 'c-h', relation: 'parent' },
+      { id: 'n', authToken: 'c-n' },
+    ]);
+    const n = await start('n', [
+      { id: 'h', url: btpUrl(h), authToken: 'h-n' },
+      { id: 'c', url: btpUrl(c), authToken: 'c-n' },
+      { id: 'm', authToken: 'm-n' },
+    ]);
+    const m = await start('m', [{ id: 'n', url: btpUrl(n), authToken: 'm-n' }]);
+    await Promise.all([waitConnected(c, 'h'), waitConnected(n, 'c'), waitConnected(m, 'n')]);
+    const at = (node: ConnectorNode, prefix: string) => node.listRoutes().find((r) => r.prefix === prefix);
+
+    await waitFor(
+      () => c.getIlpAddress() === 'g.h.c' && at(n, 'g.h.c')?.nextHop === 'c' && at(m, 'g.h') !== undefined,
+      10_000,
+      'learned',
+    );
+    assert.deepEqual(at(m, 'g.h')?.path, ['g.n', 'g.h']);
+    // N has said all it has to say once M knows every other prefix N advertises.
+    await waitFor(() => at(m, 'g.n') !== undefined, 10_000, 'N advertised');
+    assert.equal(at(m, 'g.h.c'), undefined, 'g.h.c is covered by g.h at N');
+    const through = await sendData(m, 'g.h.c.shop', 100n, 'covered');
+    assert.equal(through.type, 13, 'M reaches C through g.h; N forwards by its longest match');
+    assert.equal(at(n, 'g.h.c')?.nextHop, 'c');
+
+    await h.stop();
+    running.delete('h');
+    const tookMs = await waitFor(
+      () => at(m, 'g.h') === undefined && at(m, 'g.h.c')?.nextHop === 'n',
+      10_000,
+      'uncovered',
+    );
+    console.log(`M learned g.h.c ${tookMs} ms after H, whose g.h covered it, stopped`);
+    assert.deepEqual(at(m, 'g.h.c')?.path, ['g.n', 'g.h.c']);
+    assert.equal((await sendData(m, 'g.h.c.shop', 100n, 'uncovered')).type, 13);
+  });
+});

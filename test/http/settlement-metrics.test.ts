@@ -24,6 +24,8 @@ function stats(): SettlementStats {
     tokensReceived: 1_100_000_000_000n,
     tokensRedeemed: 1_000_000_000_000n,
     chainErrors: new Map([['rpc', 3]]),
+    channelsOpened: { outgoing: 2, incoming: 1 },
+    channelsSettled: { outgoing: 1, incoming: 0 },
   };
 }
 
@@ -97,6 +99,7 @@ describe('settlement metrics', () => {
       'connector_settlement_redemptions_total',
       'connector_settlement_tokens_total',
       'connector_settlement_chain_errors_total',
+      'connector_settlement_channels_total',
     ])
       assert.equal(types.get(name), 'counter', name);
     assert.equal(samples.get('connector_settlement_claims_total{direction="sent"}'), 7);
@@ -107,6 +110,12 @@ describe('settlement metrics', () => {
     assert.equal(samples.get('connector_settlement_tokens_total{direction="sent"}'), 5e18);
     assert.equal(samples.get('connector_settlement_tokens_total{direction="received"}'), 1_100_000_000_000);
     assert.equal(samples.get('connector_settlement_tokens_total{direction="redeemed"}'), 1_000_000_000_000);
+    const channels = (direction: string, event: string) =>
+      samples.get(`connector_settlement_channels_total{direction="${direction}",event="${event}"}`);
+    assert.equal(channels('outgoing', 'opened'), 2);
+    assert.equal(channels('outgoing', 'settled'), 1);
+    assert.equal(channels('incoming', 'opened'), 1);
+    assert.equal(channels('incoming', 'settled'), 0);
   });
 
   it('reports every refusal reason and chain error kind from 0, and nothing else', async () => {
@@ -171,6 +180,6 @@ describe('settlement metrics', () => {
     const metrics = new ConnectorMetrics(source(() => current));
     assert.deepEqual(settlementSeries(await scrape(metrics)), []);
     current = stats();
-    assert.equal(settlementSeries(await scrape(metrics)).length, 2 + 1 + 1 + 11 + 1 + 3 + 5);
+    assert.equal(settlementSeries(await scrape(metrics)).length, 2 + 1 + 1 + 11 + 1 + 3 + 4 + 5);
   });
 });

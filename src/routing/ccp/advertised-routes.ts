@@ -6,6 +6,7 @@
  * log; `rebase` starts a new one, compacted, when cleared slots outnumber live ones.
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { type Covered, hiddenByDragon } from './dragon.js';
 import type { Relation } from './learned-routes.js';
 
 export interface AdvertisedRoute {
@@ -15,6 +16,8 @@ export interface AdvertisedRoute {
   /** As sent: our address first. */
   readonly path: readonly string[];
   readonly auth: Uint8Array;
+  /** Covered by a shorter prefix we advertise (DRAGON, dragon.ts): sent only to `covered.to`. */
+  readonly covered?: Covered | undefined;
 }
 
 interface LogEntry {
@@ -55,6 +58,12 @@ export class AdvertisedRoutes {
     return this.#current.size;
   }
 
+  /** The next hop of the route advertised at exactly `prefix`, unless withdrawn or covered. */
+  uncoveredNextHop(prefix: string): string | undefined {
+    const route = this.#current.get(prefix)?.route;
+    return route === undefined || route.covered !== undefined ? undefined : route.nextHop;
+  }
+
   /** An auth value for a route we originate (ilp-connector's hmac(routingSecret, prefix)). */
   authFor(prefix: string): Uint8Array {
     return new Uint8Array(createHmac('sha256', this.#secret).update(prefix).digest());
@@ -89,7 +98,8 @@ export class AdvertisedRoutes {
   /**
    * The log from `fromEpoch` for neighbour `peerId`, at most `maxEpochs` epochs and about
    * `maxBytes` of routes. Routes through that neighbour go to it as withdrawals (split horizon),
-   * and so do routes through peers and parents when it is our parent (as ilp-connector does).
+   * and so do routes through peers and parents when it is our parent (as ilp-connector does), and
+   * routes DRAGON covers, unless it is the one neighbour they still go to.
    */
   slice(
     fromEpoch: number,
@@ -114,6 +124,7 @@ export class AdvertisedRoutes {
       const hidden =
         route !== undefined &&
         (route.nextHop === peerId ||
+          hiddenByDragon(route.covered, peerId) ||
           (toParent && relationOf(route.nextHop) !== 'child' && relationOf(route.nextHop) !== undefined));
       if (route === undefined || hidden) withdrawn.push(entry.prefix);
       else newRoutes.push(route);
@@ -124,6 +135,10 @@ export class AdvertisedRoutes {
 
 function sameRoute(a: AdvertisedRoute, b: AdvertisedRoute): boolean {
   return (
-    a.nextHop === b.nextHop && a.path.length === b.path.length && a.path.every((hop, i) => hop === b.path[i])
+    a.nextHop === b.nextHop &&
+    a.covered?.to === b.covered?.to &&
+    (a.covered === undefined) === (b.covered === undefined) &&
+    a.path.length === b.path.length &&
+    a.path.every((hop, i) => hop === b.path[i])
   );
 }

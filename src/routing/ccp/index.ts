@@ -1,5 +1,7 @@
 export { type AdvertisedRoute, AdvertisedRoutes } from './advertised-routes.js';
+export { type Covered, type DragonView, dragonCovered } from './dragon.js';
 export { LearnedRoutes, NO_TABLE_ID, type Relation } from './learned-routes.js';
+export { PrefixTree } from './prefix-tree.js';
 export {
   type CcpOptions,
   CcpRefusal,

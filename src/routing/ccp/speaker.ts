@@ -8,7 +8,9 @@
  *
  * What we advertise for a prefix follows the routing table's winner at that prefix (configured or
  * learned), with our address prepended to its path; not the default route, not a bare scheme,
- * and not a configured route under our own address (our address covers it).
+ * and not a configured route under our own address (our address covers it). A route a shorter
+ * advertised prefix covers through an equal or better relation is marked covered (DRAGON,
+ * dragon.ts); when what we advertise at a prefix changes, every prefix under it is looked at again.
  *
  * I/O goes through `send`; timers are unref'd and all stop with `stop()`.
  */
@@ -26,7 +28,9 @@ import {
 import type { Logger } from '../../utils/logger.js';
 import type { RouteEntry } from '../routing-table.js';
 import { type AdvertisedRoute, AdvertisedRoutes } from './advertised-routes.js';
+import { type DragonView, dragonCovered } from './dragon.js';
 import { type LearnedRouteSink, LearnedRoutes, type Relation } from './learned-routes.js';
+import { PrefixTree } from './prefix-tree.js';
 
 /** ilp-connector's MINIMUM_UPDATE_INTERVAL: changes are sent at most this often per neighbour. */
 export const MIN_UPDATE_INTERVAL_MS = 150;
@@ -80,6 +84,9 @@ export class CcpRefusal extends Error {
 export class CcpSpeaker {
   readonly learned: LearnedRoutes;
   readonly advertised = new AdvertisedRoutes();
+  /** Every prefix the table has a route at, as the speaker last saw it: DRAGON's descendants. */
+  readonly #routed = new PrefixTree();
+  readonly #dragon: DragonView;
   readonly #senders = new Map<string, Sender>();
   readonly #pending = new Set<string>();
   readonly #controlRetries = new Map<string, NodeJS.Timeout>();
@@ -93,6 +100,11 @@ export class CcpSpeaker {
       ownAddress: d.ownAddress,
       maxLearnedRoutes: d.options.maxLearnedRoutes,
     });
+    this.#dragon = {
+      nodeId: d.nodeId,
+      relationOf: d.relationOf,
+      advertisedNextHop: (prefix) => this.advertised.uncoveredNextHop(prefix),
+    };
   }
 
   /** Starts the expiry sweep (what we advertise follows the table through `tableChanged`). */
@@ -186,9 +198,16 @@ export class CcpSpeaker {
     if (changed) for (const peerId of this.#senders.keys()) this.#schedule(peerId);
   }
 
-  /** Recomputes what we advertise for `prefix`; true when it changed. */
+  /**
+   * Recomputes what we advertise for `prefix`; true when it changed. A change there may cover or
+   * uncover the prefixes under it: each is recomputed, every one after those above it.
+   */
   #refresh(prefix: string): boolean {
-    return this.advertised.set(prefix, this.#advertisable(prefix));
+    if (this.d.table.routeAt(prefix) === undefined) this.#routed.delete(prefix);
+    else this.#routed.add(prefix);
+    if (!this.advertised.set(prefix, this.#advertisable(prefix))) return false;
+    for (const under of this.#routed.under(prefix)) this.advertised.set(under, this.#advertisable(under));
+    return true;
   }
 
   #advertisable(prefix: string): AdvertisedRoute | undefined {
@@ -197,7 +216,8 @@ export class CcpSpeaker {
     const own = this.d.ownAddress();
     if (route.origin === undefined && prefix !== own && isUnder(prefix, own)) return undefined;
     const path = [own, ...(route.path ?? [])];
-    return { prefix, nextHop: route.nextHop, path, auth: this.advertised.authFor(prefix) };
+    const covered = dragonCovered(prefix, route.nextHop, this.#dragon);
+    return { prefix, nextHop: route.nextHop, path, auth: this.advertised.authFor(prefix), covered };
   }
 
   #expire(): void {

@@ -14,6 +14,7 @@ import type {
   IncomingChannel,
   OutgoingChannel,
   PrunedTotals,
+  SavedCounts,
   SettlementState,
 } from './channel-store.js';
 
@@ -30,14 +31,23 @@ export interface ClaimFields {
 
 type Channel = OutgoingChannel | IncomingChannel;
 
+/** Channels per direction: every one this node has had (opened), and those settled since. */
+export interface ChannelCounts {
+  readonly outgoing: { readonly opened: number; readonly settled: number };
+  readonly incoming: { readonly opened: number; readonly settled: number };
+}
+
 /** Channels and claims in memory, saved through the ChannelStore; one per engine. */
 export class ChannelBook {
   readonly #store: ChannelStore;
+  /** The engine's event counters, written into every save (their owner is the engine's Reporter). */
+  readonly #counts: () => SavedCounts | undefined;
   /** Replaced by the saved state at `load()`; never handed out whole. */
   #state: SettlementState = { outgoing: [], incoming: [] };
 
-  constructor(store: ChannelStore) {
+  constructor(store: ChannelStore, counts: () => SavedCounts | undefined = () => undefined) {
     this.#store = store;
+    this.#counts = counts;
   }
 
   /** Replaces what is in memory with the saved state. */
@@ -45,15 +55,29 @@ export class ChannelBook {
     this.#state = await this.#store.load();
   }
 
-  /** Saves every channel as it is now (dropping old settled ones); resolves once durable. */
+  /** The event counters of the last save (read them after `load()`), undefined if it had none. */
+  savedCounts(): SavedCounts | undefined {
+    return this.#state.counts;
+  }
+
+  /**
+   * Saves every channel as it is now (dropping old settled ones) and the event counters as they
+   * are now; resolves once durable.
+   */
   save(): Promise<void> {
     this.#state.pruned ??= { tokensSent: 0n, tokensReceived: 0n, tokensRedeemed: 0n };
     const pruned = this.#state.pruned;
-    for (const c of pruneSettled(this.#state.outgoing)) pruned.tokensSent += c.transferred;
+    for (const c of pruneSettled(this.#state.outgoing)) {
+      pruned.tokensSent += c.transferred;
+      pruned.outgoingChannels = (pruned.outgoingChannels ?? 0) + 1;
+    }
     for (const c of pruneSettled(this.#state.incoming)) {
       pruned.tokensReceived += c.transferred;
       pruned.tokensRedeemed += c.redeemed;
+      pruned.incomingChannels = (pruned.incomingChannels ?? 0) + 1;
     }
+    const counts = this.#counts();
+    if (counts !== undefined) this.#state.counts = counts;
     return this.#store.save(this.#state);
   }
 
@@ -61,7 +85,7 @@ export class ChannelBook {
    * Token base units ever claimed to peers (sent), claimed by peers to us (received) and redeemed
    * on chain, from the saved channels (and those pruned from the file): they survive a restart.
    */
-  totals(): PrunedTotals {
+  totals(): Pick<PrunedTotals, 'tokensSent' | 'tokensReceived' | 'tokensRedeemed'> {
     const p = this.#state.pruned;
     const totals = {
       tokensSent: p?.tokensSent ?? 0n,
@@ -74,6 +98,20 @@ export class ChannelBook {
       totals.tokensRedeemed += c.redeemed;
     }
     return totals;
+  }
+
+  /** Channels opened and settled per direction, from the channels in memory and those pruned. */
+  channelCounts(): ChannelCounts {
+    const p = this.#state.pruned;
+    const count = (list: readonly { status: ChannelStatus }[], pruned: number) => {
+      let settled = pruned;
+      for (const c of list) if (c.status === 'settled') settled++;
+      return { opened: list.length + pruned, settled };
+    };
+    return {
+      outgoing: count(this.#state.outgoing, p?.outgoingChannels ?? 0),
+      incoming: count(this.#state.incoming, p?.incomingChannels ?? 0),
+    };
   }
 
   // ── reading ────────────────────────────────────────────────────────────

@@ -73,14 +73,28 @@ export interface SettlementState {
   incoming: IncomingChannel[];
   /** What the settled channels dropped from the file had claimed and redeemed (the counters' past). */
   pruned?: PrunedTotals | undefined;
+  /**
+   * The engine's event counters (claims, refusals, redemptions, chain errors) as of this save, so
+   * /metrics goes on from them after a restart. Names are the engine's; this file only keeps them.
+   */
+  counts?: SavedCounts | undefined;
 }
 
-/** Token base units of the channels no longer in the file, so the money counters never go back. */
+/**
+ * What the channels no longer in the file had claimed and redeemed, and how many there were (all
+ * of them settled), so the counters of money and channels never go back.
+ */
 export interface PrunedTotals {
   tokensSent: bigint;
   tokensReceived: bigint;
   tokensRedeemed: bigint;
+  /** Settled channels dropped, per direction (absent in files written before they were kept). */
+  outgoingChannels?: number;
+  incomingChannels?: number;
 }
+
+/** Counters by name: a count, or counts by label value (a refusal's reason, an error's kind). */
+export type SavedCounts = Readonly<Record<string, number | Readonly<Record<string, number>>>>;
 
 const VERSION = 1;
 const BIGINT_FIELDS = new Set([
@@ -178,7 +192,13 @@ export function parseState(text: string): SettlementState {
       return BigInt(value);
     }
     return value;
-  }) as { version?: unknown; outgoing?: unknown; incoming?: unknown; pruned?: unknown };
+  }) as {
+    version?: unknown;
+    outgoing?: unknown;
+    incoming?: unknown;
+    pruned?: unknown;
+    counts?: unknown;
+  };
   if (raw.version !== VERSION) throw new Error(`unknown version ${String(raw.version)}`);
   if (!Array.isArray(raw.outgoing) || !Array.isArray(raw.incoming)) throw new Error('no channel lists');
   for (const c of [...raw.outgoing, ...raw.incoming] as Record<string, unknown>[]) {
@@ -197,7 +217,28 @@ export function parseState(text: string): SettlementState {
     const p = raw.pruned as Record<string, unknown>;
     for (const field of ['tokensSent', 'tokensReceived', 'tokensRedeemed'])
       if (typeof p[field] !== 'bigint') throw new Error(`pruned.${field} is not an amount`);
+    for (const field of ['outgoingChannels', 'incomingChannels'])
+      if (p[field] !== undefined && !isCount(p[field])) throw new Error(`pruned.${field} is not a count`);
     state.pruned = p as unknown as PrunedTotals;
   }
+  if (raw.counts !== undefined) state.counts = parseCounts(raw.counts);
   return state;
+}
+
+function parseCounts(raw: unknown): SavedCounts {
+  if (!isObject(raw)) throw new Error('counts is not an object');
+  for (const [name, value] of Object.entries(raw)) {
+    if (isCount(value)) continue;
+    if (!isObject(value) || !Object.values(value).every(isCount))
+      throw new Error(`counts.${name} is not a count nor counts by label`);
+  }
+  return raw as SavedCounts;
+}
+
+function isCount(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

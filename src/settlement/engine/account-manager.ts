@@ -10,6 +10,7 @@ import { TRANSFER_RESULT } from '../../ledger/index.js';
 import { ConnectorError } from '../../utils/errors.js';
 import type { ChannelBook } from '../channels/channel-book.js';
 import type { IncomingChannel, OutgoingChannel } from '../channels/channel-store.js';
+import type { Reporter } from './reporter.js';
 
 export const SETTLEMENT_ACCOUNT = 'own:settlement';
 
@@ -18,6 +19,8 @@ export interface AccountManagerOptions {
   readonly peerAccount: (peerId: string) => string;
   /** Reads every channel; changes only `bookedNonce`. */
   readonly channels: Pick<ChannelBook, 'outgoing' | 'incoming' | 'markBooked' | 'save'>;
+  /** Counts each claim once, when its booking is recorded (in the same save). */
+  readonly reporter: Pick<Reporter, 'countClaimSent' | 'countClaimReceived'>;
 }
 
 /**
@@ -28,11 +31,13 @@ export class AccountManager {
   readonly #ledger: () => Ledger;
   readonly #peerAccount: (peerId: string) => string;
   readonly #channels: AccountManagerOptions['channels'];
+  readonly #reporter: AccountManagerOptions['reporter'];
 
   constructor(options: AccountManagerOptions) {
     this.#ledger = options.ledger;
     this.#peerAccount = options.peerAccount;
     this.#channels = options.channels;
+    this.#reporter = options.reporter;
   }
 
   /** Creates `own:settlement`, the other side of every settlement move. */
@@ -62,6 +67,7 @@ export class AccountManager {
     if (c.nonce <= c.bookedNonce) return;
     await this.#book(paidTransferId(c), this.#peerAccount(c.peerId), SETTLEMENT_ACCOUNT, c.ledgerDelta);
     this.#channels.markBooked(c);
+    this.#reporter.countClaimSent();
     await this.#channels.save();
   }
 
@@ -69,6 +75,7 @@ export class AccountManager {
     if (c.nonce <= c.bookedNonce) return;
     await this.#book(receivedTransferId(c), SETTLEMENT_ACCOUNT, this.#peerAccount(c.peerId), c.ledgerDelta);
     this.#channels.markBooked(c);
+    this.#reporter.countClaimReceived();
     await this.#channels.save();
   }
 

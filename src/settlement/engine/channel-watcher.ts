@@ -285,8 +285,8 @@ export class ChannelWatcher {
           signal: life.signal,
         });
         this.#channels.setRedeemed(channel, claim.transferredAmount);
-        await this.#channels.save();
         this.#reporter.countRedemption();
+        await this.#channels.save();
         this.#reporter.emit({
           type: 'redeemed',
           peerId: channel.peerId,

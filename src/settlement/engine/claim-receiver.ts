@@ -263,8 +263,8 @@ export class ClaimReceiver {
       ledgerDelta: units.toIlp(claim.transferredAmount) - units.toIlp(channel.transferred),
       signature: claim.signature,
     });
+    // Counted there, in the save that records the booking.
     await this.#o.accounts.bookReceived(channel);
-    this.#reporter.countClaimReceived();
     this.#reporter.emit({
       type: 'claim-received',
       peerId: channel.peerId,

@@ -5,7 +5,7 @@
  * | --- | --- |
  * | channels and claims, in memory and on disk | `ChannelBook` (channels/channel-book.ts), through named changes |
  * | connected chains | `ChainConnections`, as each chain connects |
- * | stats | `Reporter`, through its `count*` methods |
+ * | stats | `Reporter`, through its `count*` methods (saved with the channels, seeded at start) |
  * | background tasks, the stop flag, the abort signal | `Lifecycle`, at `stop()` |
  * | the per-peer and per-channel queues | `SerialQueues` |
  *
@@ -30,7 +30,7 @@ export class SettlementContext {
   constructor(options: SettlementEngineOptions) {
     this.life = new Lifecycle();
     this.reporter = new Reporter(options.logger, options.onEvent, this.life);
-    this.channels = new ChannelBook(options.store);
+    this.channels = new ChannelBook(options.store, () => this.reporter.saved());
     this.chains = new ChainConnections({
       spec: options.spec,
       signer: options.signer,

@@ -17,6 +17,7 @@ import type { Address } from 'viem';
 import type { ProtocolData } from '../../codec/index.js';
 import { ConnectorError } from '../../utils/errors.js';
 import type { Logger } from '../../utils/logger.js';
+import { messageOf } from '../../utils/text.js';
 import type { ChainRuntime } from '../chain/runtime.js';
 import type { IncomingChannel, OutgoingChannel } from '../channels/channel-store.js';
 import { type ChannelView, channelView } from '../channels/channel-view.js';
@@ -45,11 +46,19 @@ export class SettlementEngine {
   }
 
   /**
-   * Counts since this start (claims, redemptions, refusals, chain errors) and the token amounts
-   * ever claimed and redeemed, read from the saved channels so a restart does not reset them.
+   * Counts of events (claims, redemptions, refusals, chain errors), saved with the channels and
+   * gone on from at start; token amounts ever claimed and redeemed, and channels opened and
+   * settled, read from the saved channels. A restart resets none of them.
    */
   get stats(): SettlementStats {
-    return { ...this.#parts.ctx.reporter.stats, ...this.#parts.ctx.channels.totals() };
+    const { reporter, channels } = this.#parts.ctx;
+    const c = channels.channelCounts();
+    return {
+      ...reporter.stats,
+      ...channels.totals(),
+      channelsOpened: { outgoing: c.outgoing.opened, incoming: c.incoming.opened },
+      channelsSettled: { outgoing: c.outgoing.settled, incoming: c.incoming.settled },
+    };
   }
 
   // ── lifecycle ──────────────────────────────────────────────────────────
@@ -62,6 +71,7 @@ export class SettlementEngine {
     const { ctx, accounts, monitor } = this.#parts;
     await ctx.chains.checkIds(this.#spec.chainCheckTimeoutMs);
     await ctx.channels.load();
+    ctx.reporter.seed(ctx.channels.savedCounts());
     await accounts.open();
     await accounts.rebook();
     ctx.chains.connectAll(() => ctx.life.track(this.watch()));
@@ -83,6 +93,16 @@ export class SettlementEngine {
     const pending = await ctx.life.stop(reason, STOP_WAIT_MS);
     if (pending !== undefined)
       this.#logger.warn({ pending }, 'settlement: stopped with chain calls still pending');
+    await this.#saveCounts();
+  }
+
+  /** Saves the event counters when something was counted that no save has recorded yet. */
+  async #saveCounts(): Promise<void> {
+    const { ctx } = this.#parts;
+    if (!ctx.reporter.unsaved) return;
+    await ctx.channels.save().catch((err: unknown) => {
+      this.#logger.warn({ err: messageOf(err) }, 'settlement: could not save the event counters');
+    });
   }
 
   /** Where this node is paid: its address on each configured chain, and how its key is held. */
@@ -140,8 +160,11 @@ export class SettlementEngine {
    * when a sender started a close (always inside its challenge period), settles our own
    * channels whose period is over.
    */
-  watch(): Promise<void> {
-    return this.#parts.watcher.watch();
+  async watch(): Promise<void> {
+    await this.#parts.watcher.watch();
+    // Counts no change saved since (acknowledgements, refusals, chain errors): at most one
+    // write per pass, and none when nothing was counted.
+    await this.#saveCounts();
   }
 
   // ── operator actions ───────────────────────────────────────────────────

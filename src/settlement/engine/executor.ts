@@ -100,8 +100,8 @@ export class UnifiedSettlementExecutor {
     if (tokens === 0n) return undefined;
     const channel = await this.#outgoingWithRoom(peer, chain, tokens);
     await this.#signNext(chain, channel, tokens, units);
+    // Counted there, in the save that records the booking: a claim counts once, even across a kill.
     await this.#o.accounts.bookPaid(channel);
-    this.#reporter.countClaimSent();
     this.#reporter.emit({
       type: 'claim-sent',
       peerId,
@@ -294,8 +294,8 @@ export class UnifiedSettlementExecutor {
     if (err instanceof BtpRemoteError && !err.btpCode.startsWith('T')) {
       // The peer read it and said no: it is logged loudly; the claim stays valid on chain.
       this.#channels.setAcknowledged(channel, nonce);
-      await this.#channels.save();
       this.#reporter.countClaimRejectedByPeer();
+      await this.#channels.save();
       this.#reporter.emit({
         type: 'claim-rejected-by-peer',
         peerId: channel.peerId,

@@ -34,7 +34,12 @@ export function engineParts(options: SettlementEngineOptions): EngineParts {
   const claimTimeoutMs = options.claimTimeoutMs ?? CLAIM_TIMEOUT_MS;
   const ctx = new SettlementContext(options);
   const { channels, chains, reporter, life, queues } = ctx;
-  const accounts = new AccountManager({ ledger: options.ledger, peerAccount: options.peerAccount, channels });
+  const accounts = new AccountManager({
+    ledger: options.ledger,
+    peerAccount: options.peerAccount,
+    channels,
+    reporter,
+  });
   const executor = new UnifiedSettlementExecutor({
     spec,
     signer,

@@ -65,6 +65,9 @@ export interface SettlementStats {
   tokensReceived: bigint;
   tokensRedeemed: bigint;
   chainErrors: Map<string, number>;
+  /** Channels this node has had, per direction (an incoming one from its first claim). */
+  channelsOpened: { outgoing: number; incoming: number };
+  channelsSettled: { outgoing: number; incoming: number };
 }
 
 export interface SettlementEngineOptions {
