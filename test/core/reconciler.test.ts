@@ -8,7 +8,14 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { ProtocolData } from '../../src/codec/index.js';
-import { decodeQuery, encodeMemo, encodeTag } from '../../src/core/reconcile/codec.js';
+import {
+  decodeAnswers,
+  decodeQuery,
+  encodeMemo,
+  encodeQuery,
+  encodeTag,
+  QUERY_STATUS,
+} from '../../src/core/reconcile/codec.js';
 import { Reconciler } from '../../src/core/reconcile/reconciler.js';
 import type { JournalLedger } from '../../src/ledger/index.js';
 import { silentLogger } from '../../src/utils/logger.js';
@@ -65,7 +72,7 @@ async function pair() {
   });
   const key = { condition: conditionOf(fulfillmentOf(1)), expiresAtMs: EXPIRES, amount: 10n };
   b.memo(EXPIRES + 600_000, encodeMemo({ peerId: 'a', key, fulfillment: fulfillmentOf(1) }));
-  return { clock, a, b, asker, asked };
+  return { clock, a, b, asker, asked, answerer };
 }
 
 async function closeAll(...ledgers: JournalLedger[]): Promise<void> {
@@ -122,6 +129,74 @@ describe('Reconciler: packets whose answer was lost', () => {
       a.openInFlight().map((h) => h.id),
       [5n],
     );
+    await closeAll(a, b);
+  });
+});
+
+describe('Reconciler: a forwarder asked by its upstream peer', () => {
+  it('answers "pending" while it books a fulfillment it found, never "unknown", then "fulfilled"', async () => {
+    const { clock, a, b, answerer } = await pair();
+    // Packet 1 came from upstream peer s (expiry and amount as s sent it), went on to b and its
+    // answer was lost; b holds the fulfillment.
+    const out = { condition: conditionOf(fulfillmentOf(1)), expiresAtMs: EXPIRES, amount: 10n };
+    const upstream = { condition: out.condition, expiresAtMs: EXPIRES + 1_000, amount: 11n };
+    const tag = encodeTag({
+      flags: 0,
+      peerId: 'b',
+      out,
+      sourceId: 's',
+      inExpiresAtMs: upstream.expiresAtMs,
+      inAmount: upstream.amount,
+    });
+    assert.equal(await a.holdInFlight(hold(1n, 10n), tag), 'ok');
+    a.voidNow(1n);
+    // The booking is durable in the ledger; the step after it (the memo for s) waits for `release`.
+    let booked!: () => void;
+    const bookedNow = new Promise<void>((resolve) => {
+      booked = resolve;
+    });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const gated = new Proxy(a, {
+      get(target, prop) {
+        if (prop === 'reconcileInFlight') {
+          return async (id: bigint) => {
+            const result = await target.reconcileInFlight(id);
+            booked();
+            await released;
+            return result;
+          };
+        }
+        const value = Reflect.get(target, prop, target) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const forwarder = new Reconciler({
+      ledger: () => gated,
+      links: {
+        isConnected: () => true,
+        request: async (_peerId: string, data: ProtocolData[]) => answerer.answer('a', data[0]!.data),
+      },
+      logger: silentLogger(),
+      now: () => clock.now,
+    });
+    clock.now = upstream.expiresAtMs + 1_001; // s asks once its Prepare can no longer be fulfilled
+    const ask = (): number => {
+      const reply = forwarder.answer('s', encodeQuery([upstream]));
+      return decodeAnswers(reply[0]!.data, 1)[0]!.status;
+    };
+    assert.equal(ask(), QUERY_STATUS.pending, 'still reconciling with b');
+
+    const ticking = forwarder.tick();
+    await bookedNow;
+    assert.deepEqual(a.openInFlight(), [], 'the ledger took the record off the open list');
+    assert.equal(ask(), QUERY_STATUS.pending, 'booked, memo not yet written: "pending", not "unknown"');
+    release();
+    await ticking;
+    assert.equal(ask(), QUERY_STATUS.fulfilled);
+    assert.equal((await a.getBalance('peer:a'))?.debitsPosted, 10n);
     await closeAll(a, b);
   });
 });

@@ -25,6 +25,7 @@ import {
   type InFlightTag,
   keyString,
   MAX_QUERY_ENTRIES,
+  type PacketKey,
   QUERY_STATUS,
   type QueryAnswer,
 } from './codec.js';
@@ -60,6 +61,8 @@ export class Reconciler {
   readonly #o: ReconcilerOptions;
   readonly #now: () => number;
   readonly #asking = new Set<string>();
+  /** Upstream packets (bookingKey) whose fulfillment is being booked, until their memo exists. */
+  readonly #booking = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #ticking: Promise<void> | undefined;
 
@@ -183,27 +186,35 @@ export class Reconciler {
   }
 
   async #book(journal: InFlightJournal, hold: InFlightHold, tag: InFlightTag, fulfillment: Uint8Array) {
-    let result: string;
+    // The upstream peer got no answer from us (we crashed): it may ask us in turn. The ledger takes
+    // the record off the open list before the posting is durable, and the memo comes after: in
+    // between, that peer is answered "pending", not "unknown" (it would void what we book).
+    const upstream = upstreamOf(tag);
+    const booking = upstream === undefined ? undefined : bookingKey(upstream.peerId, upstream.key);
+    if (booking !== undefined) this.#booking.add(booking);
     try {
-      result = await journal.reconcileInFlight(hold.id);
-    } catch (err) {
-      this.#o.logger.error({ err }, 'reconciliation: the ledger could not book a fulfilled packet');
-      return false;
+      let result: string;
+      try {
+        result = await journal.reconcileInFlight(hold.id);
+      } catch (err) {
+        this.#o.logger.error({ err }, 'reconciliation: the ledger could not book a fulfilled packet');
+        return false;
+      }
+      if (result !== TRANSFER_RESULT.ok && result !== TRANSFER_RESULT.exists) {
+        this.#o.logger.error(
+          { result, id: hold.id.toString() },
+          'reconciliation: the ledger refused a fulfilled packet',
+        );
+        return false;
+      }
+      if (upstream !== undefined) {
+        const until = upstream.key.expiresAtMs + (this.#o.windowMs ?? DEFAULT_RECONCILE_WINDOW_MS);
+        journal.memo(until, encodeMemo({ ...upstream, fulfillment }));
+      }
+      return true;
+    } finally {
+      if (booking !== undefined) this.#booking.delete(booking);
     }
-    if (result !== TRANSFER_RESULT.ok && result !== TRANSFER_RESULT.exists) {
-      this.#o.logger.error(
-        { result, id: hold.id.toString() },
-        'reconciliation: the ledger refused a fulfilled packet',
-      );
-      return false;
-    }
-    // The upstream peer got no answer from us (we crashed): it may ask us in turn.
-    if (tag.sourceId !== undefined && (tag.flags & ANSWERED_UPSTREAM) === 0) {
-      const key = { condition: tag.out.condition, expiresAtMs: tag.inExpiresAtMs, amount: tag.inAmount };
-      const until = tag.inExpiresAtMs + (this.#o.windowMs ?? DEFAULT_RECONCILE_WINDOW_MS);
-      journal.memo(until, encodeMemo({ peerId: tag.sourceId, key, fulfillment }));
-    }
-    return true;
   }
 
   /** The BTP sub-protocol's server side: what we know of the Prepares `peerId` sent us. */
@@ -222,7 +233,7 @@ export class Reconciler {
         const k = keyString(key);
         const fulfillment = fulfilled.get(k);
         if (fulfillment !== undefined) answers.push({ status: QUERY_STATUS.fulfilled, fulfillment });
-        else if (pending.has(k) || key.expiresAtMs > undecided)
+        else if (pending.has(k) || this.#booking.has(bookingKey(peerId, key)) || key.expiresAtMs > undecided)
           answers.push({ status: QUERY_STATUS.pending });
         else answers.push({ status: QUERY_STATUS.unknown });
       }
@@ -248,11 +259,8 @@ export class Reconciler {
     const pending = new Set<string>();
     for (const hold of journal.openInFlight()) {
       try {
-        const tag = decodeTag(hold.tag);
-        if (tag.sourceId !== peerId || (tag.flags & ANSWERED_UPSTREAM) !== 0) continue;
-        pending.add(
-          keyString({ condition: tag.out.condition, expiresAtMs: tag.inExpiresAtMs, amount: tag.inAmount }),
-        );
+        const upstream = upstreamOf(decodeTag(hold.tag));
+        if (upstream?.peerId === peerId) pending.add(keyString(upstream.key));
       } catch {
         // the reconciler's tick reports it
       }
@@ -267,4 +275,15 @@ export class Reconciler {
       return undefined;
     }
   }
+}
+
+/** The upstream peer and its key of a recorded packet it may ask us about (not answered yet). */
+function upstreamOf(tag: InFlightTag): { peerId: string; key: PacketKey } | undefined {
+  if (tag.sourceId === undefined || (tag.flags & ANSWERED_UPSTREAM) !== 0) return undefined;
+  const key = { condition: tag.out.condition, expiresAtMs: tag.inExpiresAtMs, amount: tag.inAmount };
+  return { peerId: tag.sourceId, key };
+}
+
+function bookingKey(peerId: string, key: PacketKey): string {
+  return `${peerId}\n${keyString(key)}`;
 }
