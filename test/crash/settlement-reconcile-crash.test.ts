@@ -4,20 +4,24 @@
  * to the unit with each other and with the chain after settlement: every packet a payee
  * fulfilled is paid").
  *
- * A line S - A - B: S (embedded, books in memory) sends packets to B's BLS through A. A (the
- * payer) and B (the payee) are `connector start` processes with the durable ledger (journal +
- * fsync), `reconcileInFlight` on, and settlement on anvil: A pays B by claims over BTP on a
- * payment channel it opens (every THRESHOLD owed, and on every poll), B redeems on chain whenever
- * REDEEM_MINIMUM is unredeemed. At seeded random moments (after a random number of packets
- * fulfilled) A or B, in turn, is killed with SIGKILL and restarted, KILLS times, while the load
- * goes on.
+ * A line S - A - B: S (embedded, never killed, `reconcileInFlight` on) sends packets to B's BLS
+ * through A. A (the payer) and B (the payee) are `connector start` processes with the durable
+ * ledger (journal + fsync), `reconcileInFlight` on, and settlement on anvil: A pays B by claims
+ * over BTP on a payment channel it opens and tops up (a claim every THRESHOLD owed, and on every
+ * poll), B redeems on chain whenever REDEEM_MINIMUM is unredeemed. At seeded random moments (after
+ * a random number of packets fulfilled) A or B, in turn, is killed with SIGKILL and restarted,
+ * KILLS times, while the load goes on.
  *
  * Then the load stops, reconciliation settles the packets in flight at the kills, A settles now
  * (a claim for all it owes) and closes the channel cooperatively through the admin API, and:
  * - A's and B's books agree to the unit: value sent, value settled, nothing owed, no hold;
  * - the chain, read with viem, moved exactly what the books say was settled: B's tokens grew and
  *   A's shrank by B's settled credit, the channel is gone;
- * - every packet the payee fulfilled (booked) is paid on chain; S's and the BLS's counts bound it.
+ * - every packet the payee fulfilled (booked) is paid on chain; S's and the BLS's counts bound it;
+ * - the run made claims, redemptions and top-ups across the kills, and reconciliation booked
+ *   packets that only it could (the summary is printed as a diagnostic).
+ * S, A and B also agree right after reconciliation, before the close. On a failure the warnings
+ * and reconciliation lines of every process (and of S) are printed.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -54,7 +58,7 @@ const REJECT_PAUSE_MS = 20;
 /** A claims once it owes this many ILP units (and on every poll). */
 const THRESHOLD = 20_000n;
 /** The channel's first deposit (token base units): the load needs top-ups beyond it. */
-const INITIAL_DEPOSIT = 1_000_000n * FACTOR;
+const INITIAL_DEPOSIT = 500_000n * FACTOR;
 /** B redeems on chain once this much (token base units) is unredeemed: several times a run. */
 const REDEEM_MINIMUM = 200_000n * FACTOR;
 const KEY_A = ANVIL_KEYS[1];
@@ -358,6 +362,7 @@ it(`A and B killed with SIGKILL ${KILLS} times under load while settling on anvi
   t.diagnostic(JSON.stringify(summary));
   assert.ok(BigInt(claimed.nonce) > BigInt(KILLS), `claims were made throughout: ${JSON.stringify(summary)}`);
   assert.ok(redeemedBeforeClose > 0n, 'B redeemed on chain during the run');
+  assert.ok(summary.topUps > 0, 'A topped the channel up during the run');
   assert.ok(fulfilledByReconciliation > 0, 'some fulfilled packets were only booked by reconciliation');
   assert.deepEqual(
     lines.filter((l) => REFUSED.includes(String(l.msg))),
