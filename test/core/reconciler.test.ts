@@ -72,7 +72,7 @@ async function pair() {
   });
   const key = { condition: conditionOf(fulfillmentOf(1)), expiresAtMs: EXPIRES, amount: 10n };
   b.memo(EXPIRES + 600_000, encodeMemo({ peerId: 'a', key, fulfillment: fulfillmentOf(1) }));
-  return { clock, a, b, asker, asked };
+  return { clock, a, b, asker, asked, answerer };
 }
 
 async function closeAll(...ledgers: JournalLedger[]): Promise<void> {
@@ -131,37 +131,73 @@ describe('Reconciler: packets whose answer was lost', () => {
     );
     await closeAll(a, b);
   });
+});
 
-  it('a forwarded packet booked by reconciliation is answered "fulfilled" upstream from the moment it is booked', async () => {
-    const { clock, a, b, asker } = await pair();
-    // A forwarded S's Prepare (as S sent it: 10 units, EXPIRES) to B; B fulfilled it (its memo),
-    // and A lost the answer. Past the expiry, a key A knows nothing of is "unknown".
+describe('Reconciler: a forwarder asked by its upstream peer', () => {
+  it('answers "pending" while it asks, "fulfilled" from the moment it books what it found, never "unknown"', async () => {
+    const { clock, a, b, answerer } = await pair();
+    // Packet 1 came from upstream peer s (expiry and amount as s sent it), went on to b and its
+    // answer was lost; b holds the fulfillment.
     const out = { condition: conditionOf(fulfillmentOf(1)), expiresAtMs: EXPIRES, amount: 10n };
+    const upstream = { condition: out.condition, expiresAtMs: EXPIRES + 1_000, amount: 11n };
     const tag = encodeTag({
       flags: 0,
       peerId: 'b',
       out,
       sourceId: 's',
-      inExpiresAtMs: EXPIRES,
-      inAmount: 10n,
+      inExpiresAtMs: upstream.expiresAtMs,
+      inAmount: upstream.amount,
     });
-    await a.holdInFlight(hold(6n, 10n), tag);
-    a.voidNow(6n);
-    clock.now = EXPIRES + 2_000;
-    const query = encodeQuery([out]);
-    // S asks A while A's booking of the packet is on its way to the disk: the open record is gone
-    // then, so the memo must already be there, or S would void a packet A charges it for.
-    const book = a.reconcileInFlight.bind(a);
-    let during: number | undefined;
-    a.reconcileInFlight = (id: bigint) => {
-      const booked = book(id);
-      during = decodeAnswers(asker.answer('s', query)[0]!.data, 1)[0]!.status;
-      return booked;
+    assert.equal(await a.holdInFlight(hold(1n, 10n), tag), 'ok');
+    a.voidNow(1n);
+    // The booking is durable in the ledger; the step after it (the memo for s) waits for `release`.
+    let booked!: () => void;
+    const bookedNow = new Promise<void>((resolve) => {
+      booked = resolve;
+    });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const gated = new Proxy(a, {
+      get(target, prop) {
+        if (prop === 'reconcileInFlight') {
+          return async (id: bigint) => {
+            const result = await target.reconcileInFlight(id);
+            booked();
+            await released;
+            return result;
+          };
+        }
+        const value = Reflect.get(target, prop, target) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const forwarder = new Reconciler({
+      ledger: () => gated,
+      links: {
+        isConnected: () => true,
+        request: async (_peerId: string, data: ProtocolData[]) => answerer.answer('a', data[0]!.data),
+      },
+      logger: silentLogger(),
+      now: () => clock.now,
+    });
+    clock.now = upstream.expiresAtMs + 1_001; // s asks once its Prepare can no longer be fulfilled
+    const ask = (): number => {
+      const reply = forwarder.answer('s', encodeQuery([upstream]));
+      return decodeAnswers(reply[0]!.data, 1)[0]!.status;
     };
-    await asker.tick();
-    assert.equal((await a.getBalance('peer:a'))?.debitsPosted, 10n, 'booked');
-    assert.equal(during, QUERY_STATUS.fulfilled);
-    assert.equal(decodeAnswers(asker.answer('s', query)[0]!.data, 1)[0]!.status, QUERY_STATUS.fulfilled);
+    assert.equal(ask(), QUERY_STATUS.pending, 'still reconciling with b');
+
+    const ticking = forwarder.tick();
+    await bookedNow;
+    assert.deepEqual(a.openInFlight(), [], 'the ledger took the record off the open list');
+    // The memo is written before the booking: the answer is already the proof, never "unknown".
+    assert.equal(ask(), QUERY_STATUS.fulfilled, 'booked: "fulfilled", not "unknown"');
+    release();
+    await ticking;
+    assert.equal(ask(), QUERY_STATUS.fulfilled);
+    assert.equal((await a.getBalance('peer:a'))?.debitsPosted, 10n);
     await closeAll(a, b);
   });
 });

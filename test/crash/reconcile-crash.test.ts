@@ -16,8 +16,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import type { ConnectorNode } from '../../src/index.js';
+import { adminBalance, connectedPeers, until } from '../helpers/admin-http.js';
 import { CliNode } from '../helpers/cli-node.js';
-import { baseConfig, makeNode, sendData, waitConnected } from '../helpers/nodes.js';
+import { killUnderLoad } from '../helpers/kill-load.js';
+import { baseConfig, makeNode } from '../helpers/nodes.js';
 import { freePort } from '../helpers/ports.js';
 import { mulberry32 } from '../helpers/prng.js';
 import { TestBls } from '../helpers/test-bls.js';
@@ -134,54 +136,26 @@ after(async () => {
 });
 
 it('A and B killed with SIGKILL 24 times under load: after reconciliation the books agree to the unit', async () => {
-  let seq = 0;
-  let fulfilledSinceKill = 0;
-  let fulfilledAmount = 0n;
-  let running = true;
-  let onFulfilled: (() => void) | undefined;
-
-  async function sender(): Promise<void> {
-    while (running) {
-      if (!s.isConnected('a')) {
-        await Promise.race([waitConnected(s, 'a'), new Promise((r) => setTimeout(r, 100))]);
-        continue;
-      }
-      const id = ++seq;
-      const amount = BigInt(1 + Math.floor(random() * 1000));
-      const reply = await sendData(s, 'g.b.shop', amount, `accept ${id}`, EXPIRY_MS);
-      if (reply.type === 13) {
-        fulfilledAmount += amount;
-        fulfilledSinceKill++;
-        onFulfilled?.();
-      }
-    }
-  }
-
   a = await startNode(aConfig);
   b = await startNode(bConfig);
-  const senders = Array.from({ length: CONCURRENCY }, () => sender());
-
-  for (let kill = 0; kill < KILLS; kill++) {
-    await waitConnected(s, 'a');
-    await waitBothLinked(a);
-    const target = 1 + Math.floor(random() * 300);
-    fulfilledSinceKill = 0;
-    await new Promise<void>((resolve) => {
-      onFulfilled = () => {
-        if (fulfilledSinceKill >= target) resolve();
-      };
-    });
-    onFulfilled = undefined;
-    const victim: CliNode = kill % 2 === 0 ? a : b;
-    victim.kill();
-    await victim.exited();
-    if (victim === a) a = await startNode(aConfig);
-    else b = await startNode(bConfig);
-  }
-
-  running = false;
-  await Promise.all(senders);
-  assert.ok(seq > KILLS * 10, 'load ran');
+  const { sent, fulfilledAmount } = await killUnderLoad({
+    s,
+    peer: 'a',
+    destination: 'g.b.shop',
+    concurrency: CONCURRENCY,
+    expiryMs: EXPIRY_MS,
+    kills: KILLS,
+    random,
+    ready: () => waitBothLinked(a!),
+    kill: async (round) => {
+      const victim: CliNode = round % 2 === 0 ? a! : b!;
+      victim.kill();
+      await victim.exited();
+      if (victim === a) a = await startNode(aConfig);
+      else b = await startNode(bConfig);
+    },
+  });
+  assert.ok(sent > KILLS * 10, 'load ran');
 
   // Reconciliation waits for each packet's expiry, then asks the peer: poll until the books agree.
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;
@@ -227,19 +201,12 @@ it('A and B killed with SIGKILL 24 times under load: after reconciliation the bo
 
 function waitBothLinked(node: CliNode): Promise<unknown> {
   // A logs nothing per link; its admin API answers once started, and S's link says A is up.
-  return poll(async () => {
-    const res = await fetch(`http://127.0.0.1:${node.adminPort}/admin/peers`).catch(() => undefined);
-    if (res?.status !== 200) return false;
-    const body = (await res.json()) as
-      | { peers?: { id: string; connected: boolean }[] }
-      | { id: string; connected: boolean }[];
-    const peers = Array.isArray(body) ? body : (body.peers ?? []);
-    return peers.filter((p) => p.connected).length === 2;
-  });
-}
-
-async function poll(check: () => Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((r) => setTimeout(r, 20));
+  return until(
+    'A linked to S and B',
+    async () => ((await connectedPeers(node.adminPort))?.length === 2 ? true : undefined),
+    SETTLE_TIMEOUT_MS,
+    20,
+  );
 }
 
 interface Books {
@@ -256,9 +223,9 @@ function agree(b: Books): boolean {
 
 async function readBooks(): Promise<Books> {
   const [aS, aB, bA] = await Promise.all([
-    balance(a!.adminPort, 's'),
-    balance(a!.adminPort, 'b'),
-    balance(b!.adminPort, 'a'),
+    adminBalance(a!.adminPort, 's'),
+    adminBalance(a!.adminPort, 'b'),
+    adminBalance(b!.adminPort, 'a'),
   ]);
   const sA = await s.getBalance('a');
   return {
@@ -273,17 +240,5 @@ async function readBooks(): Promise<Books> {
       aB.pendingCredit +
       bA.pendingDebit +
       bA.pendingCredit,
-  };
-}
-
-async function balance(port: number, peer: string) {
-  const res = await fetch(`http://127.0.0.1:${port}/admin/balances/${peer}`);
-  assert.equal(res.status, 200);
-  const body = (await res.json()) as Record<string, string>;
-  return {
-    debitBalance: BigInt(body.debitBalance!),
-    creditBalance: BigInt(body.creditBalance!),
-    pendingDebit: BigInt(body.pendingDebit!),
-    pendingCredit: BigInt(body.pendingCredit!),
   };
 }
