@@ -13,7 +13,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AuthClaim, AuthVerdict } from '../btp/index.js';
 import { isValidSegment } from '../codec/index.js';
-import { type AdmissionConfig, parsePeerConfig, type ResolvedConfig } from '../config/index.js';
+import {
+  type AdmissionConfig,
+  allowNoAuth,
+  type Env,
+  parsePeerConfig,
+  type ResolvedConfig,
+  resolvePeerSecret,
+} from '../config/index.js';
 import type { Logger } from '../utils/logger.js';
 import { messageOf } from '../utils/text.js';
 import type { PeerManager } from './peer-manager.js';
@@ -187,6 +194,25 @@ export class Admission {
       this.d.logger.error({ err, peer: id }, 'evicting an idle agent failed');
     });
   }
+}
+
+/**
+ * The node's admission when `btp.admission.mode` is open, else undefined. A configured peer with
+ * no secret can be logged into by anyone while BTP_ALLOW_NOAUTH holds (the spec's permissionless
+ * default): admission cannot protect that id, so the operator is warned.
+ */
+export function createAdmission(d: AdmissionDeps, env: Env): Admission | undefined {
+  const { config } = d;
+  if (config.btp.admission.mode !== 'open') return undefined;
+  const open = allowNoAuth(config, env)
+    ? config.peers.filter((p) => (resolvePeerSecret(p.id, env) ?? p.authToken) === '').map((p) => p.id)
+    : [];
+  if (open.length > 0)
+    d.logger.warn(
+      { peers: open.slice(0, 20), count: open.length },
+      'open admission is on and these configured peers have no secret: anyone can log in as them (set authToken or BTP_PEER_<ID>_SECRET, or BTP_ALLOW_NOAUTH=false)',
+    );
+  return new Admission(d);
 }
 
 function sha256(bytes: Uint8Array): Buffer {

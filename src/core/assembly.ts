@@ -22,7 +22,7 @@ import type { SettlementEvent } from '../settlement/index.js';
 import { ConnectorError } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
 import { Addressing } from './addressing.js';
-import { Admission } from './admission.js';
+import { type Admission, createAdmission } from './admission.js';
 import { BlsClient } from './bls-client.js';
 import { type BtpDispatch, createBtpDispatch } from './btp-dispatch.js';
 import type { Next, PacketContext, PipelineServices, Reply } from './context.js';
@@ -242,7 +242,7 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
       events?.event({ type: `peer.${change}`, peerId, data: { relation } });
     },
   });
-  if (config.btp.admission.mode === 'open') admission = new Admission({ config, peers, peerManager, logger });
+  admission = createAdmission({ config, peers, peerManager, logger }, o.env);
   links.on('link-up', (peerId: string) => {
     events?.event({ type: 'peer.connected', peerId });
     hooks.linkUp(peerId);
