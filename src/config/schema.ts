@@ -174,6 +174,8 @@ const admissionSchema = z.strictObject({
   maxPacketAmount: u64Field().optional(),
   /** Usernames whose token is remembered after eviction, so nobody else can take the name and its balance. */
   maxRememberedAgents: positiveIntField(100_000_000).default(100_000),
+  /** Names no agent may take besides the built-in ones (e.g. sub-addresses the node's own handler serves). */
+  reservedUsernames: z.array(segmentField()).max(CONFIG_LIMITS.maxPeers).default([]),
 });
 
 /**

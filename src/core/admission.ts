@@ -21,8 +21,10 @@ import {
   type ResolvedConfig,
   resolvePeerSecret,
 } from '../config/index.js';
+import type { RoutingTable } from '../routing/index.js';
 import type { Logger } from '../utils/logger.js';
 import { messageOf } from '../utils/text.js';
+import { X402_SEGMENT } from './gateway-host.js';
 import type { PeerManager } from './peer-manager.js';
 import type { PeerRegistry } from './peers.js';
 
@@ -36,6 +38,9 @@ const SWEEP_MAX_MS = 60_000;
 export interface AdmissionDeps {
   config: ResolvedConfig;
   peers: PeerRegistry;
+  /** A username whose `<own>.<username>` already has a route (configured) is taken. */
+  routes: RoutingTable;
+  address: () => string;
   peerManager: PeerManager;
   logger: Logger;
   now?: () => number;
@@ -71,6 +76,9 @@ export class Admission {
       config.nodeId,
       ...config.peers.map((p) => p.id),
       ...config.routes.map((r) => r.nextHop),
+      ...this.policy.reservedUsernames,
+      // The gateway serves `<own>.x402` locally; an agent by that name would capture its packets.
+      ...(config.mode === 'gateway' ? [X402_SEGMENT] : []),
     ]);
   }
 
@@ -112,7 +120,9 @@ export class Admission {
         told: `username must be 1-${MAX_AGENT_ID_CHARS} characters of A-Z a-z 0-9 _ ~ -`,
       };
     if (this.reserved.has(username) || this.d.peers.has(username))
-      return { reason: "username is a configured peer's id" };
+      return { reason: "username is reserved or a configured peer's id" };
+    if (this.d.routes.routeAt(`${this.d.address()}.${username}`) !== undefined)
+      return { reason: 'username is an address the node already routes' };
     if (token.length === 0 || token.length > MAX_AGENT_TOKEN_BYTES || !isUtf8(token))
       return {
         reason: 'unusable token for admission',

@@ -242,7 +242,7 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
       events?.event({ type: `peer.${change}`, peerId, data: { relation } });
     },
   });
-  admission = createAdmission({ config, peers, peerManager, logger }, o.env);
+  admission = createAdmission({ config, peers, routes, address, peerManager, logger }, o.env);
   links.on('link-up', (peerId: string) => {
     events?.event({ type: 'peer.connected', peerId });
     hooks.linkUp(peerId);

@@ -12,6 +12,7 @@ describe('btp.admission config', () => {
       rateLimit: { packetsPerSecond: 100, burst: 100 },
       maximum: 0n,
       maxRememberedAgents: 100_000,
+      reservedUsernames: [],
     });
   });
 

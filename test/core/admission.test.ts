@@ -87,6 +87,7 @@ describe(`open admission: ${AGENTS} agents`, { timeout: 90_000 }, () => {
       baseConfig('hub', {
         ilpAddress: 'g.hub',
         peers: [{ id: 'bank', authToken: 'bank-secret' }],
+        routes: [{ prefix: 'g.hub.shop', nextHop: 'bank' }],
         btp: {
           authAttemptsPerAddress: 100_000,
           admission: {
@@ -94,6 +95,7 @@ describe(`open admission: ${AGENTS} agents`, { timeout: 90_000 }, () => {
             maxAgents: AGENTS,
             idleEvictMs: 600_000,
             rateLimit: { packetsPerSecond: 1, burst: 20 },
+            reservedUsernames: ['wallet'],
           },
         },
       }),
@@ -127,9 +129,11 @@ describe(`open admission: ${AGENTS} agents`, { timeout: 90_000 }, () => {
     assert.equal(hub.listPeers().length, AGENTS + 1); // the agents and the configured bank
   });
 
-  it("an agent cannot take a configured peer's id, the node's id, or a name that is no address segment", async () => {
+  it("an agent cannot take a configured peer's id, the node's id, a routed or reserved name, or a non-segment", async () => {
     await refused(hub.btpPort, 'bank', 'guess', 'F00');
     await refused(hub.btpPort, 'hub', 'guess', 'F00');
+    await refused(hub.btpPort, 'shop', 'guess', 'F00'); // g.hub.shop is routed to bank
+    await refused(hub.btpPort, 'wallet', 'guess', 'F00'); // reservedUsernames
     assert.match(await refused(hub.btpPort, 'a.b', 'tok', 'F00'), /A-Z a-z 0-9/);
     // A known agent's name with another token is refused like any wrong token.
     await refused(hub.btpPort, name(3), 'not-its-token', 'F00');
