@@ -137,7 +137,7 @@ export class Admission {
     const digest = this.bound.get(username);
     if (digest !== undefined && !timingSafeEqual(digest, sha256(token)))
       return { reason: 'username is bound to another token' };
-    if (this.agents.size + this.pending.size >= this.policy.maxAgents)
+    if (this.agents.size + this.pending.size >= this.policy.maxAgents && this.prune() === 0)
       return {
         reason: `admission full (maxAgents ${this.policy.maxAgents})`,
         told: 'node is full: no more agents admitted now; retry later',
@@ -175,6 +175,17 @@ export class Admission {
     const oldest = this.bound.keys().next().value;
     // A live agent's token is also held by its link; forgetting an evicted one's is the bound's price.
     if (oldest !== undefined) this.bound.delete(oldest);
+  }
+
+  /** Forgets agents the operator removed (removePeer); returns how many. O(agents): only when full. */
+  private prune(): number {
+    let pruned = 0;
+    for (const id of this.agents.keys()) {
+      if (this.d.peers.has(id)) continue;
+      this.agents.delete(id);
+      pruned++;
+    }
+    return pruned;
   }
 
   /** Removes agents with no packet since idleEvictMs ago (and forgets those removed otherwise). */

@@ -265,6 +265,38 @@ describe('open admission: bounded and evicted when idle', { timeout: 30_000 }, (
   });
 });
 
+describe('open admission: what the operator and the bounds decide', { timeout: 30_000 }, () => {
+  it('an agent removed by the operator frees its slot; its id cannot be registered over; bindings are bounded', async () => {
+    const hub = makeNode(
+      baseConfig('hub4', {
+        ilpAddress: 'g.hub4',
+        btp: { admission: { mode: 'open', maxAgents: 2, idleEvictMs: 1500, maxRememberedAgents: 1 } },
+      }),
+    );
+    await hub.start();
+    const open: RawClient[] = [];
+    try {
+      const a = await RawClient.authed(hub.btpPort, 'a', 'ta');
+      open.push(a);
+      await assert.rejects(hub.registerPeer({ id: 'a', authToken: 'x' }), /already exists/);
+      assert.equal((await hub.removePeer('a')).removed, true);
+      assert.equal(await a.closed, CLOSE_CODE.goingAway);
+      const b = await RawClient.authed(hub.btpPort, 'b', 'tb');
+      const c = await RawClient.authed(hub.btpPort, 'c', 'tc');
+      open.push(b, c);
+      await refused(hub.btpPort, 'd', 'td', 'T00');
+      // Both idle: evicted. One binding is remembered (c's, the newest): b's name is free again.
+      assert.equal(await b.closed, CLOSE_CODE.goingAway);
+      assert.equal(await c.closed, CLOSE_CODE.goingAway);
+      await refused(hub.btpPort, 'c', 'other', 'F00');
+      open.push(await RawClient.authed(hub.btpPort, 'b', 'other'));
+    } finally {
+      await Promise.all(open.map((client) => client.close()));
+      await hub.stop();
+    }
+  });
+});
+
 describe('admission closed (the default)', { timeout: 10_000 }, () => {
   it('refuses an unknown username as before', async () => {
     const hub = makeNode(baseConfig('hub3'));
