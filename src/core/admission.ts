@@ -87,10 +87,6 @@ export class Admission {
     return this.agents.size;
   }
 
-  isAgent(peerId: string): boolean {
-    return this.agents.has(peerId);
-  }
-
   start(): void {
     if (this.sweepTimer !== undefined) return;
     const everyMs = Math.min(SWEEP_MAX_MS, Math.max(SWEEP_MIN_MS, Math.floor(this.policy.idleEvictMs / 4)));
@@ -137,7 +133,7 @@ export class Admission {
     const digest = this.bound.get(username);
     if (digest !== undefined && !timingSafeEqual(digest, sha256(token)))
       return { reason: 'username is bound to another token' };
-    if (this.agents.size + this.pending.size >= this.policy.maxAgents && this.prune() === 0)
+    if (this.agents.size + this.pending.size >= this.policy.maxAgents)
       return {
         reason: `admission full (maxAgents ${this.policy.maxAgents})`,
         told: 'node is full: no more agents admitted now; retry later',
@@ -177,26 +173,18 @@ export class Admission {
     if (oldest !== undefined) this.bound.delete(oldest);
   }
 
-  /** Forgets agents the operator removed (removePeer); returns how many. O(agents): only when full. */
-  private prune(): number {
-    let pruned = 0;
-    for (const id of this.agents.keys()) {
-      if (this.d.peers.has(id)) continue;
-      this.agents.delete(id);
-      pruned++;
-    }
-    return pruned;
+  /** A peer was removed (evicted, or by the operator's removePeer): its slot is free. */
+  forget(peerId: string): void {
+    // The name may have been admitted again while its removal was closing the old link.
+    if (!this.d.peers.has(peerId)) this.agents.delete(peerId);
   }
 
-  /** Removes agents with no packet since idleEvictMs ago (and forgets those removed otherwise). */
+  /** Removes agents with no packet from or to them since idleEvictMs ago. */
   sweep(nowMs = this.now()): void {
     const idle: string[] = [];
     for (const [id, agent] of this.agents) {
       const peer = this.d.peers.get(id);
-      if (peer === undefined) {
-        this.agents.delete(id); // removed by the operator
-        continue;
-      }
+      if (peer === undefined) continue; // being removed: forget() follows
       const packets = peer.counts.prepareIn + peer.counts.prepareOut;
       if (packets !== agent.packets) {
         agent.packets = packets;

@@ -238,7 +238,10 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
     logger,
     address,
     onChange: (change, peerId, relation) => {
-      if (change === 'removed') speaker?.linkDown(peerId);
+      if (change === 'removed') {
+        speaker?.linkDown(peerId);
+        admission?.forget(peerId);
+      }
       events?.event({ type: `peer.${change}`, peerId, data: { relation } });
     },
   });
