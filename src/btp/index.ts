@@ -19,7 +19,7 @@ export { LinkManager } from './link-manager.js';
 export type { BtpTarget } from './peer-url.js';
 export { redact, resolveBtpTarget } from './peer-url.js';
 export { BtpRemoteError } from './remote-error.js';
-export type { Authenticator, BTPServerOptions } from './server.js';
+export type { Authenticator, AuthRefusal, AuthVerdict, BTPServerOptions } from './server.js';
 export { BTPServer } from './server.js';
 export type { AnswerCallback, FrameInterceptor } from './session.js';
 export { BtpSession } from './session.js';

@@ -12,7 +12,7 @@ import { type AuthClaim, type AuthPolicy, checkToken } from './auth.js';
 import { BTPClientManager } from './client-manager.js';
 import { MAX_TIMER_MS, resolveBtpLimits } from './limits.js';
 import { type BtpTarget, resolveBtpTarget } from './peer-url.js';
-import { BTPServer } from './server.js';
+import { type AuthVerdict, BTPServer } from './server.js';
 import type { AnswerCallback, BtpSession, InFlightCount } from './session.js';
 import {
   type BtpLimits,
@@ -32,6 +32,11 @@ export interface LinkManagerOptions {
   /** BTP_PEER_<ID>_SECRET lookup; overrides the peer's authToken when defined. */
   secretFor: (peerId: string) => string | undefined;
   onRequest: BtpRequestHandler;
+  /**
+   * Open admission: asked about a username no link has. Answers the verdict once the agent is
+   * registered (its link added with `addPeer`), or undefined when admission is closed.
+   */
+  admit?: ((claim: AuthClaim) => Promise<AuthVerdict> | undefined) | undefined;
   /** In [0, 1): reconnect jitter, injectable for determinism. */
   random?: () => number;
 }
@@ -232,9 +237,9 @@ export class LinkManager extends EventEmitter {
     return this.stopping;
   }
 
-  private authenticate(claim: AuthClaim): { peerId: string } | { reason: string } {
+  private authenticate(claim: AuthClaim): AuthVerdict | Promise<AuthVerdict> {
     const link = this.links.get(claim.username);
-    if (link === undefined) return { reason: 'unknown username' };
+    if (link === undefined) return this.opts.admit?.(claim) ?? { reason: 'unknown username' };
     const reason = checkToken(link.peer, claim.token, this.policy);
     return reason === undefined ? { peerId: link.peer.id } : { reason };
   }

@@ -8,9 +8,10 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type ServerOptions, type WebSocket, WebSocketServer } from 'ws';
-import { type BtpPacket, peekBtpHeader } from '../codec/btp.js';
+import { BTP_TYPE, type BtpPacket, peekBtpHeader } from '../codec/btp.js';
 import { ConnectorError } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
+import { messageOf } from '../utils/text.js';
 import { WarnLimiter } from '../utils/warn-limiter.js';
 import { type AuthClaim, readAuthClaim } from './auth.js';
 import { AuthAttemptLimiter } from './auth-limiter.js';
@@ -23,8 +24,25 @@ const MAX_TRACKED_ADDRESSES = 10_000;
 const TOO_MANY_ATTEMPTS =
   'HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n';
 
+/**
+ * Why a claim is refused: `reason` goes to our log; the peer is told `told` (default: a plain
+ * "authentication failed", no hint whether the username or the token was wrong) in a BTP Error of
+ * `code` (default F00 NotAcceptedError; T00 UnreachableError says "try again later").
+ */
+export interface AuthRefusal {
+  reason: string;
+  told?: string;
+  code?: 'F00' | 'T00';
+}
+
 /** The peer id a claim authenticates as, or why it does not. */
-export type Authenticator = (claim: AuthClaim) => { peerId: string } | { reason: string };
+export type AuthVerdict = { peerId: string } | AuthRefusal;
+
+/**
+ * Decides a claim. A promise (open admission creates the agent's account first) keeps the socket
+ * waiting: no request on it is served before the verdict, and the auth Response follows it.
+ */
+export type Authenticator = (claim: AuthClaim) => AuthVerdict | Promise<AuthVerdict>;
 
 export interface BTPServerOptions {
   port: number;
@@ -193,44 +211,82 @@ export class BTPServer {
     session.interceptor = (s, bytes, packet) => {
       clearTimeout(authTimer);
       authenticated();
-      if (this.onAuthFrame(s, bytes, packet)) this.attempts.succeeded(address);
+      const ok = this.onAuthFrame(s, bytes, packet);
+      if (ok === true) this.attempts.succeeded(address);
+      else if (ok !== false) void ok.then((yes) => yes && this.attempts.succeeded(address));
     };
   }
 
   /** RFC 23 §Authentication: the first frame decides; anything but a good auth Message -> F00 and close. */
-  private onAuthFrame(session: BtpSession, bytes: Uint8Array, packet: BtpPacket | undefined): boolean {
-    const verdict = this.verify(bytes, packet);
+  private onAuthFrame(
+    session: BtpSession,
+    bytes: Uint8Array,
+    packet: BtpPacket | undefined,
+  ): boolean | Promise<boolean> {
+    if (packet === undefined) {
+      const reason = 'first frame could not be decoded';
+      return this.conclude(session, peekBtpHeader(bytes)?.requestId, { reason, told: reason }, '?');
+    }
+    const { requestId } = packet;
+    const claim = readAuthClaim(packet);
+    if (typeof claim === 'string')
+      return this.conclude(session, requestId, { reason: claim, told: claim }, '?');
+    const verdict = this.opts.authenticate(claim);
+    if (!(verdict instanceof Promise)) return this.conclude(session, requestId, verdict, claim.username);
+    // Until the verdict, the socket serves nothing: a frame sent before the auth Response is refused.
+    session.interceptor = refuseUntilAuthenticated;
+    return verdict.then(
+      (v) => this.conclude(session, requestId, v, claim.username),
+      (err: unknown) =>
+        this.conclude(
+          session,
+          requestId,
+          { reason: `authenticator failed: ${messageOf(err)}` },
+          claim.username,
+        ),
+    );
+  }
+
+  /** Opens the session as the verdict's peer, or refuses it (BTP Error, close). */
+  private conclude(
+    session: BtpSession,
+    requestId: number | undefined,
+    verdict: AuthVerdict,
+    username: string,
+  ): boolean {
     if ('reason' in verdict) {
-      this.authWarnings.warn('auth-refused', { socket: session.label, ...verdict }, 'BTP auth refused');
-      this.refuse(session, verdict.requestId, verdict.told);
+      const reason = username === '?' ? verdict.reason : `${verdict.reason} (${username})`;
+      this.authWarnings.warn('auth-refused', { socket: session.label, reason }, 'BTP auth refused');
+      this.refuse(session, requestId, verdict.told ?? AUTH_FAILED, verdict.code ?? 'F00');
       return false;
     }
+    // The socket may have closed while an asynchronous verdict was being made.
+    if (!session.isOpen || requestId === undefined) return false;
     session.open(verdict.peerId, this.opts.onRequest);
-    session.answer(verdict.requestId, []);
+    session.answer(requestId, []);
     this.opts.logger.info({ peer: verdict.peerId, socket: session.label }, 'BTP peer authenticated');
     this.opts.onSession(verdict.peerId, session);
     return true;
   }
 
-  private verify(
-    bytes: Uint8Array,
-    packet: BtpPacket | undefined,
-  ): { peerId: string; requestId: number } | { requestId: number | undefined; told: string; reason: string } {
-    if (packet === undefined) {
-      const reason = 'first frame could not be decoded';
-      return { requestId: peekBtpHeader(bytes)?.requestId, told: reason, reason };
-    }
-    const { requestId } = packet;
-    const claim = readAuthClaim(packet);
-    if (typeof claim === 'string') return { requestId, told: claim, reason: claim };
-    const verdict = this.opts.authenticate(claim);
-    if ('reason' in verdict)
-      return { requestId, told: AUTH_FAILED, reason: `${verdict.reason} (${claim.username})` };
-    return { peerId: verdict.peerId, requestId };
+  private refuse(
+    session: BtpSession,
+    requestId: number | undefined,
+    told: string,
+    code: 'F00' | 'T00',
+  ): void {
+    const name = code === 'T00' ? 'UnreachableError' : 'NotAcceptedError';
+    if (requestId !== undefined) session.answerError(requestId, code, name, told);
+    session.close(code === 'T00' ? CLOSE_CODE.tryAgainLater : CLOSE_CODE.policy, 'BTP auth failed');
   }
+}
 
-  private refuse(session: BtpSession, requestId: number | undefined, told: string): void {
-    if (requestId !== undefined) session.answerError(requestId, 'F00', 'NotAcceptedError', told);
-    session.close(CLOSE_CODE.policy, 'BTP auth failed');
-  }
+/** A request that arrives while the auth verdict is being made: answered, not served. */
+function refuseUntilAuthenticated(
+  session: BtpSession,
+  _bytes: Uint8Array,
+  packet: BtpPacket | undefined,
+): void {
+  if (packet !== undefined && (packet.type === BTP_TYPE.message || packet.type === BTP_TYPE.transfer))
+    session.answerError(packet.requestId, 'F00', 'NotAcceptedError', 'not authenticated yet');
 }

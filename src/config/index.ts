@@ -27,7 +27,10 @@ export {
   type ValidationResult,
 } from './loader.js';
 export {
+  ADMISSION_MODES,
   type AdminApiConfig,
+  type AdmissionConfig,
+  type AdmissionMode,
   type BlockchainConfig,
   type BtpConfig,
   type BtpLimits,

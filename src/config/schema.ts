@@ -36,6 +36,8 @@ export const NETWORK_MODES = ['testnet', 'mainnet'] as const;
 /** How the default ledger persists (docs/config.md has the cost of each). */
 export const LEDGER_DURABILITIES = ['fsync', 'write', 'snapshot', 'off'] as const;
 export const CONNECTOR_MODES = ['connector', 'gateway'] as const;
+/** Whether unknown BTP usernames may dial in as children (docs/routing.md, "Open admission"). */
+export const ADMISSION_MODES = ['closed', 'open'] as const;
 
 /** Bounds on list sizes: a config is operator input, and every list we hold has a limit. */
 export const CONFIG_LIMITS = {
@@ -157,6 +159,26 @@ const packetSchema = z
   });
 
 /**
+ * Open admission: unknown agents that dial in become children `<own>.<username>`, each with the
+ * limits below (zero credit by default), at most `maxAgents` at once, evicted when idle.
+ */
+const admissionSchema = z.strictObject({
+  mode: z.enum(ADMISSION_MODES).default('closed'),
+  maxAgents: positiveIntField(1_000_000).default(1000),
+  /** An agent with no packet in either direction for this long is disconnected and forgotten (its balance stays). */
+  idleEvictMs: positiveIntField(DAY_MS).default(300_000),
+  /** Per agent, as a peer's rateLimit: T05 above it. */
+  rateLimit: rateLimitSchema.prefault({ packetsPerSecond: 100 }),
+  /** Credit extended to each agent (its balance.maximum); 0: it spends only what it received or prepaid. */
+  maximum: u64Field().default(0n),
+  maxPacketAmount: u64Field().optional(),
+  /** Usernames whose token is remembered after eviction, so nobody else can take the name and its balance. */
+  maxRememberedAgents: positiveIntField(100_000_000).default(100_000),
+  /** Names no agent may take besides the built-in ones (e.g. sub-addresses the node's own handler serves). */
+  reservedUsernames: z.array(segmentField()).max(CONFIG_LIMITS.maxPeers).default([]),
+});
+
+/**
  * BTP link limits. An ILP Prepare is at most ~33 KB (32767 bytes of data plus headers), so 256 KiB
  * frames leave room for settlement messages; below 64 KiB a legal packet could be refused.
  */
@@ -177,6 +199,7 @@ const btpSchema = z
     authAttemptRefillMs: positiveIntField(DAY_MS).default(1000),
     allowNoAuth: boolField().optional(),
     connectWaitMs: intField(0, 600_000).default(5000),
+    admission: admissionSchema.prefault({}),
   })
   .superRefine((b, ctx) => {
     if (b.reconnectMinMs > b.reconnectMaxMs) {
@@ -355,4 +378,6 @@ export type ResolvedGatewayConfig = NonNullable<ResolvedConfig['gateway']>;
 export type ResolvedPeerConfig = ResolvedConfig['peers'][number];
 export type ResolvedRouteConfig = ResolvedConfig['routes'][number];
 export type BtpLimits = ResolvedConfig['btp'];
+export type AdmissionConfig = ResolvedConfig['btp']['admission'];
+export type AdmissionMode = (typeof ADMISSION_MODES)[number];
 export type PacketLimits = ResolvedConfig['packet'];

@@ -22,6 +22,7 @@ import type { SettlementEvent } from '../settlement/index.js';
 import { ConnectorError } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
 import { Addressing } from './addressing.js';
+import { type Admission, createAdmission } from './admission.js';
 import { BlsClient } from './bls-client.js';
 import { type BtpDispatch, createBtpDispatch } from './btp-dispatch.js';
 import type { Next, PacketContext, PipelineServices, Reply } from './context.js';
@@ -80,6 +81,8 @@ export interface NodeParts {
   composePipeline(ledger: Ledger): void;
   /** The node's own routes: its address, then the configured ones. */
   addConfiguredRoutes(): void;
+  /** Open admission of unknown agents; undefined unless `btp.admission.mode` is `open`. */
+  readonly admission: Admission | undefined;
   /** Route learning (CCP); undefined unless `ccp.enabled`. Started after the configured routes. */
   readonly speaker: CcpSpeaker | undefined;
 }
@@ -106,6 +109,7 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
   });
   const ledger = new NodeLedger(config, logger, o.ledger);
   let dispatch: BtpDispatch = () => [];
+  let admission: Admission | undefined;
   const links = new LinkManager({
     nodeId: config.nodeId,
     port: config.btpServerPort,
@@ -114,6 +118,7 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
     allowNoAuth: allowNoAuth(config, o.env),
     secretFor: (peerId) => resolvePeerSecret(peerId, o.env),
     onRequest: (peerId, packet) => dispatch(peerId, packet),
+    admit: (claim) => admission?.admit(claim),
   });
   const addressing = new Addressing({
     nodeId: config.nodeId,
@@ -233,10 +238,14 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
     logger,
     address,
     onChange: (change, peerId, relation) => {
-      if (change === 'removed') speaker?.linkDown(peerId);
+      if (change === 'removed') {
+        speaker?.linkDown(peerId);
+        admission?.forget(peerId);
+      }
       events?.event({ type: `peer.${change}`, peerId, data: { relation } });
     },
   });
+  admission = createAdmission({ config, peers, routes, address, peerManager, logger }, o.env);
   links.on('link-up', (peerId: string) => {
     events?.event({ type: 'peer.connected', peerId });
     hooks.linkUp(peerId);
@@ -263,6 +272,7 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
     reconciler,
     metrics,
     bls: createBlsClient(config, logger, local),
+    admission,
     composePipeline: (opened) => {
       pipeline = composePipeline({ ...services, ledger: opened });
     },

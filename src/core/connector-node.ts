@@ -130,6 +130,7 @@ export class ConnectorNode extends EventEmitter {
       this.parts.speaker?.start();
       const ports = this.config;
       await listenNamed({ port: ports.btpServerPort, setting: 'btpServerPort' }, () => links.start());
+      this.parts.admission?.start();
       for (const peer of this.config.peers) await peerManager.add(peer);
       this.parts.reconciler.start();
       this.gateway = createGateway(this.config, this.parts.packets, this.parts.events, this.logger, this.kms);
@@ -202,6 +203,7 @@ export class ConnectorNode extends EventEmitter {
     const { links, bls, settlement, ledger, speaker, reconciler } = this.parts;
     reconciler.stop();
     speaker?.stop();
+    this.parts.admission?.stop();
     await this.gateway?.stop().catch((err: unknown) => this.logger.error({ err }, 'gateway stop failed'));
     const results = await Promise.allSettled([
       links.stop(),

@@ -87,6 +87,15 @@ describe('config schema: defaults', () => {
       authAttemptsPerAddress: 20,
       authAttemptRefillMs: 1000,
       connectWaitMs: 5000,
+      admission: {
+        mode: 'closed',
+        maxAgents: 1000,
+        idleEvictMs: 300_000,
+        rateLimit: { packetsPerSecond: 100, burst: 100 },
+        maximum: 0n,
+        maxRememberedAgents: 100_000,
+        reservedUsernames: [],
+      },
     });
     for (const key of ['settlement', 'settlementInfra', 'blockchain', 'security', 'performance'] as const) {
       assert.equal(c[key], undefined, key);

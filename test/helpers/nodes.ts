@@ -60,7 +60,12 @@ export function hashLock(): { fulfillment: Buffer; condition: Buffer } {
 
 /** The spec's data-derived scheme: fulfillment = sha256(data), condition = sha256(fulfillment). */
 export function dataLock(data: Buffer): Buffer {
-  return createHash('sha256').update(createHash('sha256').update(data).digest()).digest();
+  return createHash('sha256').update(dataFulfillment(data)).digest();
+}
+
+/** The fulfillment of a Prepare locked by dataLock: sha256(data). */
+export function dataFulfillment(data: Uint8Array): Buffer {
+  return createHash('sha256').update(data).digest();
 }
 
 /** Sends `text` as the data of a Prepare locked by the data-derived scheme (dataLock). */
