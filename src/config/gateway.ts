@@ -52,8 +52,10 @@ const outboundSchema = z.strictObject({
   allowedHosts: z.array(z.string().min(1).max(300)).min(1).max(10_000),
   /** Highest price (token base units) the gateway pays for one request. */
   maxPrice: u128Field().default(GATEWAY_LIMITS.maxPrice),
-  /** Most the gateway pays x402 servers per UTC day, in token base units (memory: a restart starts the day's count again). */
+  /** Most the gateway pays x402 servers per UTC day, in token base units (kept on disk: a restart continues the day's count). */
   dailySpendCap: u128Field().optional(),
+  /** The day's spend with a `dailySpendCap`; default `gateway-spend.jsonl` beside `storePath`. */
+  spendStorePath: z.string().min(1).optional(),
   /** Kept by the gateway per paid request (token base units), on top of the price. */
   feePerRequest: u128Field().default(0n),
   /** Each HTTP call (the first and the paid one). */

@@ -5,7 +5,7 @@
  * so it knows nothing of the pipeline (core/ wires it).
  */
 import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { IlpReply } from '../codec/index.js';
 import type { ResolvedGatewayConfig } from '../config/index.js';
 import type { Signer } from '../keys/index.js';
@@ -17,6 +17,7 @@ import { type IlpPrepareRequest, InboundGateway, type InboundStats } from './inb
 import { OutboundGateway } from './outbound.js';
 import { resolveRoutes } from './routes.js';
 import { Settler } from './settler.js';
+import { SpendLog } from './spend-log.js';
 import { GatewayToken } from './token.js';
 import { EVM_NETWORKS } from './x402.js';
 
@@ -35,10 +36,12 @@ export interface GatewayOptions {
 }
 
 export const DEFAULT_STORE_FILE = 'gateway-authorizations.jsonl';
+export const DEFAULT_SPEND_FILE = 'gateway-spend.jsonl';
 
 export class X402Gateway {
   #server: Server | undefined;
   #store: AuthorizationStore | undefined;
+  #spend: SpendLog | undefined;
   #settler: Settler | undefined;
   #inbound: InboundGateway | undefined;
   #outbound: OutboundGateway | undefined;
@@ -157,6 +160,11 @@ export class X402Gateway {
       logger,
     });
     const outbound = config.outbound;
+    if (outbound?.dailySpendCap !== undefined)
+      this.#spend = await SpendLog.open(
+        outbound.spendStorePath ?? join(dirname(storePath), DEFAULT_SPEND_FILE),
+        now(),
+      );
     if (outbound !== undefined)
       this.#outbound = new OutboundGateway({
         signer: this.#signer,
@@ -169,6 +177,8 @@ export class X402Gateway {
         maxPrice: outbound.maxPrice,
         feePerRequest: outbound.feePerRequest,
         dailySpendCap: outbound.dailySpendCap,
+        spend: this.#spend,
+        now,
         requestTimeoutMs: outbound.requestTimeoutMs,
         logger,
         onPaid: (url, price, payTo, tx) =>
@@ -205,6 +215,7 @@ export class X402Gateway {
     await Promise.allSettled([...this.#inFlight]);
     this.#settler?.stop();
     await this.#store?.close();
+    await this.#spend?.close();
     await this.#signer?.close?.();
   }
 

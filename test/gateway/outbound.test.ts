@@ -127,6 +127,11 @@ before(async () => {
   });
   await new Promise<void>((resolve) => rogue.listen(0, '127.0.0.1', resolve));
   rogueHost = `127.0.0.1:${portOf(rogue)}`;
+  await startNodes();
+});
+
+/** G (the gateway, its store and spend log in `dir`) and the sender S peered with it. */
+async function startNodes(): Promise<void> {
   g = makeNode(
     baseConfig('g', {
       mode: 'gateway',
@@ -156,7 +161,7 @@ before(async () => {
   );
   await s.start();
   await waitConnected(s, 'g');
-});
+}
 
 after(async () => {
   await s?.stop();
@@ -271,5 +276,18 @@ describe('gateway: Interledger out to x402', () => {
       assert.equal(e.destination, `http://${sellerHost}/joke`);
       assert.match(e.txHash ?? '', /^0x[0-9a-f]{64}$/);
     }
+  });
+
+  it("the day's spend survives a restart: the cap still refuses, nothing more is paid", async () => {
+    const gateway = addressOf(GATEWAY_KEY);
+    const before = await chain.balanceOf(gateway);
+    await s.stop();
+    await g.stop();
+    await startNodes();
+    const capped = await buy(`http://${sellerHost}/joke`, ILP_PRICE);
+    assert.equal(capped.type === 14 && capped.code, 'T04', 'the restarted gateway remembers the day');
+    assert.equal(await chain.balanceOf(gateway), before);
+    const free = await buy(`http://${sellerHost}/free`, 1n);
+    assert.equal(free.type, 13, 'free resources are still served');
   });
 });
