@@ -77,7 +77,6 @@ export class ConnectorNode extends EventEmitter {
   private admin: AdminServer | undefined;
   private explorer: Explorer | undefined;
   private gateway: X402Gateway | undefined;
-  private readonly kms: KmsHooks | undefined;
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -86,7 +85,6 @@ export class ConnectorNode extends EventEmitter {
     const env = options.env ?? process.env;
     this.config = ConfigLoader.load(config, { env });
     this.logger = logger ?? createLogger(this.config.nodeId, this.config.logLevel);
-    this.kms = options.kms;
     this.parts = assembleNode(
       {
         config: this.config,
@@ -132,7 +130,13 @@ export class ConnectorNode extends EventEmitter {
       await listenNamed({ port: ports.btpServerPort, setting: 'btpServerPort' }, () => links.start());
       for (const peer of this.config.peers) await peerManager.add(peer);
       this.parts.reconciler.start();
-      this.gateway = createGateway(this.config, this.parts.packets, this.parts.events, this.logger, this.kms);
+      this.gateway = createGateway(
+        this.config,
+        this.parts.packets,
+        this.parts.events,
+        this.logger,
+        this.parts.wallet,
+      );
       await this.gateway?.start();
       if (this.gateway !== undefined) serveOutbound(this.gateway, this.parts.local, this.logger);
       this.health = new HealthServer(
@@ -211,6 +215,8 @@ export class ConnectorNode extends EventEmitter {
     ]);
     bls?.close();
     await settlement.stop().catch((err: unknown) => this.logger.error({ err }, 'settlement stop failed'));
+    // The key both used: closed once, after the gateway and settlement have stopped.
+    await this.parts.wallet.close().catch((err: unknown) => this.logger.error({ err }, 'key close failed'));
     await ledger.current.close().catch((err: unknown) => this.logger.error({ err }, 'ledger close failed'));
     for (const r of results)
       if (r.status === 'rejected') this.logger.error({ err: r.reason }, 'shutdown step failed');

@@ -8,10 +8,10 @@ import { encodePrepare } from '../codec/index.js';
 import type { ResolvedConfig } from '../config/index.js';
 import { X402Gateway } from '../gateway/index.js';
 import type { EventRecorder } from '../http/index.js';
-import { type KmsHooks, openSigner } from '../keys/index.js';
 import { DEFAULT_SNAPSHOT_PATH } from '../ledger/index.js';
 import type { Logger } from '../utils/logger.js';
 import type { LocalDelivery } from './local-delivery.js';
+import type { NodeWallet } from './node-wallet.js';
 import type { PacketHandler } from './packet-handler.js';
 import { createPaymentHandlerAdapter } from './payment-handler.js';
 
@@ -33,14 +33,14 @@ export function createGateway(
   packets: PacketHandler,
   events: EventRecorder | undefined,
   logger: Logger,
-  kms: KmsHooks | undefined,
+  wallet: NodeWallet,
 ): X402Gateway | undefined {
   if (config.mode !== 'gateway' || config.gateway === undefined) return undefined;
   return new X402Gateway({
     config: config.gateway,
     assetScale: config.asset.scale,
     dataDir: dirname(config.settlement?.ledgerSnapshotPath ?? DEFAULT_SNAPSHOT_PATH),
-    openSigner: () => openSigner(config, { logger, kms }),
+    chainClients: () => wallet.clients(),
     send: (p) => {
       const prepare = { type: 12 as const, ...p };
       return packets.handle(undefined, encodePrepare(prepare), prepare);

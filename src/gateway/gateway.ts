@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import type { IlpReply } from '../codec/index.js';
 import type { ResolvedGatewayConfig } from '../config/index.js';
 import type { Signer } from '../keys/index.js';
+import type { ChainClients } from '../settlement/index.js';
 import type { NodeEvent } from '../types/index.js';
 import { ConfigurationError } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
@@ -27,7 +28,8 @@ export interface GatewayOptions {
   readonly assetScale: number;
   /** Where the store goes when `storePath` is not set (the node's data dir). */
   readonly dataDir: string;
-  readonly openSigner: () => Promise<Signer>;
+  /** The node's key and its chain clients (the node owns and closes them; shared with settlement). */
+  readonly chainClients: () => Promise<ChainClients>;
   readonly send: (prepare: IlpPrepareRequest) => Promise<IlpReply>;
   readonly logger: Logger;
   readonly now?: () => number;
@@ -95,12 +97,13 @@ export class X402Gateway {
     const { config, logger } = this.o;
     const now = this.o.now ?? Date.now;
     const chainId = networkChainId(config);
-    this.#signer = await this.o.openSigner();
+    const clients = await this.o.chainClients();
+    this.#signer = clients.signer;
     const token = await GatewayToken.connect({
       rpcUrl: config.rpcUrl,
       chainId,
       asset: config.asset as `0x${string}`,
-      signer: this.#signer,
+      clients,
       pollingIntervalMs: config.chainPollingIntervalMs,
       name: config.assetName,
       version: config.assetVersion,
@@ -216,7 +219,6 @@ export class X402Gateway {
     this.#settler?.stop();
     await this.#store?.close();
     await this.#spend?.close();
-    await this.#signer?.close?.();
   }
 
   async #listen(): Promise<void> {

@@ -137,6 +137,10 @@ export interface RpcProxy {
   readonly url: string;
   /** `refuse`: 503 without sending; `lose-answer`: sent to the chain, answered 503. */
   sends: SendMode;
+  /** `eth_sendRawTransaction` requests that reached the proxy. */
+  sendsSeen: number;
+  /** When set, called on each `eth_sendRawTransaction`, which goes on once it resolves. */
+  onSend: (() => Promise<void> | undefined) | undefined;
   close(): Promise<void>;
 }
 
@@ -145,12 +149,16 @@ export interface RpcProxy {
  * outage between a Fulfill and its settlement would.
  */
 export async function startRpcProxy(target: string): Promise<RpcProxy> {
-  const proxy = { sends: 'pass' as SendMode } as RpcProxy & { url: string };
+  const proxy = { sends: 'pass' as SendMode, sendsSeen: 0, onSend: undefined } as RpcProxy & { url: string };
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
     const isSend = body.includes('eth_sendRawTransaction');
+    if (isSend) {
+      proxy.sendsSeen++;
+      await proxy.onSend?.();
+    }
     if (isSend && proxy.sends === 'refuse') {
       res.writeHead(503).end('down');
       return;
