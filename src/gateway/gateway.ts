@@ -88,6 +88,11 @@ export class X402Gateway {
     };
   }
 
+  /** The x402 network name (`base-sepolia`, ...). */
+  get network(): string {
+    return this.o.config.network;
+  }
+
   /** The address payments go to: the node's signer. */
   get payTo(): string | undefined {
     return this.#signer?.address;

@@ -182,8 +182,17 @@ describe('gateway: Interledger out to x402', () => {
       chain.balanceOf(gateway),
       chain.balanceOf(SELLER),
     ]);
+    const x402Before = (await g.getGatewayAccount())!;
+    const sBefore = await g.getBalance('s');
     const reply = await buy(`http://${sellerHost}/joke`, ILP_PRICE);
     assert.equal(reply.type, 13, reply.type === 14 ? `${reply.code} ${reply.message}` : '');
+    // Booked from the sender's peer account to the gateway's x402 account (the tokens left on chain).
+    const x402After = (await g.getGatewayAccount())!;
+    assert.equal(x402After.account, 'x402:base-sepolia');
+    assert.equal(x402After.balance.creditsPosted - x402Before.balance.creditsPosted, ILP_PRICE);
+    assert.equal(x402After.balance.debitsPosted, x402Before.balance.debitsPosted);
+    const sAfter = await g.getBalance('s');
+    assert.equal(sBefore.netBalance - sAfter.netBalance, ILP_PRICE, "the sender's account paid it");
     const response = Buffer.from(reply.data).toString('latin1');
     assert.match(response, /^HTTP\/1\.1 200 OK\r\n/);
     assert.match(response, /\r\nx-payment-response: [A-Za-z0-9+/=]+\r\n/);
@@ -194,7 +203,9 @@ describe('gateway: Interledger out to x402', () => {
 
   it('an amount below the price is a reject whose data says the price; nothing is paid', async () => {
     const sellerBefore = await chain.balanceOf(SELLER);
+    const x402Before = (await g.getGatewayAccount())!;
     const reply = await buy(`http://${sellerHost}/joke`, ILP_PRICE - 1n);
+    assert.deepEqual((await g.getGatewayAccount())!.balance, x402Before.balance, 'nothing booked');
     assert.equal(reply.type, 14);
     if (reply.type !== 14) return;
     assert.equal(reply.code, 'F04');
