@@ -89,6 +89,13 @@ export const gatewaySchema = z.strictObject({
   maxConcurrentRequests: positiveIntField(100_000).default(256),
   /** A settlement the RPC failed (not refused) is tried again after this long, until its window ends. */
   settleRetryMs: positiveIntField(3_600_000).default(2000),
+  /**
+   * A remote x402 facilitator (its `/verify` and `/settle`) instead of the gateway being its own:
+   * it verifies what needs the chain and sends the settlement transaction.
+   */
+  facilitatorUrl: urlField(['http:', 'https:']).optional(),
+  /** Each call to the remote facilitator. */
+  facilitatorTimeoutMs: positiveIntField(600_000).default(10_000),
   /** Receipt and block polling of the chain client. */
   chainPollingIntervalMs: positiveIntField(600_000).default(1000),
   routes: z.array(gatewayRouteSchema).max(GATEWAY_LIMITS.maxRoutes).default([]),

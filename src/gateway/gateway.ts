@@ -14,6 +14,7 @@ import type { NodeEvent } from '../types/index.js';
 import { ConfigurationError } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
 import { AuthorizationStore } from './authorization-store.js';
+import { RemoteFacilitator } from './facilitator.js';
 import { type IlpPrepareRequest, InboundGateway, type InboundStats } from './inbound.js';
 import { OutboundGateway } from './outbound.js';
 import { resolveRoutes } from './routes.js';
@@ -119,8 +120,19 @@ export class X402Gateway {
     this.#store = store;
     for (const v of voided)
       logger.warn({ id: v.id }, 'x402 authorization held with no ILP outcome before a restart: voided');
+    const baseUrl = () => (config.publicUrl ?? this.url).replace(/\/$/, '');
+    const remote =
+      config.facilitatorUrl === undefined
+        ? undefined
+        : new RemoteFacilitator({
+            url: config.facilitatorUrl,
+            timeoutMs: config.facilitatorTimeoutMs,
+            domain: token.domain,
+            fallbackResource: () => `${baseUrl()}/`,
+          });
     const settler = new Settler({
       token,
+      remote,
       store,
       logger,
       retryIntervalMs: config.settleRetryMs,
@@ -156,10 +168,11 @@ export class X402Gateway {
       network: config.network,
       payTo: this.#signer.address,
       domain: token.domain,
-      baseUrl: () => (config.publicUrl ?? this.url).replace(/\/$/, ''),
+      baseUrl,
       store,
       settler,
       token,
+      remote,
       send: this.o.send,
       settleMarginSeconds: config.settleMarginSeconds,
       packetTimeoutMs: config.packetTimeoutMs,

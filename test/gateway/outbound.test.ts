@@ -11,16 +11,12 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Address, createWalletClient, defineChain, http, publicActions } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
-import { baseSepolia } from 'viem/chains';
-import { settle, verify } from 'x402/facilitator';
+import type { Address } from 'viem';
 import { paymentMiddleware } from 'x402-express';
 import type { ConnectorNode } from '../../src/index.js';
 import { baseConfig, btpUrl, dataLock, makeNode, waitConnected } from '../helpers/nodes.js';
-import { ANVIL_KEYS } from '../settlement/anvil.js';
 import { addressOf, startTestChain, type TestChain } from '../settlement/chain-fixture.js';
-import { CHAIN_ID, GATEWAY_KEY, gatewaySection } from './fixture.js';
+import { CHAIN_ID, GATEWAY_KEY, gatewaySection, portOf, startFacilitator } from './fixture.js';
 
 const require = createRequire(import.meta.url);
 type Handler = (req: unknown, res: { type(t: string): { send(body: string): void } }) => void;
@@ -49,32 +45,6 @@ const hanging = new Set<import('node:http').ServerResponse>();
 let g: ConnectorNode;
 let s: ConnectorNode;
 
-/** A facilitator HTTP service (`/verify`, `/settle`) running the x402 package's own code. */
-function startFacilitator(rpcUrl: string): Promise<Server> {
-  const anvilSepolia = defineChain({ ...baseSepolia, rpcUrls: { default: { http: [rpcUrl] } } });
-  const wallet = createWalletClient({
-    account: privateKeyToAccount(ANVIL_KEYS[2]),
-    chain: anvilSepolia,
-    transport: http(rpcUrl),
-  }).extend(publicActions);
-  const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const { paymentPayload, paymentRequirements } = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    const result =
-      req.url === '/settle'
-        ? await settle(wallet as never, paymentPayload, paymentRequirements)
-        : await verify(wallet as never, paymentPayload, paymentRequirements);
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
-function portOf(server: Server): number {
-  const address = server.address();
-  return typeof address === 'object' && address !== null ? address.port : 0;
-}
-
 function requestBytes(url: string): Buffer {
   return Buffer.from(`GET ${url} HTTP/1.1\r\naccept: text/plain\r\n\r\n`, 'latin1');
 }
@@ -92,7 +62,7 @@ function buy(url: string, amount: bigint, data = requestBytes(url)) {
 before(async () => {
   chain = await startTestChain(CHAIN_ID);
   dir = await mkdtemp(join(tmpdir(), 'gateway-out-'));
-  facilitator = await startFacilitator(chain.anvil.rpcUrl);
+  facilitator = (await startFacilitator(chain.anvil.rpcUrl)).server;
   const app = express();
   app.use(
     paymentMiddleware(
