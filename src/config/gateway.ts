@@ -52,8 +52,10 @@ const outboundSchema = z.strictObject({
   allowedHosts: z.array(z.string().min(1).max(300)).min(1).max(10_000),
   /** Highest price (token base units) the gateway pays for one request. */
   maxPrice: u128Field().default(GATEWAY_LIMITS.maxPrice),
-  /** Most the gateway pays x402 servers per UTC day, in token base units (memory: a restart starts the day's count again). */
+  /** Most the gateway pays x402 servers per UTC day, in token base units (kept on disk: a restart continues the day's count). */
   dailySpendCap: u128Field().optional(),
+  /** The day's spend with a `dailySpendCap`; default `gateway-spend.jsonl` beside `storePath`. */
+  spendStorePath: z.string().min(1).optional(),
   /** Kept by the gateway per paid request (token base units), on top of the price. */
   feePerRequest: u128Field().default(0n),
   /** Each HTTP call (the first and the paid one). */
@@ -87,6 +89,13 @@ export const gatewaySchema = z.strictObject({
   maxConcurrentRequests: positiveIntField(100_000).default(256),
   /** A settlement the RPC failed (not refused) is tried again after this long, until its window ends. */
   settleRetryMs: positiveIntField(3_600_000).default(2000),
+  /**
+   * A remote x402 facilitator (its `/verify` and `/settle`) instead of the gateway being its own:
+   * it verifies what needs the chain and sends the settlement transaction.
+   */
+  facilitatorUrl: urlField(['http:', 'https:']).optional(),
+  /** Each call to the remote facilitator. */
+  facilitatorTimeoutMs: positiveIntField(600_000).default(10_000),
   /** Receipt and block polling of the chain client. */
   chainPollingIntervalMs: positiveIntField(600_000).default(1000),
   routes: z.array(gatewayRouteSchema).max(GATEWAY_LIMITS.maxRoutes).default([]),

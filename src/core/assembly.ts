@@ -30,6 +30,7 @@ import { NodeLedger } from './ledger-choice.js';
 import { LocalDelivery } from './local-delivery.js';
 import { NodeSettlement } from './node-settlement.js';
 import { metricsSource, peerBalance } from './node-status.js';
+import { NodeWallet } from './node-wallet.js';
 import { PacketHandler } from './packet-handler.js';
 import { createPaymentHandlerAdapter } from './payment-handler.js';
 import { PeerManager } from './peer-manager.js';
@@ -72,6 +73,8 @@ export interface NodeParts {
   readonly packets: PacketHandler;
   readonly peerManager: PeerManager;
   readonly settlement: NodeSettlement;
+  /** The node's key and its chain clients (one per chain), shared by settlement and the gateway. */
+  readonly wallet: NodeWallet;
   /** Settles Prepares that got no answer (a crash, a timeout) with their next hop. */
   readonly reconciler: Reconciler;
   readonly metrics: ConnectorMetrics;
@@ -145,10 +148,11 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
     minMessageWindowMs: config.packet.minMessageWindowMs,
     onTransit: events && ((ctx) => events.transit(ctx.source?.id, ctx.nextHop?.id, ctx.prepare)),
   });
+  const wallet = new NodeWallet(config, logger, o.kms);
   const settlement = new NodeSettlement({
     config,
     logger,
-    kms: o.kms,
+    wallet,
     ledger: () => ledger.current,
     links,
     peers,
@@ -269,6 +273,7 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
     packets,
     peerManager,
     settlement,
+    wallet,
     reconciler,
     metrics,
     bls: createBlsClient(config, logger, local),

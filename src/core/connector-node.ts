@@ -21,7 +21,7 @@ import type {
 } from '../http/index.js';
 import { HealthServer } from '../http/index.js';
 import type { KmsHooks } from '../keys/index.js';
-import type { Ledger } from '../ledger/index.js';
+import type { AccountBalance, Ledger } from '../ledger/index.js';
 import type {
   ChannelMetadata,
   DeploymentMode,
@@ -44,7 +44,7 @@ import { VERSION } from '../utils/version.js';
 import { startAdminApi } from './admin-host.js';
 import { assembleNode, type NodeParts } from './assembly.js';
 import { explorerSettings, explorerUrl, startExplorer } from './explorer-host.js';
-import { createGateway, serveOutbound } from './gateway-host.js';
+import { createGateway, serveOutbound, x402Account } from './gateway-host.js';
 import { waitForLink } from './link-wait.js';
 import { healthStatus, peerBalance } from './node-status.js';
 import { createPaymentHandlerAdapter } from './payment-handler.js';
@@ -77,7 +77,6 @@ export class ConnectorNode extends EventEmitter {
   private admin: AdminServer | undefined;
   private explorer: Explorer | undefined;
   private gateway: X402Gateway | undefined;
-  private readonly kms: KmsHooks | undefined;
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -86,7 +85,6 @@ export class ConnectorNode extends EventEmitter {
     const env = options.env ?? process.env;
     this.config = ConfigLoader.load(config, { env });
     this.logger = logger ?? createLogger(this.config.nodeId, this.config.logLevel);
-    this.kms = options.kms;
     this.parts = assembleNode(
       {
         config: this.config,
@@ -124,6 +122,8 @@ export class ConnectorNode extends EventEmitter {
       const opened = await ledger.open();
       this.parts.composePipeline(opened);
       await opened.createAccount(SELF_ACCOUNT);
+      if (this.config.mode === 'gateway' && this.config.gateway !== undefined)
+        await opened.createAccount(x402Account(this.config.gateway.network));
       // Before the links: claims that arrive need it, and its saved claims are booked again.
       await settlement.start();
       this.parts.addConfiguredRoutes();
@@ -133,7 +133,13 @@ export class ConnectorNode extends EventEmitter {
       this.parts.admission?.start();
       for (const peer of this.config.peers) await peerManager.add(peer);
       this.parts.reconciler.start();
-      this.gateway = createGateway(this.config, this.parts.packets, this.parts.events, this.logger, this.kms);
+      this.gateway = createGateway(
+        this.config,
+        this.parts.packets,
+        this.parts.events,
+        this.logger,
+        this.parts.wallet,
+      );
       await this.gateway?.start();
       if (this.gateway !== undefined) serveOutbound(this.gateway, this.parts.local, this.logger);
       this.health = new HealthServer(
@@ -213,6 +219,8 @@ export class ConnectorNode extends EventEmitter {
     ]);
     bls?.close();
     await settlement.stop().catch((err: unknown) => this.logger.error({ err }, 'settlement stop failed'));
+    // The key both used: closed once, after the gateway and settlement have stopped.
+    await this.parts.wallet.close().catch((err: unknown) => this.logger.error({ err }, 'key close failed'));
     await ledger.current.close().catch((err: unknown) => this.logger.error({ err }, 'ledger close failed'));
     for (const r of results)
       if (r.status === 'rejected') this.logger.error({ err: r.reason }, 'shutdown step failed');
@@ -283,6 +291,20 @@ export class ConnectorNode extends EventEmitter {
 
   async getBalance(peerId: string): Promise<PeerAccountBalance> {
     return peerBalance(this.parts.ledger.current, this.parts.peers, this.config, peerId);
+  }
+
+  /**
+   * The gateway's ledger account (`x402:<network>`, mode: gateway; docs/gateway.md, "Booking"):
+   * debited by paid requests into Interledger, credited by payments out to x402 servers.
+   * Undefined on a node that is no gateway.
+   */
+  async getGatewayAccount(): Promise<{ account: string; balance: AccountBalance } | undefined> {
+    const gateway = this.config.mode === 'gateway' ? this.config.gateway : undefined;
+    if (gateway === undefined) return undefined;
+    this.assertStarted('read the gateway account');
+    const account = x402Account(gateway.network);
+    const balance = await this.parts.ledger.current.getBalance(account);
+    return balance === undefined ? undefined : { account, balance };
   }
 
   /**

@@ -13,6 +13,11 @@ export interface PacketContext {
   readonly raw: Uint8Array;
   readonly prepare: IlpPrepare;
   readonly receivedAtMs: number;
+  /**
+   * Originated by a part of this node that books against an account of its own (the gateway's
+   * `x402:<network>`); undefined: the node's own (`own:local`) or a peer's (`source`).
+   */
+  readonly originAccount: string | undefined;
   /** Set by the route stage: the next hop, or undefined with `local` for local delivery. */
   nextHop: PeerState | undefined;
   local: boolean;
@@ -42,6 +47,8 @@ export interface LocalDeliverer {
   deliver(ctx: PacketContext): Promise<Reply>;
   /** Fire and forget: never delays forwarding. */
   notifyTransit(ctx: PacketContext): void;
+  /** The account a local packet to `destination` is booked to: a service's own (the gateway's), else undefined (`own:local`). */
+  accountOf(destination: string): string | undefined;
 }
 
 /** CCP's two messages, answered by the node's speaker (routing/ccp/speaker.ts); throw CcpRefusal. */

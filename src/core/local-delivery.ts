@@ -26,7 +26,13 @@ export class LocalDelivery {
   private handler: LocalDeliveryHandler | undefined;
   /** A part of the node serving `<own address>.<segment>` (the gateway's `x402`), before the handler. */
   private service:
-    | { segment: string; handler: LocalDeliveryHandler; address: string; prefix: string }
+    | {
+        segment: string;
+        handler: LocalDeliveryHandler;
+        account: string | undefined;
+        address: string;
+        prefix: string;
+      }
     | undefined;
   private transitInFlight = 0;
   transitDropped = 0;
@@ -37,9 +43,18 @@ export class LocalDelivery {
     this.handler = handler;
   }
 
-  /** Packets to `<own address>.<segment>` (and under it) go to `handler` instead of the user's. */
-  setService(segment: string, handler: LocalDeliveryHandler | undefined): void {
-    this.service = handler === undefined ? undefined : { segment, handler, address: '', prefix: '' };
+  /**
+   * Packets to `<own address>.<segment>` (and under it) go to `handler` instead of the user's,
+   * booked to `account` (the gateway's `x402:<network>`) instead of the node's own.
+   */
+  setService(segment: string, handler: LocalDeliveryHandler | undefined, account?: string): void {
+    this.service = handler === undefined ? undefined : { segment, handler, account, address: '', prefix: '' };
+  }
+
+  accountOf(destination: string): string | undefined {
+    const service = this.service;
+    if (service?.account === undefined) return undefined;
+    return this.isService(service, destination, this.options.address()) ? service.account : undefined;
   }
 
   hasHandler(): boolean {
@@ -49,16 +64,24 @@ export class LocalDelivery {
   private handlerFor(destination: string, address: string): LocalDeliveryHandler | undefined {
     const service = this.service;
     if (service === undefined) return this.handler;
+    return this.isService(service, destination, address) ? service.handler : this.handler;
+  }
+
+  private isService(
+    service: NonNullable<LocalDelivery['service']>,
+    destination: string,
+    address: string,
+  ): boolean {
     // The prefix follows the own address (IL-DCP may change it): built once per address, not per packet.
     if (service.address !== address) {
       service.address = address;
       service.prefix = `${address}.${service.segment}`;
     }
     const prefix = service.prefix;
-    const under =
+    return (
       destination.startsWith(prefix) &&
-      (destination.length === prefix.length || destination.charCodeAt(prefix.length) === 46); // '.'
-    return under ? service.handler : this.handler;
+      (destination.length === prefix.length || destination.charCodeAt(prefix.length) === 46) // '.'
+    );
   }
 
   async deliver(ctx: PacketContext): Promise<Reply> {

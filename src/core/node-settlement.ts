@@ -9,9 +9,10 @@ import type { Hex } from 'viem';
 import type { LinkManager } from '../btp/index.js';
 import { BtpRemoteError } from '../btp/index.js';
 import type { ResolvedConfig } from '../config/index.js';
-import { createSigner, isKmsBackend, type KmsHooks, openSigner, type Signer } from '../keys/index.js';
+import type { Signer } from '../keys/index.js';
 import { DEFAULT_SNAPSHOT_PATH, type Ledger } from '../ledger/index.js';
 import {
+  type ChainClients,
   ChannelStore,
   type ChannelView,
   CLAIM_SUB_PROTOCOL,
@@ -34,6 +35,7 @@ import type {
 import { ConnectorError } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
 import type { SubProtocol } from './btp-dispatch.js';
+import type { NodeWallet } from './node-wallet.js';
 import { type PeerRegistry, peerAccount } from './peers.js';
 
 export interface NodeSettlementDeps {
@@ -44,8 +46,8 @@ export interface NodeSettlementDeps {
   links: LinkManager;
   peers: PeerRegistry;
   onEvent: (event: SettlementEvent) => void;
-  /** Passed to the KMS client when the key is in a KMS (tests, embedders). */
-  kms?: KmsHooks | undefined;
+  /** The node's key and chain clients, shared with the gateway (the node closes it). */
+  wallet: NodeWallet;
 }
 
 export class NodeSettlement {
@@ -58,8 +60,8 @@ export class NodeSettlement {
 
   constructor(private readonly d: NodeSettlementDeps) {
     this.#spec = settlementSpec(d.config);
-    if (this.#spec !== undefined && !isKmsBackend(d.config.security?.keyBackend)) {
-      this.#signer = createSigner(d.config);
+    if (this.#spec !== undefined && !d.wallet.isKms) {
+      this.#signer = d.wallet.signerNow();
       warnOfLocalKey(d, this.#signer);
     }
   }
@@ -94,17 +96,17 @@ export class NodeSettlement {
     const spec = this.#spec;
     if (spec === undefined) return;
     if (this.#signer === undefined) {
-      const signer = await openSigner(this.d.config, { logger: this.d.logger, kms: this.d.kms });
+      const signer = await this.d.wallet.open();
       this.d.logger.info({ backend: signer.backend, address: signer.address }, 'settlement key opened');
       this.#signer = signer;
     }
-    this.#engine = createEngine(this.d, spec, this.#signer);
+    this.#engine = createEngine(this.d, spec, this.#signer, await this.d.wallet.clients());
     await this.#engine.start();
   }
 
   async stop(): Promise<void> {
+    // The signer is the node's (NodeWallet): closed by the node once the gateway has stopped too.
     await this.#engine?.stop();
-    await this.#signer?.close?.();
   }
 
   linkUp(peerId: string): void {
@@ -243,7 +245,12 @@ function warnOfLocalKey({ config, logger }: NodeSettlementDeps, signer: Signer):
   }
 }
 
-function createEngine(d: NodeSettlementDeps, spec: SettlementSpec, signer: Signer): SettlementEngine {
+function createEngine(
+  d: NodeSettlementDeps,
+  spec: SettlementSpec,
+  signer: Signer,
+  clients: ChainClients,
+): SettlementEngine {
   const { config, logger } = d;
   const s = config.settlement;
   const statePath =
@@ -252,6 +259,7 @@ function createEngine(d: NodeSettlementDeps, spec: SettlementSpec, signer: Signe
   return new SettlementEngine({
     spec,
     signer,
+    clients,
     store: new ChannelStore(statePath),
     ledger: d.ledger,
     links: d.links,

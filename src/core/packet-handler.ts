@@ -69,7 +69,12 @@ export class PacketHandler {
    * Runs the pipeline for a decoded Prepare; `source` undefined = originated by this node.
    * A promise chain rather than an async function: one continuation per packet.
    */
-  handle(source: PeerState | undefined, raw: Uint8Array, prepare: IlpPrepare): Promise<Reply> {
+  handle(
+    source: PeerState | undefined,
+    raw: Uint8Array,
+    prepare: IlpPrepare,
+    originAccount?: string,
+  ): Promise<Reply> {
     if (!this.accepting) {
       const busy = reject('T03', 'connector is shutting down', this.address());
       if (this.recorder !== undefined) countIncoming(source?.counts ?? this.recorder.own, busy);
@@ -80,6 +85,7 @@ export class PacketHandler {
       raw,
       prepare,
       receivedAtMs: this.now(),
+      originAccount,
       nextHop: undefined,
       local: false,
       outgoingAmount: prepare.amount,

@@ -23,6 +23,8 @@ export interface StoredAuthorization {
   readonly destination: string;
   readonly amount: bigint;
   readonly heldAtMs: number;
+  /** The requirements' `resource` URL (a remote facilitator's `/settle` is sent it again). */
+  readonly resource?: string | undefined;
 }
 
 interface Entry {

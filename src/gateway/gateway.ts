@@ -5,18 +5,21 @@
  * so it knows nothing of the pipeline (core/ wires it).
  */
 import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { IlpReply } from '../codec/index.js';
 import type { ResolvedGatewayConfig } from '../config/index.js';
 import type { Signer } from '../keys/index.js';
+import type { ChainClients } from '../settlement/index.js';
 import type { NodeEvent } from '../types/index.js';
 import { ConfigurationError } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
 import { AuthorizationStore } from './authorization-store.js';
+import { RemoteFacilitator } from './facilitator.js';
 import { type IlpPrepareRequest, InboundGateway, type InboundStats } from './inbound.js';
 import { OutboundGateway } from './outbound.js';
 import { resolveRoutes } from './routes.js';
 import { Settler } from './settler.js';
+import { SpendLog } from './spend-log.js';
 import { GatewayToken } from './token.js';
 import { EVM_NETWORKS } from './x402.js';
 
@@ -26,7 +29,8 @@ export interface GatewayOptions {
   readonly assetScale: number;
   /** Where the store goes when `storePath` is not set (the node's data dir). */
   readonly dataDir: string;
-  readonly openSigner: () => Promise<Signer>;
+  /** The node's key and its chain clients (the node owns and closes them; shared with settlement). */
+  readonly chainClients: () => Promise<ChainClients>;
   readonly send: (prepare: IlpPrepareRequest) => Promise<IlpReply>;
   readonly logger: Logger;
   readonly now?: () => number;
@@ -35,10 +39,12 @@ export interface GatewayOptions {
 }
 
 export const DEFAULT_STORE_FILE = 'gateway-authorizations.jsonl';
+export const DEFAULT_SPEND_FILE = 'gateway-spend.jsonl';
 
 export class X402Gateway {
   #server: Server | undefined;
   #store: AuthorizationStore | undefined;
+  #spend: SpendLog | undefined;
   #settler: Settler | undefined;
   #inbound: InboundGateway | undefined;
   #outbound: OutboundGateway | undefined;
@@ -83,6 +89,11 @@ export class X402Gateway {
     };
   }
 
+  /** The x402 network name (`base-sepolia`, ...). */
+  get network(): string {
+    return this.o.config.network;
+  }
+
   /** The address payments go to: the node's signer. */
   get payTo(): string | undefined {
     return this.#signer?.address;
@@ -92,12 +103,13 @@ export class X402Gateway {
     const { config, logger } = this.o;
     const now = this.o.now ?? Date.now;
     const chainId = networkChainId(config);
-    this.#signer = await this.o.openSigner();
+    const clients = await this.o.chainClients();
+    this.#signer = clients.signer;
     const token = await GatewayToken.connect({
       rpcUrl: config.rpcUrl,
       chainId,
       asset: config.asset as `0x${string}`,
-      signer: this.#signer,
+      clients,
       pollingIntervalMs: config.chainPollingIntervalMs,
       name: config.assetName,
       version: config.assetVersion,
@@ -108,8 +120,19 @@ export class X402Gateway {
     this.#store = store;
     for (const v of voided)
       logger.warn({ id: v.id }, 'x402 authorization held with no ILP outcome before a restart: voided');
+    const baseUrl = () => (config.publicUrl ?? this.url).replace(/\/$/, '');
+    const remote =
+      config.facilitatorUrl === undefined
+        ? undefined
+        : new RemoteFacilitator({
+            url: config.facilitatorUrl,
+            timeoutMs: config.facilitatorTimeoutMs,
+            domain: token.domain,
+            fallbackResource: () => `${baseUrl()}/`,
+          });
     const settler = new Settler({
       token,
+      remote,
       store,
       logger,
       retryIntervalMs: config.settleRetryMs,
@@ -145,10 +168,11 @@ export class X402Gateway {
       network: config.network,
       payTo: this.#signer.address,
       domain: token.domain,
-      baseUrl: () => (config.publicUrl ?? this.url).replace(/\/$/, ''),
+      baseUrl,
       store,
       settler,
       token,
+      remote,
       send: this.o.send,
       settleMarginSeconds: config.settleMarginSeconds,
       packetTimeoutMs: config.packetTimeoutMs,
@@ -157,6 +181,11 @@ export class X402Gateway {
       logger,
     });
     const outbound = config.outbound;
+    if (outbound?.dailySpendCap !== undefined)
+      this.#spend = await SpendLog.open(
+        outbound.spendStorePath ?? join(dirname(storePath), DEFAULT_SPEND_FILE),
+        now(),
+      );
     if (outbound !== undefined)
       this.#outbound = new OutboundGateway({
         signer: this.#signer,
@@ -169,6 +198,8 @@ export class X402Gateway {
         maxPrice: outbound.maxPrice,
         feePerRequest: outbound.feePerRequest,
         dailySpendCap: outbound.dailySpendCap,
+        spend: this.#spend,
+        now,
         requestTimeoutMs: outbound.requestTimeoutMs,
         logger,
         onPaid: (url, price, payTo, tx) =>
@@ -205,7 +236,7 @@ export class X402Gateway {
     await Promise.allSettled([...this.#inFlight]);
     this.#settler?.stop();
     await this.#store?.close();
-    await this.#signer?.close?.();
+    await this.#spend?.close();
   }
 
   async #listen(): Promise<void> {

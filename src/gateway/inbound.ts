@@ -12,6 +12,7 @@ import type { IlpReject, IlpReply } from '../codec/index.js';
 import type { Logger } from '../utils/logger.js';
 import { messageOf } from '../utils/text.js';
 import { type AuthorizationStore, authorizationId, type StoredAuthorization } from './authorization-store.js';
+import type { RemoteFacilitator } from './facilitator.js';
 import { readBody, sendJson } from './http-io.js';
 import { encodeIlpRequest } from './ilp-request.js';
 import { type GatewayRoute, matchRoute, requirementsOf } from './routes.js';
@@ -44,6 +45,8 @@ export interface InboundOptions {
   readonly store: AuthorizationStore;
   readonly settler: Settler;
   readonly token: TokenReads;
+  /** When set, verification beyond the local checks is this facilitator's `/verify`, not the gateway's chain reads. */
+  readonly remote?: RemoteFacilitator | undefined;
   readonly send: (prepare: IlpPrepareRequest) => Promise<IlpReply>;
   readonly settleMarginSeconds: number;
   readonly packetTimeoutMs: number;
@@ -152,13 +155,18 @@ export class InboundGateway {
       destination: route.destination,
       amount: route.amount,
       heldAtMs: this.o.now(),
+      resource: requirements.resource,
     };
     // Held at once (a second use of it is refused from here on, and the payer's other payments
     // in progress count against its balance), written while the chain is read.
     const held = this.o.store.hold(stored);
     if (!held.accepted)
       return this.#refuse(res, requirements, 'duplicate_settlement', 'authorization already in use', payment);
-    const [onChain, durable] = await Promise.allSettled([verifyOnChain(input), held.durable]);
+    const remote = this.o.remote;
+    const [onChain, durable] = await Promise.allSettled([
+      remote === undefined ? verifyOnChain(input) : remote.verify(payment, requirements),
+      held.durable,
+    ]);
     if (durable.status === 'rejected') {
       sendJson(res, 503, { error: 'store_unavailable', message: messageOf(durable.reason) });
       return;

@@ -1,5 +1,5 @@
 export { AuthorizationStore, authorizationId, type StoredAuthorization } from './authorization-store.js';
-export { DEFAULT_STORE_FILE, type GatewayOptions, X402Gateway } from './gateway.js';
+export { DEFAULT_SPEND_FILE, DEFAULT_STORE_FILE, type GatewayOptions, X402Gateway } from './gateway.js';
 export { encodeHttpResponse, type HttpRequestMessage, parseHttpRequest } from './http-message.js';
 export {
   encodeIlpRequest,
@@ -10,6 +10,7 @@ export {
 export type { IlpPrepareRequest, InboundStats } from './inbound.js';
 export { OutboundGateway, type OutboundStats } from './outbound.js';
 export { matchRoute, scaleExactly } from './routes.js';
+export { SpendLog, utcDay } from './spend-log.js';
 export { type TokenDomain, TRANSFER_WITH_AUTHORIZATION_TYPES } from './verify.js';
 export {
   decodePaymentHeader,

@@ -15,6 +15,7 @@ import { messageOf } from '../utils/text.js';
 import { encodeHttpResponse, parseHttpRequest } from './http-message.js';
 import { MAX_ILP_DATA_BYTES } from './ilp-request.js';
 import { scaleExactly } from './routes.js';
+import type { SpendLog } from './spend-log.js';
 import { TRANSFER_WITH_AUTHORIZATION_TYPES } from './verify.js';
 import { EXACT_SCHEME, X402_VERSION } from './x402.js';
 
@@ -30,6 +31,9 @@ export interface OutboundOptions {
   readonly feePerRequest: bigint;
   /** Token base units payable per UTC day; undefined: no cap. */
   readonly dailySpendCap?: bigint | undefined;
+  /** Where the day's spend is kept (durable); required with `dailySpendCap`. */
+  readonly spend?: SpendLog | undefined;
+  readonly now?: (() => number) | undefined;
   readonly requestTimeoutMs: number;
   readonly logger: Logger;
   /** Told of each payment the x402 server took (its settlement transaction when it said). */
@@ -65,15 +69,15 @@ export interface OutboundStats {
   tokensPaidOut: bigint;
 }
 
-const DAY_MS = 86_400_000;
-
 export class OutboundGateway {
   readonly stats: OutboundStats = { paid: 0, free: 0, refused: 0, tokensPaidOut: 0n };
-  /** Spent (or reserved by payments in progress) on the UTC day `#day`. */
-  #spent = 0n;
-  #day = -1;
+  readonly #now: () => number;
 
-  constructor(private readonly o: OutboundOptions) {}
+  constructor(private readonly o: OutboundOptions) {
+    if (o.dailySpendCap !== undefined && o.spend === undefined)
+      throw new Error('OutboundGateway: a dailySpendCap needs its spend log');
+    this.#now = o.now ?? Date.now;
+  }
 
   async handle(request: PaymentRequest): Promise<PaymentResponse> {
     const response = await this.#handle(request);
@@ -126,7 +130,9 @@ export class OutboundGateway {
         }),
       );
     }
-    if (!this.#reserve(price))
+    const reserved = await this.#reserve(price);
+    if (typeof reserved === 'string') return reject('T00', reserved);
+    if (reserved === false)
       return reject('T04', `the gateway's daily spend cap (${this.o.dailySpendCap}) is reached`);
     let paid: Response;
     try {
@@ -140,7 +146,12 @@ export class OutboundGateway {
       return reject('T00', `the paid request failed: ${messageOf(error)}`);
     }
     if (paid.status === 402) {
-      this.#spent = this.#spent > price ? this.#spent - price : 0n;
+      if (reserved !== true)
+        await this.o.spend
+          ?.refund(reserved, price)
+          .catch((error) =>
+            this.o.logger.warn({ err: error }, 'could not record a refused payment in the spend log'),
+          );
       return reject('F99', `the x402 server refused the payment: ${await errorOf(paid)}`);
     }
     this.stats.paid++;
@@ -149,18 +160,23 @@ export class OutboundGateway {
     return this.#answer(paid);
   }
 
-  /** Counts `price` against today's cap; false when it would exceed it. */
-  #reserve(price: bigint): boolean {
+  /**
+   * Counts `price` against today's cap, on disk before anything is signed: true without a cap,
+   * the UTC day it was counted on, false when it would exceed the cap, a message when the spend
+   * log cannot be written.
+   */
+  async #reserve(price: bigint): Promise<boolean | number | string> {
     const cap = this.o.dailySpendCap;
-    if (cap === undefined) return true;
-    const day = Math.floor(Date.now() / DAY_MS);
-    if (day !== this.#day) {
-      this.#day = day;
-      this.#spent = 0n;
+    const spend = this.o.spend;
+    if (cap === undefined || spend === undefined) return true;
+    const reserved = spend.reserve(price, cap, this.#now());
+    if (!reserved.accepted) return false;
+    try {
+      await reserved.durable;
+      return reserved.day;
+    } catch (error) {
+      return `nothing paid: ${messageOf(error)}`;
     }
-    if (this.#spent + price > cap) return false;
-    this.#spent += price;
-    return true;
   }
 
   async #answer(res: Response): Promise<PaymentResponse> {
@@ -201,7 +217,7 @@ export class OutboundGateway {
   }
 
   async #pay(r: Requirement, price: bigint): Promise<string> {
-    const now = BigInt(Math.floor(Date.now() / 1000));
+    const now = BigInt(Math.floor(this.#now() / 1000));
     const authorization = {
       from: this.o.signer.address,
       to: getAddress(r.payTo),

@@ -9,6 +9,7 @@ import { ChainError } from '../settlement/index.js';
 import type { Logger } from '../utils/logger.js';
 import { messageOf } from '../utils/text.js';
 import type { AuthorizationStore, StoredAuthorization } from './authorization-store.js';
+import type { RemoteFacilitator } from './facilitator.js';
 import type { GatewayToken } from './token.js';
 
 export type SettleResult =
@@ -17,6 +18,8 @@ export type SettleResult =
 
 export interface SettlerOptions {
   readonly token: GatewayToken;
+  /** When set, settlements go to this facilitator's `/settle` instead of the gateway's own transaction. */
+  readonly remote?: RemoteFacilitator | undefined;
   readonly store: AuthorizationStore;
   readonly logger: Logger;
   readonly retryIntervalMs: number;
@@ -41,7 +44,11 @@ export class Settler {
         const tx = (await token.usedIn(a.from, a.nonce)) ?? '';
         return await this.#done(stored, tx);
       }
-      return await this.#done(stored, await token.transferWithAuthorization(a, stored.signature));
+      const tx =
+        this.o.remote === undefined
+          ? await token.transferWithAuthorization(a, stored.signature)
+          : await this.o.remote.settle(stored);
+      return await this.#done(stored, tx);
     } catch (error) {
       const reason = messageOf(error);
       const expired = a.validBefore <= this.o.nowSeconds();

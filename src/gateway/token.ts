@@ -4,8 +4,7 @@
  * form (every USDC version has it; the `bytes` form came with v2.2).
  */
 import { type Address, type Hash, type Hex, parseSignature } from 'viem';
-import type { Signer } from '../keys/index.js';
-import { ChainClient, testTokenAbi } from '../settlement/index.js';
+import { type ChainClient, type ChainClients, testTokenAbi } from '../settlement/index.js';
 import type { TokenDomain, TokenReads } from './verify.js';
 import type { Authorization } from './x402.js';
 
@@ -15,7 +14,8 @@ export interface TokenOptions {
   readonly rpcUrl: string;
   readonly chainId: number;
   readonly asset: Address;
-  readonly signer: Signer;
+  /** The node's chain clients: the gateway sends through the same client as settlement. */
+  readonly clients: ChainClients;
   readonly pollingIntervalMs: number;
   /** Configured domain fields; what is missing is read from the token. */
   readonly name?: string | undefined;
@@ -30,12 +30,15 @@ export class GatewayToken implements TokenReads {
     readonly decimals: number,
   ) {}
 
-  /** Connects (the RPC must serve `chainId`) and reads the domain and decimals. */
+  /**
+   * Connects (the RPC must serve `chainId`) and reads the domain and decimals. On a chain the
+   * node's settlement uses too, the client is settlement's (one transaction queue, one nonce
+   * source for the key there), with its RPC URL.
+   */
   static async connect(o: TokenOptions): Promise<GatewayToken> {
-    const client = await ChainClient.connect({
+    const client = await o.clients.connect({
       rpcUrl: o.rpcUrl,
       chainId: o.chainId,
-      signer: o.signer,
       pollingIntervalMs: o.pollingIntervalMs,
     });
     const read = <T>(functionName: 'name' | 'version' | 'decimals') =>

@@ -3,6 +3,7 @@ export type { ContractName } from './chain/artifacts.js';
 export { contractBytecode } from './chain/artifacts.js';
 export type { ChainClientOptions, TxResult } from './chain/chain-client.js';
 export { ChainClient } from './chain/chain-client.js';
+export { ChainClients, type SharedClientOptions } from './chain/chain-clients.js';
 export type { ChainIdCheck, ChainIdTarget } from './chain/chain-id.js';
 export { checkChainIds, readChainId, wrongChainError } from './chain/chain-id.js';
 export type { DeployedContracts, DeployOptions, TestTokenSpec } from './chain/deploy.js';

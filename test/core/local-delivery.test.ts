@@ -19,6 +19,7 @@ function ctx(expiresInMs: number): PacketContext {
       data: new Uint8Array(0),
     },
     receivedAtMs: now,
+    originAccount: undefined,
     nextHop: undefined,
     local: true,
     outgoingAmount: 1n,

@@ -7,9 +7,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Address, createWalletClient, http, type WalletClient } from 'viem';
+import { type Address, createWalletClient, defineChain, http, publicActions, type WalletClient } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { baseSepolia } from 'viem/chains';
+import { settle, verify } from 'x402/facilitator';
 import type { ConnectorConfig, ConnectorNode, PaymentRequest, PaymentResponse } from '../../src/index.js';
 import { baseConfig, btpUrl, makeNode, waitConnected } from '../helpers/nodes.js';
 import { ANVIL_KEYS } from '../settlement/anvil.js';
@@ -90,9 +91,13 @@ export function walletOf(key: `0x${string}`, rpcUrl: string): WalletClient {
   });
 }
 
-export async function startGatewayNet(): Promise<GatewayNet> {
+/** `gateway`: more of the gateway section, made once the chain runs (a facilitator on it). */
+export async function startGatewayNet(
+  gateway: (chain: TestChain) => Record<string, unknown> | Promise<Record<string, unknown>> = () => ({}),
+): Promise<GatewayNet> {
   const chain = await startTestChain(CHAIN_ID);
   const dir = await mkdtemp(join(tmpdir(), 'gateway-'));
+  const extra = await gateway(chain);
   const net = { chain, dir, seen: [] as PaymentRequest[] } as GatewayNet;
   net.agent = (req) => ({
     accept: true,
@@ -113,7 +118,7 @@ export async function startGatewayNet(): Promise<GatewayNet> {
   );
   await net.m.start();
   await waitConnected(net.m, 'agent');
-  net.g = makeNode(gatewayConfig(chain, dir, btpUrl(net.m)));
+  net.g = makeNode(gatewayConfig(chain, dir, btpUrl(net.m), extra));
   await net.g.start();
   await waitConnected(net.g, 'm');
   net.gatewayAddress = addressOf(GATEWAY_KEY);
@@ -130,6 +135,54 @@ export async function startGatewayNet(): Promise<GatewayNet> {
   return net;
 }
 
+export interface Facilitator {
+  readonly server: Server;
+  readonly url: string;
+  /** The address that sends its settlements (anvil key 2). */
+  readonly address: Address;
+  /** Calls by path (`/verify`, `/settle`). */
+  readonly calls: Map<string, number>;
+  close(): Promise<void>;
+}
+
+/** A facilitator HTTP service (`/verify`, `/settle`) running the x402 package's own code. */
+export async function startFacilitator(rpcUrl: string): Promise<Facilitator> {
+  const anvilSepolia = defineChain({ ...baseSepolia, rpcUrls: { default: { http: [rpcUrl] } } });
+  const account = privateKeyToAccount(ANVIL_KEYS[2]);
+  const wallet = createWalletClient({ account, chain: anvilSepolia, transport: http(rpcUrl) }).extend(
+    publicActions,
+  );
+  const calls = new Map<string, number>();
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    calls.set(req.url ?? '', (calls.get(req.url ?? '') ?? 0) + 1);
+    const { paymentPayload, paymentRequirements } = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    const result =
+      req.url === '/settle'
+        ? await settle(wallet as never, paymentPayload, paymentRequirements)
+        : await verify(wallet as never, paymentPayload, paymentRequirements);
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    server,
+    url: `http://127.0.0.1:${portOf(server)}`,
+    address: account.address,
+    calls,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export function portOf(server: Server): number {
+  const address = server.address();
+  return typeof address === 'object' && address !== null ? address.port : 0;
+}
+
 /** What the RPC proxy does with `eth_sendRawTransaction`. */
 export type SendMode = 'pass' | 'refuse' | 'lose-answer';
 
@@ -137,6 +190,10 @@ export interface RpcProxy {
   readonly url: string;
   /** `refuse`: 503 without sending; `lose-answer`: sent to the chain, answered 503. */
   sends: SendMode;
+  /** `eth_sendRawTransaction` requests that reached the proxy. */
+  sendsSeen: number;
+  /** When set, called on each `eth_sendRawTransaction`, which goes on once it resolves. */
+  onSend: (() => Promise<void> | undefined) | undefined;
   close(): Promise<void>;
 }
 
@@ -145,12 +202,16 @@ export interface RpcProxy {
  * outage between a Fulfill and its settlement would.
  */
 export async function startRpcProxy(target: string): Promise<RpcProxy> {
-  const proxy = { sends: 'pass' as SendMode } as RpcProxy & { url: string };
+  const proxy = { sends: 'pass' as SendMode, sendsSeen: 0, onSend: undefined } as RpcProxy & { url: string };
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
     const isSend = body.includes('eth_sendRawTransaction');
+    if (isSend) {
+      proxy.sendsSeen++;
+      await proxy.onSend?.();
+    }
     if (isSend && proxy.sends === 'refuse') {
       res.writeHead(503).end('down');
       return;

@@ -88,6 +88,8 @@ describe('gateway: x402 in front of Interledger', () => {
     ]);
     const seenBefore = net.seen.length;
     const agentBooksBefore = (await net.a.getBalance('m')).netBalance;
+    const x402Before = (await net.g.getGatewayAccount())!;
+    const mBefore = await net.g.getBalance('m');
     const res = await payingFetch(net)(net.url('/weather?city=paris'));
     assert.equal(res.status, 200, await res.clone().text());
     assert.equal(await res.text(), 'sunny at g.agent.weather');
@@ -109,6 +111,17 @@ describe('gateway: x402 in front of Interledger', () => {
     // The agent's connector booked exactly the converted amount with the middle connector.
     const delta = (await net.a.getBalance('m')).netBalance - agentBooksBefore;
     assert.equal(delta < 0n ? -delta : delta, ILP_AMOUNT);
+    // The gateway booked it from its x402 account (the tokens came in on chain) to the next hop.
+    const x402After = (await net.g.getGatewayAccount())!;
+    assert.equal(x402After.account, 'x402:base-sepolia');
+    assert.equal(x402After.balance.debitsPosted - x402Before.balance.debitsPosted, ILP_AMOUNT);
+    assert.equal(x402After.balance.creditsPosted, x402Before.balance.creditsPosted);
+    assert.equal(x402After.balance.debitsPending, 0n);
+    const mAfter = await net.g.getBalance('m');
+    assert.equal(
+      mAfter.creditBalance - mBefore.creditBalance + (mAfter.debitBalance - mBefore.debitBalance),
+      ILP_AMOUNT,
+    );
   });
 
   it('refuses a replayed authorization once it is settled, and while the first use is in flight', async () => {

@@ -11,16 +11,12 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Address, createWalletClient, defineChain, http, publicActions } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
-import { baseSepolia } from 'viem/chains';
-import { settle, verify } from 'x402/facilitator';
+import type { Address } from 'viem';
 import { paymentMiddleware } from 'x402-express';
 import type { ConnectorNode } from '../../src/index.js';
 import { baseConfig, btpUrl, dataLock, makeNode, waitConnected } from '../helpers/nodes.js';
-import { ANVIL_KEYS } from '../settlement/anvil.js';
 import { addressOf, startTestChain, type TestChain } from '../settlement/chain-fixture.js';
-import { CHAIN_ID, GATEWAY_KEY, gatewaySection } from './fixture.js';
+import { CHAIN_ID, GATEWAY_KEY, gatewaySection, portOf, startFacilitator } from './fixture.js';
 
 const require = createRequire(import.meta.url);
 type Handler = (req: unknown, res: { type(t: string): { send(body: string): void } }) => void;
@@ -49,32 +45,6 @@ const hanging = new Set<import('node:http').ServerResponse>();
 let g: ConnectorNode;
 let s: ConnectorNode;
 
-/** A facilitator HTTP service (`/verify`, `/settle`) running the x402 package's own code. */
-function startFacilitator(rpcUrl: string): Promise<Server> {
-  const anvilSepolia = defineChain({ ...baseSepolia, rpcUrls: { default: { http: [rpcUrl] } } });
-  const wallet = createWalletClient({
-    account: privateKeyToAccount(ANVIL_KEYS[2]),
-    chain: anvilSepolia,
-    transport: http(rpcUrl),
-  }).extend(publicActions);
-  const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const { paymentPayload, paymentRequirements } = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    const result =
-      req.url === '/settle'
-        ? await settle(wallet as never, paymentPayload, paymentRequirements)
-        : await verify(wallet as never, paymentPayload, paymentRequirements);
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
-function portOf(server: Server): number {
-  const address = server.address();
-  return typeof address === 'object' && address !== null ? address.port : 0;
-}
-
 function requestBytes(url: string): Buffer {
   return Buffer.from(`GET ${url} HTTP/1.1\r\naccept: text/plain\r\n\r\n`, 'latin1');
 }
@@ -92,7 +62,7 @@ function buy(url: string, amount: bigint, data = requestBytes(url)) {
 before(async () => {
   chain = await startTestChain(CHAIN_ID);
   dir = await mkdtemp(join(tmpdir(), 'gateway-out-'));
-  facilitator = await startFacilitator(chain.anvil.rpcUrl);
+  facilitator = (await startFacilitator(chain.anvil.rpcUrl)).server;
   const app = express();
   app.use(
     paymentMiddleware(
@@ -127,6 +97,11 @@ before(async () => {
   });
   await new Promise<void>((resolve) => rogue.listen(0, '127.0.0.1', resolve));
   rogueHost = `127.0.0.1:${portOf(rogue)}`;
+  await startNodes();
+});
+
+/** G (the gateway, its store and spend log in `dir`) and the sender S peered with it. */
+async function startNodes(): Promise<void> {
   g = makeNode(
     baseConfig('g', {
       mode: 'gateway',
@@ -156,7 +131,7 @@ before(async () => {
   );
   await s.start();
   await waitConnected(s, 'g');
-});
+}
 
 after(async () => {
   await s?.stop();
@@ -177,8 +152,17 @@ describe('gateway: Interledger out to x402', () => {
       chain.balanceOf(gateway),
       chain.balanceOf(SELLER),
     ]);
+    const x402Before = (await g.getGatewayAccount())!;
+    const sBefore = await g.getBalance('s');
     const reply = await buy(`http://${sellerHost}/joke`, ILP_PRICE);
     assert.equal(reply.type, 13, reply.type === 14 ? `${reply.code} ${reply.message}` : '');
+    // Booked from the sender's peer account to the gateway's x402 account (the tokens left on chain).
+    const x402After = (await g.getGatewayAccount())!;
+    assert.equal(x402After.account, 'x402:base-sepolia');
+    assert.equal(x402After.balance.creditsPosted - x402Before.balance.creditsPosted, ILP_PRICE);
+    assert.equal(x402After.balance.debitsPosted, x402Before.balance.debitsPosted);
+    const sAfter = await g.getBalance('s');
+    assert.equal(sBefore.netBalance - sAfter.netBalance, ILP_PRICE, "the sender's account paid it");
     const response = Buffer.from(reply.data).toString('latin1');
     assert.match(response, /^HTTP\/1\.1 200 OK\r\n/);
     assert.match(response, /\r\nx-payment-response: [A-Za-z0-9+/=]+\r\n/);
@@ -189,7 +173,9 @@ describe('gateway: Interledger out to x402', () => {
 
   it('an amount below the price is a reject whose data says the price; nothing is paid', async () => {
     const sellerBefore = await chain.balanceOf(SELLER);
+    const x402Before = (await g.getGatewayAccount())!;
     const reply = await buy(`http://${sellerHost}/joke`, ILP_PRICE - 1n);
+    assert.deepEqual((await g.getGatewayAccount())!.balance, x402Before.balance, 'nothing booked');
     assert.equal(reply.type, 14);
     if (reply.type !== 14) return;
     assert.equal(reply.code, 'F04');
@@ -271,5 +257,18 @@ describe('gateway: Interledger out to x402', () => {
       assert.equal(e.destination, `http://${sellerHost}/joke`);
       assert.match(e.txHash ?? '', /^0x[0-9a-f]{64}$/);
     }
+  });
+
+  it("the day's spend survives a restart: the cap still refuses, nothing more is paid", async () => {
+    const gateway = addressOf(GATEWAY_KEY);
+    const before = await chain.balanceOf(gateway);
+    await s.stop();
+    await g.stop();
+    await startNodes();
+    const capped = await buy(`http://${sellerHost}/joke`, ILP_PRICE);
+    assert.equal(capped.type === 14 && capped.code, 'T04', 'the restarted gateway remembers the day');
+    assert.equal(await chain.balanceOf(gateway), before);
+    const free = await buy(`http://${sellerHost}/free`, 1n);
+    assert.equal(free.type, 13, 'free resources are still served');
   });
 });

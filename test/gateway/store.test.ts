@@ -5,7 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Address, Hex } from 'viem';
-import { AuthorizationStore, authorizationId, type StoredAuthorization } from '../../src/gateway/index.js';
+import {
+  AuthorizationStore,
+  authorizationId,
+  SpendLog,
+  type StoredAuthorization,
+} from '../../src/gateway/index.js';
 import { ConnectorError } from '../../src/utils/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gateway-store-'));
@@ -115,5 +120,50 @@ describe('AuthorizationStore', () => {
     assert.equal(readFileSync(path, 'utf8').trim().split('\n').length, 200);
     assert.equal(store.size, 200);
     await store.close();
+  });
+});
+
+describe('gateway spend log (the daily cap, durable)', () => {
+  const DAY = 86_400_000;
+  const noon = 20_000 * DAY + DAY / 2;
+
+  it("a restart continues the day's count; refunds give back; a new UTC day starts from zero", async () => {
+    const path = join(dir, 'spend.jsonl');
+    const first = await SpendLog.open(path, noon);
+    const a = first.reserve(60n, 100n, noon);
+    const b = first.reserve(30n, 100n, noon);
+    assert.ok(a.accepted && b.accepted);
+    if (!a.accepted || !b.accepted) return;
+    await Promise.all([a.durable, b.durable]);
+    assert.equal(first.reserve(20n, 100n, noon).accepted, false, 'over the cap');
+    await first.refund(b.day, 30n);
+    await first.close();
+
+    const second = await SpendLog.open(path, noon + 1000);
+    assert.equal(second.spentOn(noon + 1000), 60n);
+    assert.equal(readFileSync(path, 'utf8'), `{"op":"spend","day":20000,"amount":"60"}\n`, 'compacted');
+    assert.equal(second.reserve(41n, 100n, noon).accepted, false);
+    const c = second.reserve(40n, 100n, noon);
+    assert.ok(c.accepted);
+    if (c.accepted) await c.durable;
+    await second.close();
+    // A torn last line (a write the kill cut) was never acknowledged: ignored.
+    appendFileSync(path, '{"op":"spend","day":20000,"amo');
+    const third = await SpendLog.open(path, noon);
+    assert.equal(third.spentOn(noon), 100n);
+    assert.equal(third.spentOn(noon + DAY), 0n, 'the next UTC day');
+    assert.equal(third.spentOn(noon), 0n, 'a clock set back keeps the later day');
+    await third.close();
+
+    const nextDay = await SpendLog.open(path, noon + DAY);
+    assert.equal(nextDay.spentOn(noon + DAY), 0n);
+    assert.equal(readFileSync(path, 'utf8'), '', "yesterday's lines are dropped");
+    await nextDay.close();
+
+    writeFileSync(path, '{"op":"spend","day":20000,"amount":"-5"}\n');
+    await assert.rejects(
+      SpendLog.open(path, noon),
+      (err) => err instanceof ConnectorError && err.code === 'ERR_GATEWAY_STORE',
+    );
   });
 });

@@ -167,8 +167,10 @@ function reserveAsync(s: PipelineServices, ledger: Ledger): Stage {
 /** The hold to place, or undefined when the packet moves no value between two accounts. */
 function transferOf(s: PipelineServices, ctx: PacketContext): PendingTransfer | undefined {
   const amount = ctx.prepare.amount;
-  const debitAccount = ctx.source?.account ?? SELF_ACCOUNT;
-  const creditAccount = ctx.local ? SELF_ACCOUNT : ctx.nextHop!.account;
+  const debitAccount = ctx.source?.account ?? ctx.originAccount ?? SELF_ACCOUNT;
+  const creditAccount = ctx.local
+    ? (s.local.accountOf(ctx.prepare.destination) ?? SELF_ACCOUNT)
+    : ctx.nextHop!.account;
   if (amount === 0n || debitAccount === creditAccount) return undefined;
   // The hold outlives the packet's own deadline by one window, never longer than a packet may be held.
   const heldForMs = Math.min(ctx.prepare.expiresAt.getTime() - ctx.receivedAtMs, s.maxHoldTimeMs);

@@ -4,9 +4,9 @@
  * registry's TokenNetwork for the token (the only one to trust), the token's decimals.
  */
 import type { Address, Hex } from 'viem';
-import type { Signer } from '../../keys/index.js';
 import { testTokenAbi } from './abi.js';
-import { ChainClient } from './chain-client.js';
+import type { ChainClient } from './chain-client.js';
+import type { ChainClients } from './chain-clients.js';
 import { TokenNetworkClient } from './token-network.js';
 
 export interface ChainSpec {
@@ -27,17 +27,19 @@ export interface ChainRuntime {
   readonly decimals: number;
 }
 
-/** Connects to one chain: its id, the registry's TokenNetwork for the token, the decimals. */
+/**
+ * Connects to one chain: its id, the registry's TokenNetwork for the token, the decimals. The
+ * chain client comes from `clients` (the node's one per chain, shared with its gateway).
+ */
 export async function connectChain(
   spec: ChainSpec,
-  signer: Signer,
+  clients: ChainClients,
   pollingIntervalMs: number,
 ): Promise<ChainRuntime> {
-  const client = await ChainClient.connect({
+  const client = await clients.connect({
     rpcUrl: spec.rpcUrl,
     chainId: spec.chainId,
     name: spec.name,
-    signer,
     pollingIntervalMs,
   });
   const network = await TokenNetworkClient.fromRegistry(client, spec.registryAddress, spec.tokenAddress);

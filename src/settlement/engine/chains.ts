@@ -8,6 +8,7 @@
 import type { Signer } from '../../keys/index.js';
 import { ConnectorError } from '../../utils/errors.js';
 import type { Logger } from '../../utils/logger.js';
+import type { ChainClients } from '../chain/chain-clients.js';
 import { checkChainIds, wrongChainError } from '../chain/chain-id.js';
 import { backoffCapMs, DEFAULT_CHAIN_RETRY, retryChain, sleep } from '../chain/retry.js';
 import { type ChainRuntime, type ChainSpec, connectChain } from '../chain/runtime.js';
@@ -22,6 +23,8 @@ const CONNECT_BACKOFF = { minDelayMs: 1_000, maxDelayMs: 30_000 } as const;
 export interface ChainConnectionsOptions {
   readonly spec: Pick<SettlementSpec, 'chains' | 'defaultChain' | 'chainPollingIntervalMs'>;
   readonly signer: Signer;
+  /** The node's chain clients for that signer (one per chain, shared with the gateway). */
+  readonly clients: ChainClients;
   readonly logger: Logger;
   readonly reporter: Pick<Reporter, 'emit' | 'report'>;
   readonly life: Pick<Lifecycle, 'stopped' | 'signal' | 'track'>;
@@ -31,6 +34,7 @@ export interface ChainConnectionsOptions {
 export class ChainConnections {
   readonly #spec: ChainConnectionsOptions['spec'];
   readonly #signer: Signer;
+  readonly #clients: ChainClients;
   readonly #logger: Logger;
   readonly #reporter: ChainConnectionsOptions['reporter'];
   readonly #life: ChainConnectionsOptions['life'];
@@ -40,6 +44,7 @@ export class ChainConnections {
   constructor(options: ChainConnectionsOptions) {
     this.#spec = options.spec;
     this.#signer = options.signer;
+    this.#clients = options.clients;
     this.#logger = options.logger;
     this.#reporter = options.reporter;
     this.#life = options.life;
@@ -141,7 +146,7 @@ export class ChainConnections {
     const ready = (async () => {
       for (let attempt = 1; ; attempt++) {
         try {
-          const chain = await connectChain(spec, this.#signer, this.#spec.chainPollingIntervalMs);
+          const chain = await connectChain(spec, this.#clients, this.#spec.chainPollingIntervalMs);
           this.#connected.set(spec.name, chain);
           this.#logger.info(
             {

@@ -12,6 +12,7 @@
  * State only: no part is given this object. engine/parts.ts hands each part the pieces it reads
  * or changes, narrowed to the methods it uses, so a part's constructor says what it touches.
  */
+import { ChainClients } from '../chain/chain-clients.js';
 import { ChannelBook } from '../channels/channel-book.js';
 import { ChainConnections } from './chains.js';
 import { Lifecycle } from './lifecycle.js';
@@ -34,6 +35,7 @@ export class SettlementContext {
     this.chains = new ChainConnections({
       spec: options.spec,
       signer: options.signer,
+      clients: options.clients ?? new ChainClients(options.signer),
       logger: options.logger,
       reporter: this.reporter,
       life: this.life,

@@ -7,6 +7,7 @@ import type { ProtocolData } from '../../codec/index.js';
 import type { Signer } from '../../keys/index.js';
 import type { Ledger } from '../../ledger/index.js';
 import type { Logger } from '../../utils/logger.js';
+import type { ChainClients } from '../chain/chain-clients.js';
 import type { ChannelStore } from '../channels/channel-store.js';
 import type { ClaimRefusal } from '../claims/claim.js';
 import type { SettlementSpec } from './spec.js';
@@ -73,6 +74,11 @@ export interface SettlementStats {
 export interface SettlementEngineOptions {
   readonly spec: SettlementSpec;
   readonly signer: Signer;
+  /**
+   * The chain clients of `signer`, one per chain; pass the node's so the engine and the
+   * gateway share one transaction queue (one nonce source) per chain. Default: the engine's own.
+   */
+  readonly clients?: ChainClients | undefined;
   readonly store: ChannelStore;
   readonly ledger: () => Ledger;
   readonly links: ClaimLink;

@@ -85,6 +85,7 @@ async function fixture(kind: Kind): Promise<Fixture> {
       data: new Uint8Array(0),
     },
     receivedAtMs: now,
+    originAccount: undefined,
     nextHop,
     local: false,
     outgoingAmount: 1000n,
