@@ -7,10 +7,13 @@
  *
  * The auth check is answered only after the agent's account, route and link exist, so no packet
  * of it is served before its account does (BTPServer holds the socket until the verdict).
- * A username stays bound to the token it was first admitted with, also after eviction (a bounded
- * memory: `maxRememberedAgents`), so nobody else can take the name and its balance.
+ * A username stays bound to the token it was first admitted with, also after eviction and across
+ * restarts (the SHA-256 of each name's token in `admission-agents.jsonl` beside the ledger, written
+ * before the login is answered; a bounded memory: `maxRememberedAgents`), so nobody else can take
+ * the name and its balance.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { join } from 'node:path';
 import type { AuthClaim, AuthVerdict } from '../btp/index.js';
 import { isValidSegment } from '../codec/index.js';
 import {
@@ -21,6 +24,7 @@ import {
   type ResolvedConfig,
   resolvePeerSecret,
 } from '../config/index.js';
+import { AppendLog } from '../gateway/append-log.js';
 import type { RoutingTable } from '../routing/index.js';
 import type { Logger } from '../utils/logger.js';
 import { messageOf } from '../utils/text.js';
@@ -43,8 +47,21 @@ export interface AdmissionDeps {
   address: () => string;
   peerManager: PeerManager;
   logger: Logger;
+  /**
+   * Where the token bindings are kept (the node's data directory); undefined with a ledger kept
+   * in memory only (`ledgerDurability: off`): no balance outlives the process, nor do bindings.
+   */
+  dataDir: string | undefined;
   now?: () => number;
 }
+
+/** A binding as stored: the username and the hex SHA-256 of its token. */
+interface BindingRecord {
+  u: string;
+  h: string;
+}
+
+export const BINDINGS_FILE = 'admission-agents.jsonl';
 
 interface Agent {
   /** prepareIn + prepareOut at the last sweep that saw it change. */
@@ -65,6 +82,8 @@ export class Admission {
   private readonly reserved: ReadonlySet<string>;
   private readonly now: () => number;
   private sweepTimer: NodeJS.Timeout | undefined;
+  /** The bindings' file, open from `open()` to `stop()`. */
+  private log: AppendLog | undefined;
   /** Agents removed for idleness since start. */
   evicted = 0;
 
@@ -87,6 +106,30 @@ export class Admission {
     return this.agents.size;
   }
 
+  /**
+   * Reads the bindings left by earlier runs (before the BTP server listens, so that no login is
+   * judged without them) and opens the file for new ones. A damaged file stops the start.
+   */
+  async open(): Promise<void> {
+    if (this.log !== undefined || this.d.dataDir === undefined) return;
+    const path = join(this.d.dataDir, BINDINGS_FILE);
+    const latest = new Map<string, string>();
+    const { log, records } = await AppendLog.open(path, (records) => {
+      for (const r of records) {
+        const { u, h } = r as Partial<BindingRecord>;
+        if (typeof u !== 'string' || typeof h !== 'string' || !/^[0-9a-f]{64}$/.test(h))
+          throw new Error(`${path}: not an admission binding: ${JSON.stringify(r).slice(0, 80)}`);
+        latest.delete(u);
+        latest.set(u, h);
+      }
+      // Compacted to one line per name, the newest maxRememberedAgents.
+      return [...latest].slice(-this.policy.maxRememberedAgents).map(([u, h]) => ({ u, h }));
+    });
+    this.log = log;
+    for (const [u, h] of latest) this.keep(u, Buffer.from(h, 'hex'));
+    if (records.length > 0) this.d.logger.info({ bound: this.bound.size }, 'admission: token bindings read');
+  }
+
   start(): void {
     if (this.sweepTimer !== undefined) return;
     const everyMs = Math.min(SWEEP_MAX_MS, Math.max(SWEEP_MIN_MS, Math.floor(this.policy.idleEvictMs / 4)));
@@ -94,9 +137,12 @@ export class Admission {
     this.sweepTimer.unref();
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
+    const log = this.log;
+    this.log = undefined;
+    await log?.close();
   }
 
   /** The LinkManager's `admit`: undefined while admission is closed (the username is unknown). */
@@ -146,7 +192,11 @@ export class Admission {
   private async register(username: string, token: Uint8Array): Promise<AuthVerdict> {
     const { maximum, maxPacketAmount, rateLimit } = this.policy;
     const authToken = strictUtf8.decode(token);
+    const digest = sha256(token);
     try {
+      // Bound (durably) before anything is created: a name with a balance never goes unbound.
+      if (this.log !== undefined && this.bound.get(username)?.equals(digest) !== true)
+        await this.log.append({ u: username, h: digest.toString('hex') } satisfies BindingRecord);
       const peer = parsePeerConfig({
         id: username,
         authToken,
@@ -160,11 +210,11 @@ export class Admission {
       return { reason: `admission failed: ${messageOf(err)}` };
     }
     this.agents.set(username, { packets: 0, lastActiveMs: this.now() });
-    this.remember(username, sha256(token));
+    this.keep(username, digest);
     return { peerId: username };
   }
 
-  private remember(username: string, digest: Buffer): void {
+  private keep(username: string, digest: Buffer): void {
     this.bound.delete(username);
     this.bound.set(username, digest);
     if (this.bound.size <= this.policy.maxRememberedAgents) return;

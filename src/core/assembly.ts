@@ -26,7 +26,7 @@ import { type Admission, createAdmission } from './admission.js';
 import { BlsClient } from './bls-client.js';
 import { type BtpDispatch, createBtpDispatch } from './btp-dispatch.js';
 import type { Next, PacketContext, PipelineServices, Reply } from './context.js';
-import { NodeLedger } from './ledger-choice.js';
+import { dataDirOf, NodeLedger } from './ledger-choice.js';
 import { LocalDelivery } from './local-delivery.js';
 import { NodeSettlement } from './node-settlement.js';
 import { metricsSource, peerBalance } from './node-status.js';
@@ -249,7 +249,8 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
       events?.event({ type: `peer.${change}`, peerId, data: { relation } });
     },
   });
-  admission = createAdmission({ config, peers, routes, address, peerManager, logger }, o.env);
+  const dataDir = config.settlement?.ledgerDurability === 'off' ? undefined : dataDirOf(config);
+  admission = createAdmission({ config, peers, routes, address, peerManager, logger, dataDir }, o.env);
   links.on('link-up', (peerId: string) => {
     events?.event({ type: 'peer.connected', peerId });
     hooks.linkUp(peerId);

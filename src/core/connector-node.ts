@@ -129,6 +129,7 @@ export class ConnectorNode extends EventEmitter {
       this.parts.addConfiguredRoutes();
       this.parts.speaker?.start();
       const ports = this.config;
+      await this.parts.admission?.open();
       await listenNamed({ port: ports.btpServerPort, setting: 'btpServerPort' }, () => links.start());
       this.parts.admission?.start();
       for (const peer of this.config.peers) await peerManager.add(peer);
@@ -209,7 +210,7 @@ export class ConnectorNode extends EventEmitter {
     const { links, bls, settlement, ledger, speaker, reconciler } = this.parts;
     reconciler.stop();
     speaker?.stop();
-    this.parts.admission?.stop();
+    await this.parts.admission?.stop();
     await this.gateway?.stop().catch((err: unknown) => this.logger.error({ err }, 'gateway stop failed'));
     const results = await Promise.allSettled([
       links.stop(),

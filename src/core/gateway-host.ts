@@ -3,13 +3,12 @@
  * node's signer (KMS too) and the node's own packet path, so a paid request is sent as if by
  * `sendPacket`, and its store kept in the node's data dir (beside the ledger snapshot).
  */
-import { dirname } from 'node:path';
 import { encodePrepare } from '../codec/index.js';
 import type { ResolvedConfig } from '../config/index.js';
 import { X402Gateway } from '../gateway/index.js';
 import type { EventRecorder } from '../http/index.js';
-import { DEFAULT_SNAPSHOT_PATH } from '../ledger/index.js';
 import type { Logger } from '../utils/logger.js';
+import { dataDirOf } from './ledger-choice.js';
 import type { LocalDelivery } from './local-delivery.js';
 import type { NodeWallet } from './node-wallet.js';
 import type { PacketHandler } from './packet-handler.js';
@@ -51,7 +50,7 @@ export function createGateway(
   return new X402Gateway({
     config: config.gateway,
     assetScale: config.asset.scale,
-    dataDir: dirname(config.settlement?.ledgerSnapshotPath ?? DEFAULT_SNAPSHOT_PATH),
+    dataDir: dataDirOf(config),
     chainClients: () => wallet.clients(),
     send: (p) => {
       const prepare = { type: 12 as const, ...p };

@@ -3,6 +3,7 @@
  * and reachable; else the durable default (memory + journal + snapshots) at LEDGER_SNAPSHOT_PATH,
  * in the durability mode configured (`off` is the plain memory ledger).
  */
+import { dirname } from 'node:path';
 import type { ResolvedConfig } from '../config/index.js';
 import {
   DEFAULT_SNAPSHOT_PATH,
@@ -14,6 +15,11 @@ import {
 import type { Logger } from '../utils/logger.js';
 
 export const DEFAULT_PERSIST_INTERVAL_MS = 30_000;
+
+/** The node's data directory: where its ledger is, and everything else it keeps beside it. */
+export function dataDirOf(config: ResolvedConfig): string {
+  return dirname(config.settlement?.ledgerSnapshotPath ?? DEFAULT_SNAPSHOT_PATH);
+}
 /** How long a start waits for TigerBeetle before it falls back. */
 export const TIGERBEETLE_CONNECT_TIMEOUT_MS = 5_000;
 

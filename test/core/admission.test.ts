@@ -5,11 +5,15 @@
  * maxAgents holds; idle agents are evicted and their balances stay.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Ildcp from 'ilp-protocol-ildcp';
 import { authProtocolData } from '../../src/btp/auth.js';
 import { CLOSE_CODE } from '../../src/btp/types.js';
 import { BTP_TYPE, type BtpPacket, CONTENT_TYPE } from '../../src/codec/btp.js';
+import { BINDINGS_FILE } from '../../src/core/admission.js';
 import type { ConnectorNode } from '../../src/index.js';
 import { RawClient } from '../btp/helpers.js';
 import { baseConfig, dataFulfillment, dataLock, makeNode, sendData } from '../helpers/nodes.js';
@@ -293,6 +297,37 @@ describe('open admission: what the operator and the bounds decide', { timeout: 3
     } finally {
       await Promise.all(open.map((client) => client.close()));
       await hub.stop();
+    }
+  });
+});
+
+describe('open admission: token bindings across a restart', { timeout: 30_000 }, () => {
+  it("a restarted node still binds an agent's name to its token (nobody else takes its balance)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'admission-bindings-'));
+    const config = baseConfig('hub5', {
+      ilpAddress: 'g.hub5',
+      btp: { admission: { mode: 'open' } },
+      settlement: { ledgerDurability: 'fsync', ledgerSnapshotPath: join(dir, 'ledger.json') },
+    });
+    const open: RawClient[] = [];
+    try {
+      let hub = makeNode(config);
+      await hub.start();
+      open.push(await RawClient.authed(hub.btpPort, 'x', 'tx'));
+      await Promise.all(open.splice(0).map((c) => c.close()));
+      await hub.stop();
+      assert.match(readFileSync(join(dir, BINDINGS_FILE), 'utf8'), /"u":"x"/);
+      hub = makeNode(config);
+      await hub.start();
+      try {
+        await refused(hub.btpPort, 'x', 'someone else', 'F00');
+        open.push(await RawClient.authed(hub.btpPort, 'x', 'tx'));
+      } finally {
+        await Promise.all(open.splice(0).map((c) => c.close()));
+        await hub.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
