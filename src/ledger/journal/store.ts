@@ -103,9 +103,9 @@ export class JournalStore {
       const last = replayed.at(-1) ?? covered;
       let writers: { journal: JournalWriter; holds: JournalWriter } | undefined;
       if (options.durability === 'fsync' || options.durability === 'write') {
-        // O_DSYNC with 'fsync': one syscall per batch, and a hold's record is synced before its
-        // Prepare leaves (measured faster than a write and a separate fdatasync per batch: the
-        // batches stay large). The writer's separate syncs serve files opened without it.
+        // O_DSYNC with 'fsync': one syscall per batch (measured faster than a write and a separate
+        // fdatasync per batch: the batches stay large). The writer's separate syncs serve files
+        // opened without it.
         const file = await createGeneration(
           paths,
           last + 1,
@@ -117,7 +117,10 @@ export class JournalStore {
           maxBatchBytes: options.maxBatchBytes,
         });
         // After the journal file: a hold log never exists without its generation's journal.
-        const holdLog = await createHoldLog(paths, file.generation);
+        const holdLog = await createHoldLog(paths, file.generation).catch(async (err: unknown) => {
+          await file.handle.close().catch(() => undefined);
+          throw err;
+        });
         const holds = new JournalWriter(holdLog, { sync: false, maxBatchBytes: options.maxBatchBytes });
         writers = { journal, holds };
         replayed.push(file.generation);
@@ -221,9 +224,14 @@ export class JournalStore {
         old.syncsOnWrite,
         nextPreallocation(old.end, this.#preallocateBytes),
       );
+      // If this fails nothing was switched: the new generation's file goes again (its number is
+      // taken by the next snapshot), appends stay in the old one.
+      const nextHolds = await createHoldLog(this.#paths, next.generation).catch(async (err: unknown) => {
+        await next.handle.close().catch(() => undefined);
+        await removeFile(next.path).catch(() => undefined);
+        throw err;
+      });
       this.#generations.push(next.generation);
-      // If this fails nothing was switched: the new generation stays empty, a later snapshot covers it.
-      const nextHolds = await createHoldLog(this.#paths, next.generation);
       const oldHolds = holds.file;
       // The switch and the copy of the state happen in one tick: the snapshot covers exactly the
       // records of the old generations, hold logs included.
