@@ -144,6 +144,23 @@ export class Reader {
     return readUInt64At(this.bytes, this.take(8));
   }
 
+  /** A UInt64 that must be a safe integer (a time, a timeout), as a number. */
+  readUInt64Number(what: string): number {
+    const b = this.bytes;
+    const o = this.take(8);
+    const hi = b[o]! * 0x100_0000 + ((b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!);
+    if (hi >= 0x20_0000) fail(`${what} beyond 2^53`, o);
+    const lo = b[o + 4]! * 0x100_0000 + ((b[o + 5]! << 16) | (b[o + 6]! << 8) | b[o + 7]!);
+    return hi * 0x1_0000_0000 + lo;
+  }
+
+  /** Two UInt64s, high first (the journal's ids and amounts). */
+  readUInt128(): bigint {
+    const high = this.readUInt64();
+    const low = this.readUInt64();
+    return high === 0n ? low : (high << 64n) | low;
+  }
+
   /** See `readLengthAt`. */
   readLength(): number {
     const length = readLengthAt(this.bytes, this.offset, this.end);

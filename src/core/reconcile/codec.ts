@@ -7,6 +7,8 @@
  *   Prepares it sent us, which we fulfilled.
  * All big-endian; peer ids u8-length-prefixed UTF-8. Decoding is strict and bounded.
  */
+import { Reader } from '../../codec/reader.js';
+import { decodeUtf8At } from '../../codec/text.js';
 import { CodecError } from '../../utils/errors.js';
 
 export const FULFILLMENT_QUERY_SUB_PROTOCOL = 'ilp-fulfillment-query';
@@ -58,7 +60,6 @@ function idBytes(id: string): Uint8Array {
   }
   return bytes;
 }
-const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function encodeTag(t: InFlightTag): Uint8Array {
   const peer = idBytes(t.peerId);
@@ -70,14 +71,14 @@ export function encodeTag(t: InFlightTag): Uint8Array {
 
 export function decodeTag(bytes: Uint8Array): InFlightTag {
   const r = new Reader(bytes);
-  r.version();
-  const flags = r.u8();
-  const out = r.key();
-  const inExpiresAtMs = r.u64();
-  const inAmount = r.amount();
-  const peerId = r.text();
-  const source = r.text();
-  r.end();
+  version(r);
+  const flags = r.readUInt8();
+  const out = key(r);
+  const inExpiresAtMs = r.readUInt64Number('expiry');
+  const inAmount = r.readUInt64();
+  const peerId = text(r);
+  const source = text(r);
+  r.done('a tag');
   return { flags, peerId, out, sourceId: source === '' ? undefined : source, inExpiresAtMs, inAmount };
 }
 
@@ -90,12 +91,12 @@ export function encodeMemo(m: Memo): Uint8Array {
 
 export function decodeMemo(bytes: Uint8Array): Memo {
   const r = new Reader(bytes);
-  r.version();
-  const key = r.key();
-  const fulfillment = r.hash();
-  const peerId = r.text();
-  r.end();
-  return { peerId, key, fulfillment };
+  version(r);
+  const packet = key(r);
+  const fulfillment = hash(r);
+  const peerId = text(r);
+  r.done('a memo');
+  return { peerId, key: packet, fulfillment };
 }
 
 export function encodeQuery(keys: readonly PacketKey[]): Uint8Array {
@@ -108,11 +109,11 @@ export function encodeQuery(keys: readonly PacketKey[]): Uint8Array {
 
 export function decodeQuery(bytes: Uint8Array): PacketKey[] {
   const r = new Reader(bytes);
-  const count = r.u16();
+  const count = r.readUInt16();
   if (count > MAX_QUERY_ENTRIES) throw new CodecError(`query of ${count} keys`, 0);
   const keys: PacketKey[] = [];
-  for (let i = 0; i < count; i++) keys.push(r.key());
-  r.end();
+  for (let i = 0; i < count; i++) keys.push(key(r));
+  r.done('a query');
   return keys;
 }
 
@@ -130,16 +131,16 @@ export function encodeAnswers(answers: readonly QueryAnswer[]): Uint8Array {
 
 export function decodeAnswers(bytes: Uint8Array, expected: number): QueryAnswer[] {
   const r = new Reader(bytes);
-  const count = r.u16();
+  const count = r.readUInt16();
   if (count !== expected) throw new CodecError(`${count} answers to ${expected} keys`, 0);
   const answers: QueryAnswer[] = [];
   for (let i = 0; i < count; i++) {
-    const status = r.u8();
-    if (status === QUERY_STATUS.fulfilled) answers.push({ status, fulfillment: r.hash() });
+    const status = r.readUInt8();
+    if (status === QUERY_STATUS.fulfilled) answers.push({ status, fulfillment: hash(r) });
     else if (status === QUERY_STATUS.unknown || status === QUERY_STATUS.pending) answers.push({ status });
     else throw new CodecError(`unknown answer status ${status}`, 0);
   }
-  r.end();
+  r.done('answers');
   return answers;
 }
 
@@ -205,67 +206,23 @@ class Writer {
   }
 }
 
-class Reader {
-  readonly #bytes: Uint8Array;
-  readonly #view: DataView;
-  #at = 0;
+function version(r: Reader): void {
+  const v = r.readUInt8();
+  if (v !== VERSION) throw new CodecError(`unknown version ${v}`, r.offset - 1);
+}
 
-  constructor(bytes: Uint8Array) {
-    this.#bytes = bytes;
-    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
+/** A copy (a Buffer's `slice` would be a view of a buffer its owner may reuse). */
+function hash(r: Reader): Uint8Array {
+  return new Uint8Array(r.readOctetString(HASH_BYTES));
+}
 
-  version(): void {
-    const v = this.u8();
-    if (v !== VERSION) throw new CodecError(`unknown version ${v}`, 0);
-  }
+function key(r: Reader): PacketKey {
+  return { condition: hash(r), expiresAtMs: r.readUInt64Number('expiry'), amount: r.readUInt64() };
+}
 
-  u8(): number {
-    return this.#view.getUint8(this.#take(1));
-  }
-
-  u16(): number {
-    return this.#view.getUint16(this.#take(2));
-  }
-
-  u64(): number {
-    const v = this.#view.getBigUint64(this.#take(8));
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new CodecError('time out of range', this.#at - 8);
-    return Number(v);
-  }
-
-  amount(): bigint {
-    return this.#view.getBigUint64(this.#take(8));
-  }
-
-  hash(): Uint8Array {
-    const at = this.#take(HASH_BYTES);
-    // A copy (a Buffer's `slice` would be a view of a buffer its owner may reuse).
-    return new Uint8Array(this.#bytes.subarray(at, at + HASH_BYTES));
-  }
-
-  key(): PacketKey {
-    return { condition: this.hash(), expiresAtMs: this.u64(), amount: this.amount() };
-  }
-
-  text(): string {
-    const length = this.u8();
-    const at = this.#take(length);
-    try {
-      return fromUtf8.decode(this.#bytes.subarray(at, at + length));
-    } catch {
-      throw new CodecError('peer id is not UTF-8', at);
-    }
-  }
-
-  end(): void {
-    if (this.#at !== this.#bytes.length) throw new CodecError('trailing bytes', this.#at);
-  }
-
-  #take(n: number): number {
-    const at = this.#at;
-    if (at + n > this.#bytes.length) throw new CodecError('ends early', at);
-    this.#at = at + n;
-    return at;
-  }
+/** A u8-length-prefixed UTF-8 peer id. */
+function text(r: Reader): string {
+  const length = r.readUInt8();
+  const at = r.take(length);
+  return decodeUtf8At(r.bytes, at, at + length, 'peer id');
 }

@@ -8,6 +8,8 @@
  * account ids u16-length-prefixed UTF-8. Decoding is strict: known type, known flags, well-formed
  * UTF-8, no trailing bytes.
  */
+import { Reader } from '../../codec/reader.js';
+import { decodeUtf8At } from '../../codec/text.js';
 import { CodecError } from '../../utils/errors.js';
 import { MAX_ACCOUNT_ID_LENGTH } from '../ledger.js';
 import { crc32Range } from './crc32.js';
@@ -103,7 +105,6 @@ export type EncodableRecord = AccountRecord | PostingFields | InFlightRecord | S
 const DEBIT_LIMIT_FLAG = 1;
 const CREDIT_LIMIT_FLAG = 2;
 const TWO_POW_32 = 0x1_0000_0000;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Writes one frame at `start`; `buf` must have `MAX_FRAME_BYTES` free from there. Returns the
@@ -212,111 +213,70 @@ function writeString(buf: Buffer, view: DataView, at: number, value: string): nu
 
 /** Decodes one payload (the bytes after the frame header, already checked against its CRC). */
 export function decodeRecord(payload: Uint8Array): JournalRecord {
-  const reader = new PayloadReader(payload);
-  const type = reader.u8();
+  const reader = new Reader(payload);
+  const type = reader.readUInt8();
   let record: JournalRecord;
   if (type === RECORD_TYPE.account) {
-    const flags = reader.u8();
+    const flags = reader.readUInt8();
     if ((flags & ~(DEBIT_LIMIT_FLAG | CREDIT_LIMIT_FLAG)) !== 0) {
       throw new CodecError(`unknown account flags ${flags}`, 1);
     }
-    const debitLimit = flags & DEBIT_LIMIT_FLAG ? reader.u128() : undefined;
-    const creditLimit = flags & CREDIT_LIMIT_FLAG ? reader.u128() : undefined;
-    record = { type, id: reader.string(), debitLimit, creditLimit };
+    const debitLimit = flags & DEBIT_LIMIT_FLAG ? reader.readUInt128() : undefined;
+    const creditLimit = flags & CREDIT_LIMIT_FLAG ? reader.readUInt128() : undefined;
+    record = { type, id: readAccountId(reader), debitLimit, creditLimit };
   } else if (type === RECORD_TYPE.transfer || type === RECORD_TYPE.posted) {
-    const id = reader.u128();
-    const amount = reader.u128();
-    const timeoutMs = type === RECORD_TYPE.posted ? reader.u64AsNumber() : 0;
-    const debitAccount = reader.string();
-    const creditAccount = reader.string();
+    const id = reader.readUInt128();
+    const amount = reader.readUInt128();
+    const timeoutMs = type === RECORD_TYPE.posted ? reader.readUInt64Number('timeout') : 0;
+    const debitAccount = readAccountId(reader);
+    const creditAccount = readAccountId(reader);
     record = { type, id, debitAccount, creditAccount, amount, timeoutMs };
   } else if (type === RECORD_TYPE.postedWithMemo) {
-    const id = reader.u128();
-    const amount = reader.u128();
-    const timeoutMs = reader.u64AsNumber();
-    const debitAccount = reader.string();
-    const creditAccount = reader.string();
-    const memo: MemoRecord = { type: RECORD_TYPE.memo, untilMs: reader.u64AsNumber(), data: reader.bytes() };
+    const id = reader.readUInt128();
+    const amount = reader.readUInt128();
+    const timeoutMs = reader.readUInt64Number('timeout');
+    const debitAccount = readAccountId(reader);
+    const creditAccount = readAccountId(reader);
+    const memo: MemoRecord = {
+      type: RECORD_TYPE.memo,
+      untilMs: reader.readUInt64Number('memo time'),
+      data: readTag(reader),
+    };
     record = { type: RECORD_TYPE.posted, id, debitAccount, creditAccount, amount, timeoutMs, memo };
   } else if (type === RECORD_TYPE.inFlight) {
-    const id = reader.u128();
-    const amount = reader.u128();
-    const timeoutMs = reader.u64AsNumber();
-    const debitAccount = reader.string();
-    const creditAccount = reader.string();
-    record = { type, id, amount, timeoutMs, debitAccount, creditAccount, tag: reader.bytes() };
+    const id = reader.readUInt128();
+    const amount = reader.readUInt128();
+    const timeoutMs = reader.readUInt64Number('timeout');
+    const debitAccount = readAccountId(reader);
+    const creditAccount = readAccountId(reader);
+    record = { type, id, amount, timeoutMs, debitAccount, creditAccount, tag: readTag(reader) };
   } else if (type === RECORD_TYPE.settled) {
-    record = { type, id: reader.u128() };
+    record = { type, id: reader.readUInt128() };
   } else if (type === RECORD_TYPE.memo) {
-    const untilMs = reader.u64AsNumber();
-    record = { type, untilMs, data: reader.bytes() };
+    const untilMs = reader.readUInt64Number('memo time');
+    record = { type, untilMs, data: readTag(reader) };
   } else {
     throw new CodecError(`unknown record type ${type}`, 0);
   }
-  reader.end();
+  reader.done('a journal record');
   return record;
 }
 
-/** A cursor over one payload; every read is bounds-checked. */
-class PayloadReader {
-  readonly #bytes: Uint8Array;
-  readonly #view: DataView;
-  #at = 0;
-
-  constructor(bytes: Uint8Array) {
-    this.#bytes = bytes;
-    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/** A u16-length-prefixed UTF-8 account id, never empty. */
+function readAccountId(reader: Reader): string {
+  const lengthAt = reader.offset;
+  const length = reader.readUInt16();
+  if (length === 0 || length > MAX_ACCOUNT_ID_BYTES) {
+    throw new CodecError(`account id of ${length} bytes`, lengthAt);
   }
+  const at = reader.take(length);
+  return decodeUtf8At(reader.bytes, at, at + length, 'account id');
+}
 
-  u8(): number {
-    return this.#view.getUint8(this.#take(1));
-  }
-
-  u128(): bigint {
-    const at = this.#take(16);
-    return (this.#view.getBigUint64(at) << 64n) | this.#view.getBigUint64(at + 8);
-  }
-
-  u64AsNumber(): number {
-    const at = this.#take(8);
-    const value = this.#view.getUint32(at) * TWO_POW_32 + this.#view.getUint32(at + 4);
-    if (!Number.isSafeInteger(value)) throw new CodecError('timeout out of range', at);
-    return value;
-  }
-
-  string(): string {
-    const lengthAt = this.#at;
-    const length = this.#view.getUint16(this.#take(2));
-    if (length === 0 || length > MAX_ACCOUNT_ID_BYTES) {
-      throw new CodecError(`account id of ${length} bytes`, lengthAt);
-    }
-    const at = this.#take(length);
-    try {
-      return utf8.decode(this.#bytes.subarray(at, at + length));
-    } catch {
-      throw new CodecError('account id is not UTF-8', at);
-    }
-  }
-
-  /** A copy: the reader's buffer is reused (and a Buffer's `slice` would be a view). */
-  bytes(): Uint8Array {
-    const lengthAt = this.#at;
-    const length = this.#view.getUint16(this.#take(2));
-    if (length > MAX_TAG_BYTES) throw new CodecError(`tag of ${length} bytes`, lengthAt);
-    const at = this.#take(length);
-    return new Uint8Array(this.#bytes.subarray(at, at + length));
-  }
-
-  end(): void {
-    if (this.#at !== this.#bytes.length) {
-      throw new CodecError(`${this.#bytes.length - this.#at} trailing bytes`, this.#at);
-    }
-  }
-
-  #take(n: number): number {
-    const at = this.#at;
-    if (at + n > this.#bytes.length) throw new CodecError('record ends early', at);
-    this.#at = at + n;
-    return at;
-  }
+/** A tag or memo: a copy (the reader's buffer is reused, and a Buffer's `slice` would be a view). */
+function readTag(reader: Reader): Uint8Array {
+  const lengthAt = reader.offset;
+  const length = reader.readUInt16();
+  if (length > MAX_TAG_BYTES) throw new CodecError(`tag of ${length} bytes`, lengthAt);
+  return new Uint8Array(reader.readOctetString(length));
 }
