@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import type { ConnectorNode } from '../../src/index.js';
-import { CliNode } from '../helpers/cli-node.js';
+import { CliNode, cliNodeYaml } from '../helpers/cli-node.js';
 import { baseConfig, btpUrl, makeNode, sendData, waitConnected } from '../helpers/nodes.js';
 import { freePort } from '../helpers/ports.js';
 import { mulberry32 } from '../helpers/prng.js';
@@ -36,35 +36,16 @@ let bConfig: string;
 let bBtpPort: number;
 
 function middleConfig(cUrl: string): string {
-  return `
-nodeId: b
-btpServerPort: ${bBtpPort}
-healthCheckPort: 0
-environment: development
-logLevel: info
-peers:
-  - id: a
-    authToken: ''
-  - id: c
-    url: ${cUrl}
-    authToken: ''
-routes:
-  - prefix: g.c
-    nextHop: c
-adminApi:
-  enabled: true
-  port: 0
-  host: 127.0.0.1
-explorer:
-  enabled: false
-btp:
-  reconnectMinMs: 20
-  reconnectMaxMs: 200
-settlement:
-  ledgerSnapshotPath: ${join(dir, 'ledger', 'snapshot.json')}
-  ledgerPersistIntervalMs: 200
-  ledgerDurability: fsync
-`;
+  return cliNodeYaml({
+    id: 'b',
+    btpPort: bBtpPort,
+    ledgerSnapshotPath: join(dir, 'ledger', 'snapshot.json'),
+    peers: [
+      { id: 'a', authToken: '' },
+      { id: 'c', url: cUrl, authToken: '' },
+    ],
+    routes: [{ prefix: 'g.c', nextHop: 'c' }],
+  });
 }
 
 async function startB(): Promise<CliNode> {

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import type { ConnectorNode } from '../../src/index.js';
 import { adminBalance, connectedPeers, until } from '../helpers/admin-http.js';
-import { CliNode } from '../helpers/cli-node.js';
+import { CliNode, cliNodeYaml } from '../helpers/cli-node.js';
 import { killUnderLoad } from '../helpers/kill-load.js';
 import { baseConfig, makeNode } from '../helpers/nodes.js';
 import { freePort } from '../helpers/ports.js';
@@ -44,32 +44,10 @@ let bConfig: string;
 /** Every process started: their logs are read at the end. */
 const processes: CliNode[] = [];
 
-function ledgerYaml(id: string): string {
-  return `
-settlement:
-  ledgerSnapshotPath: ${join(dir, id, 'ledger.json')}
-  ledgerPersistIntervalMs: 200
-  ledgerDurability: fsync
-  reconcileInFlight: true`;
-}
-
-function common(id: string, port: number): string {
-  return `
-nodeId: ${id}
-btpServerPort: ${port}
-healthCheckPort: 0
-environment: development
-logLevel: info
-adminApi:
-  enabled: true
-  port: 0
-  host: 127.0.0.1
-explorer:
-  enabled: false
-btp:
-  reconnectMinMs: 20
-  reconnectMaxMs: 200
-${ledgerYaml(id)}`;
+/** A or B: the journal ledger with in-flight records, in the node's own directory. */
+function nodeYaml(id: 'a' | 'b', port: number, parts: Record<string, unknown>): string {
+  const ledgerSnapshotPath = join(dir, id, 'ledger.json');
+  return cliNodeYaml({ id, btpPort: port, ledgerSnapshotPath, reconcileInFlight: true, ...parts });
 }
 
 async function startNode(config: string): Promise<CliNode> {
@@ -86,31 +64,22 @@ before(async () => {
   bConfig = CliNode.write(
     dir,
     'b',
-    `${common('b', bPort)}
-peers:
-  - id: a
-    authToken: ''
-routes: []
-localDelivery:
-  enabled: true
-  handlerUrl: ${blsUrl}
-  timeout: 2000
-`,
+    nodeYaml('b', bPort, {
+      peers: [{ id: 'a', authToken: '' }],
+      routes: [],
+      localDelivery: { enabled: true, handlerUrl: blsUrl, timeout: 2000 },
+    }),
   );
   aConfig = CliNode.write(
     dir,
     'a',
-    `${common('a', aPort)}
-peers:
-  - id: s
-    authToken: ''
-  - id: b
-    url: ws://127.0.0.1:${bPort}
-    authToken: ''
-routes:
-  - prefix: g.b
-    nextHop: b
-`,
+    nodeYaml('a', aPort, {
+      peers: [
+        { id: 's', authToken: '' },
+        { id: 'b', url: `ws://127.0.0.1:${bPort}`, authToken: '' },
+      ],
+      routes: [{ prefix: 'g.b', nextHop: 'b' }],
+    }),
   );
   s = makeNode(
     baseConfig('s', {

@@ -27,7 +27,7 @@ import {
   parseState,
   type SettlementState,
 } from '../../src/settlement/channels/channel-store.js';
-import { CliNode, type LogLine } from '../helpers/cli-node.js';
+import { CliNode, cliNodeYaml, type LogLine } from '../helpers/cli-node.js';
 import { baseConfig, makeNode, sendData, waitConnected } from '../helpers/nodes.js';
 import { freePort } from '../helpers/ports.js';
 import { mulberry32 } from '../helpers/prng.js';
@@ -84,63 +84,49 @@ const paths = {
 };
 
 function nodeYaml(id: 'a' | 'b', redeemMinimum = HOLD_ALL): string {
-  const peers =
+  const side =
     id === 'a'
-      ? `
-  - id: b
-    url: ws://127.0.0.1:${bBtpPort}
-    authToken: ''
-    evmAddress: '${addressOf(KEY_B)}'
-routes:
-  - prefix: g.b
-    nextHop: b`
-      : `
-  - id: a
-    authToken: ''
-    evmAddress: '${addressOf(KEY_A)}'
-  - id: c
-    authToken: ''
-routes: []
-localDelivery:
-  enabled: true
-  handlerUrl: ${blsUrl}
-  timeout: 2000`;
-  return `
-nodeId: ${id}
-btpServerPort: ${id === 'b' ? bBtpPort : 0}
-healthCheckPort: 0
-environment: development
-logLevel: info
-peers:${peers}
-adminApi:
-  enabled: true
-  port: 0
-  host: 127.0.0.1
-explorer:
-  enabled: false
-btp:
-  reconnectMinMs: 20
-  reconnectMaxMs: 200
-  requestTimeoutMs: 3000
-settlement:
-  ledgerDurability: fsync
-  ledgerPersistIntervalMs: 200
-  ${id === 'a' ? `threshold: '${THRESHOLD}'` : ''}
-  pollingIntervalMs: ${id === 'a' ? 1000 : 3_600_000}
-settlementInfra:
-  challengePeriodSeconds: 60
-  minChallengePeriodSeconds: 60
-  chainPollingIntervalMs: 20
-  watchIntervalMs: 3600000
-  initialDeposit: '${3000n * FACTOR}'
-  redeemMinimum: '${redeemMinimum}'
-blockchain:
-  base:
-    rpcUrl: ${chain.anvil.rpcUrl}
-    chainId: ${chain.chainId}
-    tokenAddress: '${chain.token}'
-    registryAddress: '${chain.registry}'
-`;
+      ? {
+          peers: [
+            { id: 'b', url: `ws://127.0.0.1:${bBtpPort}`, authToken: '', evmAddress: addressOf(KEY_B) },
+          ],
+          routes: [{ prefix: 'g.b', nextHop: 'b' }],
+        }
+      : {
+          peers: [
+            { id: 'a', authToken: '', evmAddress: addressOf(KEY_A) },
+            { id: 'c', authToken: '' },
+          ],
+          routes: [],
+          localDelivery: { enabled: true, handlerUrl: blsUrl, timeout: 2000 },
+        };
+  // The ledger's and settlement state's paths come from the environment (startNode).
+  return cliNodeYaml({
+    id,
+    btpPort: id === 'b' ? bBtpPort : 0,
+    ...side,
+    btp: { requestTimeoutMs: 3000 },
+    settlement: {
+      ...(id === 'a' ? { threshold: String(THRESHOLD) } : {}),
+      pollingIntervalMs: id === 'a' ? 1000 : 3_600_000,
+    },
+    settlementInfra: {
+      challengePeriodSeconds: 60,
+      minChallengePeriodSeconds: 60,
+      chainPollingIntervalMs: 20,
+      watchIntervalMs: 3_600_000,
+      initialDeposit: String(3000n * FACTOR),
+      redeemMinimum: String(redeemMinimum),
+    },
+    blockchain: {
+      base: {
+        rpcUrl: chain.anvil.rpcUrl,
+        chainId: chain.chainId,
+        tokenAddress: chain.token,
+        registryAddress: chain.registry,
+      },
+    },
+  });
 }
 
 /** Starts A or B as an operator would, and waits until its chain is connected. */

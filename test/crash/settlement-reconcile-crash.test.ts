@@ -33,7 +33,7 @@ import { type Address, createPublicClient, type Hex, http } from 'viem';
 import { type ChannelMetadata, ConnectorNode } from '../../src/index.js';
 import { type TokenNetworkClient, testTokenAbi } from '../../src/settlement/index.js';
 import { adminBalance, adminJson, connectedPeers, until } from '../helpers/admin-http.js';
-import { CliNode, type LogLine } from '../helpers/cli-node.js';
+import { CliNode, cliNodeYaml, type LogLine } from '../helpers/cli-node.js';
 import { killUnderLoad } from '../helpers/kill-load.js';
 import { baseConfig } from '../helpers/nodes.js';
 import { freePort } from '../helpers/ports.js';
@@ -85,45 +85,36 @@ let bConfig: string;
 const processes: CliNode[] = [];
 const sLines: LogLine[] = [];
 
-function nodeYaml(id: 'a' | 'b', port: number, rest: string): string {
-  return `
-nodeId: ${id}
-btpServerPort: ${port}
-healthCheckPort: 0
-environment: development
-logLevel: info
-adminApi:
-  enabled: true
-  port: 0
-  host: 127.0.0.1
-explorer:
-  enabled: false
-btp:
-  reconnectMinMs: 20
-  reconnectMaxMs: 200
-  requestTimeoutMs: 3000
-settlement:
-  ledgerSnapshotPath: ${join(dir, id, 'ledger.json')}
-  ledgerPersistIntervalMs: 200
-  ledgerDurability: fsync
-  reconcileInFlight: true
-  statePath: ${join(dir, id, 'settlement.json')}
-  threshold: '${THRESHOLD}'
-  pollingIntervalMs: 500
-settlementInfra:
-  challengePeriodSeconds: 60
-  minChallengePeriodSeconds: 60
-  chainPollingIntervalMs: 20
-  watchIntervalMs: 1000
-  initialDeposit: '${INITIAL_DEPOSIT}'
-  redeemMinimum: '${REDEEM_MINIMUM}'
-blockchain:
-  base:
-    rpcUrl: ${chain.anvil.rpcUrl}
-    chainId: ${chain.chainId}
-    tokenAddress: '${chain.token}'
-    registryAddress: '${chain.registry}'
-${rest}`;
+function nodeYaml(id: 'a' | 'b', port: number, parts: Record<string, unknown>): string {
+  return cliNodeYaml({
+    id,
+    btpPort: port,
+    ledgerSnapshotPath: join(dir, id, 'ledger.json'),
+    reconcileInFlight: true,
+    ...parts,
+    btp: { requestTimeoutMs: 3000 },
+    settlement: {
+      statePath: join(dir, id, 'settlement.json'),
+      threshold: String(THRESHOLD),
+      pollingIntervalMs: 500,
+    },
+    settlementInfra: {
+      challengePeriodSeconds: 60,
+      minChallengePeriodSeconds: 60,
+      chainPollingIntervalMs: 20,
+      watchIntervalMs: 1000,
+      initialDeposit: String(INITIAL_DEPOSIT),
+      redeemMinimum: String(REDEEM_MINIMUM),
+    },
+    blockchain: {
+      base: {
+        rpcUrl: chain.anvil.rpcUrl,
+        chainId: chain.chainId,
+        tokenAddress: chain.token,
+        registryAddress: chain.registry,
+      },
+    },
+  });
 }
 
 /** Starts A or B as an operator would, and waits until its chain is connected. */
@@ -148,39 +139,22 @@ before(async () => {
   bConfig = CliNode.write(
     dir,
     'b',
-    nodeYaml(
-      'b',
-      bPort,
-      `peers:
-  - id: a
-    authToken: ''
-    evmAddress: '${addressOf(KEY_A)}'
-routes: []
-localDelivery:
-  enabled: true
-  handlerUrl: ${blsUrl}
-  timeout: 2000
-`,
-    ),
+    nodeYaml('b', bPort, {
+      peers: [{ id: 'a', authToken: '', evmAddress: addressOf(KEY_A) }],
+      routes: [],
+      localDelivery: { enabled: true, handlerUrl: blsUrl, timeout: 2000 },
+    }),
   );
   aConfig = CliNode.write(
     dir,
     'a',
-    nodeYaml(
-      'a',
-      aPort,
-      `peers:
-  - id: s
-    authToken: ''
-  - id: b
-    url: ws://127.0.0.1:${bPort}
-    authToken: ''
-    evmAddress: '${addressOf(KEY_B)}'
-routes:
-  - prefix: g.b
-    nextHop: b
-`,
-    ),
+    nodeYaml('a', aPort, {
+      peers: [
+        { id: 's', authToken: '' },
+        { id: 'b', url: `ws://127.0.0.1:${bPort}`, authToken: '', evmAddress: addressOf(KEY_B) },
+      ],
+      routes: [{ prefix: 'g.b', nextHop: 'b' }],
+    }),
   );
   // S's reconciliation and warnings, for the report of a failure.
   const sLog = pino(

@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
 
 const BIN = join(process.cwd(), 'bin', 'connector.js');
 
@@ -100,4 +101,41 @@ export class CliNode {
   kill(): void {
     if (!this.hasExited) this.child.kill('SIGKILL');
   }
+}
+
+/** What a crash suite's CLI node adds to the shared part: its own sections, merged one level deep. */
+export interface CliNodeParts {
+  id: string;
+  btpPort: number;
+  /** The ledger's snapshot file (its journal lives beside it). */
+  ledgerSnapshotPath?: string;
+  reconcileInFlight?: boolean;
+  /** Top-level sections; `btp` and `settlement` are merged into the shared ones. */
+  [section: string]: unknown;
+}
+
+/**
+ * The config the crash suites' CLI nodes share: free ports, admin API on loopback, no Explorer,
+ * quick reconnects, and a journal ledger synced per batch (the durable default, explicit).
+ */
+export function cliNodeYaml(parts: CliNodeParts): string {
+  const { id, btpPort, ledgerSnapshotPath, reconcileInFlight, btp, settlement, ...rest } = parts;
+  return stringify({
+    nodeId: id,
+    btpServerPort: btpPort,
+    healthCheckPort: 0,
+    environment: 'development',
+    logLevel: 'info',
+    adminApi: { enabled: true, port: 0, host: '127.0.0.1' },
+    explorer: { enabled: false },
+    btp: { reconnectMinMs: 20, reconnectMaxMs: 200, ...(btp as object | undefined) },
+    settlement: {
+      ...(ledgerSnapshotPath === undefined ? {} : { ledgerSnapshotPath }),
+      ledgerPersistIntervalMs: 200,
+      ledgerDurability: 'fsync',
+      ...(reconcileInFlight === true ? { reconcileInFlight } : {}),
+      ...(settlement as object | undefined),
+    },
+    ...rest,
+  });
 }
