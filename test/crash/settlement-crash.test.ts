@@ -33,7 +33,13 @@ import { freePort } from '../helpers/ports.js';
 import { mulberry32 } from '../helpers/prng.js';
 import { TestBls } from '../helpers/test-bls.js';
 import { ANVIL_KEYS } from '../settlement/anvil.js';
-import { addressOf, FACTOR, startTestChain, type TestChain } from '../settlement/chain-fixture.js';
+import {
+  addressOf,
+  blockchainOf,
+  FACTOR,
+  startTestChain,
+  type TestChain,
+} from '../settlement/chain-fixture.js';
 
 const KEY_A = ANVIL_KEYS[1];
 const KEY_B = ANVIL_KEYS[2];
@@ -118,14 +124,7 @@ function nodeYaml(id: 'a' | 'b', redeemMinimum = HOLD_ALL): string {
       initialDeposit: String(3000n * FACTOR),
       redeemMinimum: String(redeemMinimum),
     },
-    blockchain: {
-      base: {
-        rpcUrl: chain.anvil.rpcUrl,
-        chainId: chain.chainId,
-        tokenAddress: chain.token,
-        registryAddress: chain.registry,
-      },
-    },
+    blockchain: blockchainOf(chain),
   });
 }
 

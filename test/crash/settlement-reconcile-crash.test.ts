@@ -42,6 +42,7 @@ import { TestBls } from '../helpers/test-bls.js';
 import { ANVIL_KEYS } from '../settlement/anvil.js';
 import {
   addressOf,
+  blockchainOf,
   FACTOR,
   startTestChain,
   type TestChain,
@@ -106,14 +107,7 @@ function nodeYaml(id: 'a' | 'b', port: number, parts: Record<string, unknown>): 
       initialDeposit: String(INITIAL_DEPOSIT),
       redeemMinimum: String(REDEEM_MINIMUM),
     },
-    blockchain: {
-      base: {
-        rpcUrl: chain.anvil.rpcUrl,
-        chainId: chain.chainId,
-        tokenAddress: chain.token,
-        registryAddress: chain.registry,
-      },
-    },
+    blockchain: blockchainOf(chain),
   });
 }
 

@@ -124,13 +124,18 @@ export function settlementConfig(
       watchIntervalMs: extra.watchIntervalMs ?? 3_600_000,
       ...(extra.redeemMinimum === undefined ? {} : { redeemMinimum: extra.redeemMinimum }),
     },
-    blockchain: {
-      base: {
-        rpcUrl: chain.anvil.rpcUrl,
-        chainId: chain.chainId,
-        tokenAddress: chain.token,
-        registryAddress: chain.registry,
-      },
+    blockchain: blockchainOf(chain),
+  };
+}
+
+/** The `blockchain` section of a node's config on `chain` (as chain `base`). */
+export function blockchainOf(chain: TestChain): NonNullable<ConnectorConfig['blockchain']> {
+  return {
+    base: {
+      rpcUrl: chain.anvil.rpcUrl,
+      chainId: chain.chainId,
+      tokenAddress: chain.token,
+      registryAddress: chain.registry,
     },
   };
 }
