@@ -24,6 +24,7 @@ import {
 import { ADMISSION_REFUSALS, type AdmissionCounters, AGENT_DEPARTURES } from '../http/index.js';
 import type { Ledger } from '../ledger/index.js';
 import type { RoutingTable } from '../routing/index.js';
+import { ConnectorError } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
 import { messageOf } from '../utils/text.js';
 import { AgentBindings, type BindingLog } from './admission-bindings.js';
@@ -187,6 +188,7 @@ export class Admission {
     try {
       // Bound before anything is created: a name with a balance never goes unbound.
       wrote = await this.bindings.write(username, digest);
+      if (attempt.abandoned) throw new ConnectorError('ERR_BTP_TIMEOUT', 'given up before its account');
       const peer = parsePeerConfig({
         id: username,
         authToken: strictUtf8.decode(token),
