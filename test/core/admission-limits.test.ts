@@ -17,7 +17,7 @@ import type { AccountOptions } from '../../src/ledger/index.js';
 import { silentLogger } from '../../src/utils/logger.js';
 import { RawClient } from '../btp/helpers.js';
 import { login, refused } from '../helpers/agents.js';
-import { baseConfig } from '../helpers/nodes.js';
+import { baseConfig, makeNode } from '../helpers/nodes.js';
 
 /** A promise the test resolves. */
 function gate(): { opened: Promise<void>; open: () => void } {
@@ -142,5 +142,58 @@ describe('open admission: a hanging admission is given up after timeoutMs', { ti
     assert.ok(!appended.some((r) => r.u === 'slow' && r.h === null));
     open.push(await RawClient.authed(hub.btpPort, 'slow', 'tslow'));
     assert.deepEqual(present('slow'), { peer: true, route: true, account: true });
+  });
+});
+
+describe('open admission: /metrics', { timeout: 30_000 }, () => {
+  const scrape = async (hub: ConnectorNode) =>
+    (await fetch(`http://127.0.0.1:${hub.healthPort}/metrics`)).text();
+
+  it('counts agents now, admissions, refusals by reason and evictions by cause', async () => {
+    const hub = makeNode(
+      baseConfig('hubm', {
+        ilpAddress: 'g.hubm',
+        btp: {
+          authAttemptsPerAddress: 100_000,
+          admission: { mode: 'open', maxAgents: 2, idleEvictMs: 1500 },
+        },
+      }),
+    );
+    await hub.start();
+    try {
+      const a = await RawClient.authed(hub.btpPort, 'a', 'ta');
+      const b = await RawClient.authed(hub.btpPort, 'b', 'tb');
+      let text = await scrape(hub);
+      assert.match(text, /^connector_admission_agents 2$/m);
+      assert.match(text, /^connector_admission_admitted_total 2$/m);
+      await refused(hub.btpPort, 'c', 'tc', 'T00'); // full
+      await refused(hub.btpPort, 'hubm', 'x', 'F00'); // the node's own id
+      assert.equal((await hub.removePeer('a')).removed, true);
+      assert.equal(await a.closed, CLOSE_CODE.goingAway);
+      assert.equal(await b.closed, CLOSE_CODE.goingAway); // idle
+      await refused(hub.btpPort, 'b', 'not-tb', 'F00'); // bound to tb
+      text = await scrape(hub);
+      assert.match(text, /^connector_admission_agents 0$/m);
+      assert.match(text, /^connector_admission_admitted_total 2$/m);
+      assert.match(text, /^connector_admission_refused_total\{reason="full"\} 1$/m);
+      assert.match(text, /^connector_admission_refused_total\{reason="reserved"\} 1$/m);
+      assert.match(text, /^connector_admission_refused_total\{reason="wrong-token"\} 1$/m);
+      assert.match(text, /^connector_admission_refused_total\{reason="timeout"\} 0$/m);
+      assert.match(text, /^connector_admission_evictions_total\{cause="idle"\} 1$/m);
+      assert.match(text, /^connector_admission_evictions_total\{cause="removed"\} 1$/m);
+      assert.match(text, /^connector_admission_remembered_with_money 0$/m);
+    } finally {
+      await hub.stop();
+    }
+  });
+
+  it('a node with admission closed shows no admission series', async () => {
+    const hub = makeNode(baseConfig('hubc'));
+    await hub.start();
+    try {
+      assert.doesNotMatch(await scrape(hub), /connector_admission_/);
+    } finally {
+      await hub.stop();
+    }
   });
 });
