@@ -163,7 +163,7 @@ export class Admission {
       const giveUp = () => settle(undefined);
       const timer = setTimeout(giveUp, this.policy.timeoutMs);
       this.waiting.add(giveUp);
-      void work.then(settle);
+      void work.then(settle, (err: unknown) => settle({ reason: `admission failed: ${messageOf(err)}` }));
     });
   }
 
