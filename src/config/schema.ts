@@ -172,8 +172,13 @@ const admissionSchema = z.strictObject({
   /** Credit extended to each agent (its balance.maximum); 0: it spends only what it received or prepaid. */
   maximum: u64Field().default(0n),
   maxPacketAmount: u64Field().optional(),
-  /** Usernames whose token is remembered after eviction, so nobody else can take the name and its balance. */
+  /**
+   * Usernames of agents gone whose token is remembered, so nobody else can take the name and its
+   * balance. Beyond it the oldest with an empty account is forgotten; one holding money never is.
+   */
   maxRememberedAgents: positiveIntField(100_000_000).default(100_000),
+  /** A login is answered within this (binding, account, route, link made) or refused with T00. */
+  timeoutMs: positiveIntField(600_000).default(5000),
   /** Names no agent may take besides the built-in ones (e.g. sub-addresses the node's own handler serves). */
   reservedUsernames: z.array(segmentField()).max(CONFIG_LIMITS.maxPeers).default([]),
 });

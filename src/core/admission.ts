@@ -5,17 +5,14 @@
  * most `maxAgents` are held at once, and one with no packet for `idleEvictMs` is removed (link,
  * routes, registry); its ledger account and balance stay.
  *
- * The auth check is answered only after the agent's account, route and link exist, so no packet
- * of it is served before its account does (BTPServer holds the socket until the verdict).
- * A username stays bound to the token it was first admitted with, also after eviction and across
- * restarts (the SHA-256 of each name's token in `admission-agents.jsonl` beside the ledger, written
- * before the login is answered; a bounded memory: `maxRememberedAgents`), so nobody else can take
- * the name and its balance.
+ * The auth check is answered only after the agent's binding, account, route and link exist, so
+ * no packet of it is served before its account does (BTPServer holds the socket until the
+ * verdict), and at most `timeoutMs` later: a step that hangs (a disk, a ledger) is given up, the
+ * login refused with T00, and what the step leaves when it ends is undone (`undo`). A username
+ * stays bound to the token it was first admitted with (admission-bindings.ts: never forgotten
+ * while its account holds money), so nobody else can take the name and its balance.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { join } from 'node:path';
 import type { AuthClaim, AuthVerdict } from '../btp/index.js';
-import { isValidSegment } from '../codec/index.js';
 import {
   type AdmissionConfig,
   allowNoAuth,
@@ -24,17 +21,20 @@ import {
   type ResolvedConfig,
   resolvePeerSecret,
 } from '../config/index.js';
-import { AppendLog } from '../gateway/append-log.js';
+import { ADMISSION_REFUSALS, type AdmissionCounters, AGENT_DEPARTURES } from '../http/index.js';
+import type { Ledger } from '../ledger/index.js';
 import type { RoutingTable } from '../routing/index.js';
+import { ConnectorError } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
 import { messageOf } from '../utils/text.js';
+import { AgentBindings, type BindingLog } from './admission-bindings.js';
+import { checkClaim, type Refusal, sha256, strictUtf8, timedOut } from './admission-claims.js';
 import { X402_SEGMENT } from './gateway-host.js';
 import type { PeerManager } from './peer-manager.js';
-import type { PeerRegistry } from './peers.js';
+import { type PeerRegistry, peerAccount } from './peers.js';
 
-/** An agent's username becomes an address segment and a ledger account id (`peer:<id>`, 128 chars at most). */
-export const MAX_AGENT_ID_CHARS = 64;
-export const MAX_AGENT_TOKEN_BYTES = 256;
+export { BINDINGS_FILE, type BindingLog, type BindingRecord } from './admission-bindings.js';
+
 /** The idle sweep runs at a quarter of idleEvictMs, within these bounds. */
 const SWEEP_MIN_MS = 25;
 const SWEEP_MAX_MS = 60_000;
@@ -46,22 +46,18 @@ export interface AdmissionDeps {
   routes: RoutingTable;
   address: () => string;
   peerManager: PeerManager;
+  /** The node's ledger (open before `open()`): an agent's balance decides if its name may be forgotten. */
+  ledger: () => Ledger;
   logger: Logger;
   /**
    * Where the token bindings are kept (the node's data directory); undefined with a ledger kept
    * in memory only (`ledgerDurability: off`): no balance outlives the process, nor do bindings.
    */
   dataDir: string | undefined;
+  /** Wraps the bindings' log (embedders and tests: a log whose appends hang). */
+  wrapBindingLog?: ((log: BindingLog) => BindingLog) | undefined;
   now?: () => number;
 }
-
-/** A binding as stored: the username and the hex SHA-256 of its token. */
-interface BindingRecord {
-  u: string;
-  h: string;
-}
-
-export const BINDINGS_FILE = 'admission-agents.jsonl';
 
 interface Agent {
   /** prepareIn + prepareOut at the last sweep that saw it change. */
@@ -69,27 +65,26 @@ interface Agent {
   lastActiveMs: number;
 }
 
-/** ignoreBOM keeps a leading BOM, so the token string encodes back to the same bytes. */
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
 export class Admission {
   private readonly policy: AdmissionConfig;
   private readonly agents = new Map<string, Agent>();
+  /** Usernames whose admission runs (also one given up on a timeout, until its step ends). */
   private readonly pending = new Set<string>();
-  /** sha256 of the token each username was admitted with, oldest first (bounded). */
-  private readonly bound = new Map<string, Buffer>();
-  /** Ids an agent may never take: the node's, configured peers' and configured routes' next hops. */
+  private readonly bindings: AgentBindings;
+  /** Ids an agent may never take (ClaimContext.reserved). */
   private readonly reserved: ReadonlySet<string>;
   private readonly now: () => number;
   private sweepTimer: NodeJS.Timeout | undefined;
-  /** The bindings' file, open from `open()` to `stop()`. */
-  private log: AppendLog | undefined;
-  /** Agents removed for idleness since start. */
-  evicted = 0;
+  /** Verdicts waiting on their timeout; `stop()` gives them up at once. */
+  private readonly waiting = new Set<() => void>();
+  private admitted = 0;
+  private readonly refused = countsOf(ADMISSION_REFUSALS);
+  private readonly departed = countsOf(AGENT_DEPARTURES);
 
   constructor(private readonly d: AdmissionDeps) {
     this.policy = d.config.btp.admission;
     this.now = d.now ?? Date.now;
+    this.bindings = new AgentBindings(this.policy, (u) => this.holdsMoney(u));
     const { config } = d;
     this.reserved = new Set([
       config.nodeId,
@@ -101,33 +96,21 @@ export class Admission {
     ]);
   }
 
-  /** Agents admitted and not yet evicted. */
-  get count(): number {
-    return this.agents.size;
+  /** For /metrics. */
+  counters(): AdmissionCounters {
+    const { admitted, refused, departed, agents, bindings } = this;
+    return { agents: agents.size, admitted, refused, departed, rememberedWithMoney: bindings.heldWithMoney };
   }
 
   /**
    * Reads the bindings left by earlier runs (before the BTP server listens, so that no login is
-   * judged without them) and opens the file for new ones. A damaged file stops the start.
+   * judged without them; after the ledger opened, which says which names hold money) and opens
+   * the file for new ones. A damaged file stops the start.
    */
   async open(): Promise<void> {
-    if (this.log !== undefined || this.d.dataDir === undefined) return;
-    const path = join(this.d.dataDir, BINDINGS_FILE);
-    const latest = new Map<string, string>();
-    const { log, records } = await AppendLog.open(path, (records) => {
-      for (const r of records) {
-        const { u, h } = r as Partial<BindingRecord>;
-        if (typeof u !== 'string' || typeof h !== 'string' || !/^[0-9a-f]{64}$/.test(h))
-          throw new Error(`${path}: not an admission binding: ${JSON.stringify(r).slice(0, 80)}`);
-        latest.delete(u);
-        latest.set(u, h);
-      }
-      // Compacted to one line per name, the newest maxRememberedAgents.
-      return [...latest].slice(-this.policy.maxRememberedAgents).map(([u, h]) => ({ u, h }));
-    });
-    this.log = log;
-    for (const [u, h] of latest) this.keep(u, Buffer.from(h, 'hex'));
-    if (records.length > 0) this.d.logger.info({ bound: this.bound.size }, 'admission: token bindings read');
+    await this.bindings.open(this.d.dataDir, this.d.wrapBindingLog);
+    if (this.bindings.size > 0)
+      this.d.logger.info({ bound: this.bindings.size }, 'admission: token bindings read');
   }
 
   start(): void {
@@ -140,93 +123,128 @@ export class Admission {
   async stop(): Promise<void> {
     clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
-    const log = this.log;
-    this.log = undefined;
-    await log?.close();
+    for (const giveUp of this.waiting) giveUp();
+    await this.bindings.close();
   }
 
   /** The LinkManager's `admit`: undefined while admission is closed (the username is unknown). */
   admit(claim: AuthClaim): Promise<AuthVerdict> | undefined {
     if (this.policy.mode !== 'open') return undefined;
-    const refused = this.check(claim);
-    if (refused !== undefined) return Promise.resolve(refused);
-    this.pending.add(claim.username);
-    return this.register(claim.username, claim.token).finally(() => this.pending.delete(claim.username));
+    const refused = checkClaim(claim, {
+      reserved: this.reserved,
+      peers: this.d.peers,
+      routes: this.d.routes,
+      address: this.d.address(),
+      pending: this.pending,
+      bindings: this.bindings,
+      admitted: this.agents.size,
+      maxAgents: this.policy.maxAgents,
+    });
+    if (refused !== undefined) return Promise.resolve(this.refuse(refused));
+    const { username } = claim;
+    this.pending.add(username);
+    const attempt = { abandoned: false };
+    const work = this.register(username, claim.token, attempt).finally(() => this.pending.delete(username));
+    return this.within(work, attempt);
   }
 
-  /** Every reason to refuse a claim before anything is created. */
-  private check({ username, token }: AuthClaim): AuthVerdict | undefined {
-    if (!isValidSegment(username) || username.length > MAX_AGENT_ID_CHARS)
-      return {
-        reason: 'username is not an ILP address segment',
-        told: `username must be 1-${MAX_AGENT_ID_CHARS} characters of A-Z a-z 0-9 _ ~ -`,
+  /** The verdict of `work`, or a T00 refusal once timeoutMs passed (the attempt is given up). */
+  private within(work: Promise<AuthVerdict>, attempt: { abandoned: boolean }): Promise<AuthVerdict> {
+    return new Promise<AuthVerdict>((resolve) => {
+      const settle = (verdict: AuthVerdict | undefined) => {
+        if (attempt.abandoned) return; // answered on the timeout; `undo` cleans up after the work
+        clearTimeout(timer);
+        this.waiting.delete(giveUp);
+        if (verdict === undefined) attempt.abandoned = true;
+        else if ('reason' in verdict) this.refused.failed++;
+        else this.admitted++;
+        resolve(verdict ?? this.refuse(timedOut(this.policy.timeoutMs)));
       };
-    if (this.reserved.has(username) || this.d.peers.has(username))
-      return { reason: "username is reserved or a configured peer's id" };
-    if (this.d.routes.routeAt(`${this.d.address()}.${username}`) !== undefined)
-      return { reason: 'username is an address the node already routes' };
-    if (token.length === 0 || token.length > MAX_AGENT_TOKEN_BYTES || !isUtf8(token))
-      return {
-        reason: 'unusable token for admission',
-        told: `open admission needs a UTF-8 auth_token of 1-${MAX_AGENT_TOKEN_BYTES} bytes (it binds the username)`,
-      };
-    if (this.pending.has(username))
-      return {
-        reason: 'admission of this username in progress',
-        told: 'admission in progress; retry',
-        code: 'T00',
-      };
-    const digest = this.bound.get(username);
-    if (digest !== undefined && !timingSafeEqual(digest, sha256(token)))
-      return { reason: 'username is bound to another token' };
-    if (this.agents.size + this.pending.size >= this.policy.maxAgents)
-      return {
-        reason: `admission full (maxAgents ${this.policy.maxAgents})`,
-        told: 'node is full: no more agents admitted now; retry later',
-        code: 'T00',
-      };
-    return undefined;
+      const giveUp = () => settle(undefined);
+      const timer = setTimeout(giveUp, this.policy.timeoutMs);
+      this.waiting.add(giveUp);
+      void work.then(settle, (err: unknown) => settle({ reason: `admission failed: ${messageOf(err)}` }));
+    });
   }
 
-  /** Account, route and link of the agent (PeerManager.add: all or nothing), then the verdict. */
-  private async register(username: string, token: Uint8Array): Promise<AuthVerdict> {
+  private refuse(refusal: Refusal): AuthVerdict {
+    this.refused[refusal.why]++;
+    const { reason, told, code } = refusal;
+    return { reason, ...(told === undefined ? {} : { told }), ...(code === undefined ? {} : { code }) };
+  }
+
+  /**
+   * Binding (durably), then account, route and link (PeerManager.add: all or nothing), then the
+   * verdict. A given-up attempt adds no link; `undo` removes what its steps left.
+   */
+  private async register(
+    username: string,
+    token: Uint8Array,
+    attempt: { abandoned: boolean },
+  ): Promise<AuthVerdict> {
     const { maximum, maxPacketAmount, rateLimit } = this.policy;
-    const authToken = strictUtf8.decode(token);
     const digest = sha256(token);
+    let wrote = false;
     try {
-      // Bound (durably) before anything is created: a name with a balance never goes unbound.
-      if (this.log !== undefined && this.bound.get(username)?.equals(digest) !== true)
-        await this.log.append({ u: username, h: digest.toString('hex') } satisfies BindingRecord);
+      // Bound before anything is created: a name with a balance never goes unbound.
+      wrote = await this.bindings.write(username, digest);
+      if (attempt.abandoned) throw new ConnectorError('ERR_BTP_TIMEOUT', 'given up before its account');
       const peer = parsePeerConfig({
         id: username,
-        authToken,
+        authToken: strictUtf8.decode(token),
         relation: 'child',
         rateLimit: { packetsPerSecond: rateLimit.packetsPerSecond, burst: rateLimit.burst },
         balance: { maximum },
         ...(maxPacketAmount === undefined ? {} : { maxPacketAmount }),
       });
-      await this.d.peerManager.add(peer);
+      await this.d.peerManager.add(peer, () => !attempt.abandoned);
     } catch (err) {
+      await this.undo(username, digest, wrote);
       return { reason: `admission failed: ${messageOf(err)}` };
     }
     this.agents.set(username, { packets: 0, lastActiveMs: this.now() });
-    this.keep(username, digest);
+    this.bindings.admitted(username, digest);
     return { peerId: username };
   }
 
-  private keep(username: string, digest: Buffer): void {
-    this.bound.delete(username);
-    this.bound.set(username, digest);
-    if (this.bound.size <= this.policy.maxRememberedAgents) return;
-    const oldest = this.bound.keys().next().value;
-    // A live agent's token is also held by its link; forgetting an evicted one's is the bound's price.
-    if (oldest !== undefined) this.bound.delete(oldest);
+  /**
+   * After a failed or given-up admission: a binding it wrote stays only if the name has an
+   * account (made by this attempt or before), as an agent gone; else it is withdrawn, so neither
+   * a binding without an account nor an account without a binding is left.
+   */
+  private async undo(username: string, digest: Buffer, wrote: boolean): Promise<void> {
+    if (!wrote) return;
+    if (this.hasAccount(username)) {
+      this.bindings.admitted(username, digest);
+      await this.bindings.left(username, () => !this.agents.has(username));
+      return;
+    }
+    await this.bindings.withdraw(username).catch((err: unknown) => {
+      // The binding stays on disk (safe: it only keeps the name for this token after a restart).
+      this.d.logger.error({ err, agent: username }, 'admission: withdrawing a binding failed');
+    });
+  }
+
+  private hasAccount(username: string): boolean {
+    try {
+      return this.d.ledger().hasAccount(peerAccount(username));
+    } catch {
+      return true; // not knowable: keep the binding, the safe side
+    }
+  }
+
+  private async holdsMoney(username: string): Promise<boolean> {
+    const b = await this.d.ledger().getBalance(peerAccount(username));
+    if (b === undefined) return false;
+    return b.debitsPosted !== b.creditsPosted || b.debitsPending !== 0n || b.creditsPending !== 0n;
   }
 
   /** A peer was removed (evicted, or by the operator's removePeer): its slot is free. */
   forget(peerId: string): void {
     // The name may have been admitted again while its removal was closing the old link.
-    if (!this.d.peers.has(peerId)) this.agents.delete(peerId);
+    if (this.d.peers.has(peerId) || !this.agents.delete(peerId)) return; // else evicted: done
+    this.departed.removed++;
+    void this.bindings.left(peerId, () => !this.agents.has(peerId));
   }
 
   /** Removes agents with no packet from or to them since idleEvictMs ago. */
@@ -248,7 +266,8 @@ export class Admission {
 
   private evict(id: string): void {
     this.agents.delete(id);
-    this.evicted++;
+    this.departed.idle++;
+    void this.bindings.left(id, () => !this.agents.has(id));
     this.d.peerManager.remove(id, true).catch((err: unknown) => {
       this.d.logger.error({ err, peer: id }, 'evicting an idle agent failed');
     });
@@ -274,15 +293,6 @@ export function createAdmission(d: AdmissionDeps, env: Env): Admission | undefin
   return new Admission(d);
 }
 
-function sha256(bytes: Uint8Array): Buffer {
-  return createHash('sha256').update(bytes).digest();
-}
-
-function isUtf8(bytes: Uint8Array): boolean {
-  try {
-    strictUtf8.decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
+function countsOf<K extends string>(keys: readonly K[]): Record<K, number> {
+  return Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
 }

@@ -22,7 +22,7 @@ import type { SettlementEvent } from '../settlement/index.js';
 import { ConnectorError } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
 import { Addressing } from './addressing.js';
-import { type Admission, createAdmission } from './admission.js';
+import { type Admission, type BindingLog, createAdmission } from './admission.js';
 import { BlsClient } from './bls-client.js';
 import { type BtpDispatch, createBtpDispatch } from './btp-dispatch.js';
 import type { Next, PacketContext, PipelineServices, Reply } from './context.js';
@@ -52,6 +52,8 @@ export interface AssemblyOptions {
   /** The running x402 gateway's counters, for /metrics; undefined while none runs. */
   gatewayCounters: () => GatewayCounters | undefined;
   kms?: KmsHooks | undefined;
+  /** Wraps open admission's bindings log (ConnectorNodeOptions.wrapAdmissionLog). */
+  wrapAdmissionLog?: ((log: BindingLog) => BindingLog) | undefined;
 }
 
 /** What the parts tell the node, which turns it into its events. */
@@ -202,6 +204,7 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
       settlement: () => settlement.stats,
       explorer: o.explorerStatus,
       gateway: o.gatewayCounters,
+      admission: () => admission?.counters(),
     }),
   );
   const recorder = {
@@ -250,7 +253,14 @@ export function assembleNode(o: AssemblyOptions, hooks: NodeHooks): NodeParts {
     },
   });
   const dataDir = config.settlement?.ledgerDurability === 'off' ? undefined : dataDirOf(config);
-  admission = createAdmission({ config, peers, routes, address, peerManager, logger, dataDir }, o.env);
+  admission = createAdmission(
+    {
+      ...{ config, peers, routes, address, peerManager, logger, dataDir },
+      ledger: () => ledger.current,
+      wrapBindingLog: o.wrapAdmissionLog,
+    },
+    o.env,
+  );
   links.on('link-up', (peerId: string) => {
     events?.event({ type: 'peer.connected', peerId });
     hooks.linkUp(peerId);

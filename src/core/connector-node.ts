@@ -42,6 +42,7 @@ import { createLogger, type Logger } from '../utils/logger.js';
 import { listenNamed } from '../utils/port-in-use.js';
 import { VERSION } from '../utils/version.js';
 import { startAdminApi } from './admin-host.js';
+import type { BindingLog } from './admission.js';
 import { assembleNode, type NodeParts } from './assembly.js';
 import { explorerSettings, explorerUrl, startExplorer } from './explorer-host.js';
 import { createGateway, serveOutbound, x402Account } from './gateway-host.js';
@@ -59,6 +60,11 @@ export interface ConnectorNodeOptions {
   maxTransitInFlight?: number;
   /** For embedders and tests: a KMS client's credentials or TLS trust (docs/keys.md). */
   kms?: KmsHooks;
+  /**
+   * For tests and embedders: wraps the log open admission makes its token bindings durable in
+   * (docs/routing.md), e.g. to see how a login is answered when an append hangs.
+   */
+  wrapAdmissionLog?: (log: BindingLog) => BindingLog;
 }
 
 type State = NodeHealth['state'];
@@ -95,6 +101,7 @@ export class ConnectorNode extends EventEmitter {
         explorerStatus: () => this.explorerStatus(),
         gatewayCounters: () => this.gateway?.counters(),
         kms: options.kms,
+        wrapAdmissionLog: options.wrapAdmissionLog,
       },
       {
         linkUp: (peerId) => this.emit('peer:connected', peerId),

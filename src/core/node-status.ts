@@ -5,6 +5,7 @@
 import type { LinkManager } from '../btp/index.js';
 import type { ResolvedConfig } from '../config/index.js';
 import type {
+  AdmissionCounters,
   ExplorerStatus,
   GatewayCounters,
   MetricsSource,
@@ -84,6 +85,8 @@ export interface MetricsParts extends StatusParts {
   settlement: () => SettlementStats | undefined;
   /** The x402 gateway's counters while one runs (mode: gateway). */
   gateway: () => GatewayCounters | undefined;
+  /** Open admission's counters while it is on. */
+  admission: () => AdmissionCounters | undefined;
 }
 
 export function metricsSource(p: MetricsParts): MetricsSource {
@@ -99,5 +102,6 @@ export function metricsSource(p: MetricsParts): MetricsSource {
     settlement: p.settlement,
     explorer: p.explorer,
     gateway: p.gateway,
+    admission: p.admission,
   };
 }

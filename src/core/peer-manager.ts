@@ -41,7 +41,11 @@ export class PeerManager {
 
   constructor(private readonly d: PeerManagerDeps) {}
 
-  async add(peer: ResolvedPeerConfig): Promise<void> {
+  /**
+   * `wanted` is asked once the ledger account exists, before anything else is applied: false
+   * (e.g. an admission that timed out meanwhile) stops the add there (ERR_BTP_TIMEOUT).
+   */
+  async add(peer: ResolvedPeerConfig, wanted: () => boolean = () => true): Promise<void> {
     const { config, peers } = this.d;
     if (peer.id === config.nodeId) {
       throw new ConnectorError('ERR_INVALID_ARGUMENT', `peer id ${peer.id} is this node's own id`);
@@ -54,17 +58,19 @@ export class PeerManager {
     }
     this.adding.set(peer.id, peer.relation);
     try {
-      await this.addNow(peer);
+      await this.addNow(peer, wanted);
     } finally {
       this.adding.delete(peer.id);
     }
   }
 
-  private async addNow(peer: ResolvedPeerConfig): Promise<void> {
+  private async addNow(peer: ResolvedPeerConfig, wanted: () => boolean): Promise<void> {
     const settings = toPeerSettings(peer, this.d.config);
     const plan = this.plan(peer, settings);
     const limits = settings.maximum === undefined ? {} : { debitLimit: settings.maximum };
     await this.d.ledger().createAccount(peerAccount(peer.id), limits);
+    if (!wanted())
+      throw new ConnectorError('ERR_BTP_TIMEOUT', `peer ${peer.id}: given up before its link was added`);
     this.apply(settings, plan);
     this.d.onChange?.('added', peer.id, peer.relation);
   }

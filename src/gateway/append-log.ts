@@ -23,14 +23,17 @@ export class AppendLog {
     this.#file = file;
   }
 
-  /** Reads every complete record, then rewrites the file with `keep(records)` and opens it for appends. */
+  /**
+   * Reads every complete record, then rewrites the file with `keep(records)` (which may look
+   * things up first) and opens it for appends.
+   */
   static async open(
     path: string,
-    keep: (records: unknown[]) => readonly unknown[],
+    keep: (records: unknown[]) => readonly unknown[] | Promise<readonly unknown[]>,
   ): Promise<{ log: AppendLog; records: unknown[]; tornTail: boolean }> {
     await mkdir(dirname(path), { recursive: true });
     const { records, tornTail } = parseLines(await readText(path), path);
-    const kept = keep(records);
+    const kept = await keep(records);
     // Compaction: a fresh file with only what is still needed, swapped in atomically.
     const tmp = `${path}.tmp`;
     const out = await open(tmp, 'w');

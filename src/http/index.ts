@@ -3,6 +3,12 @@ export type { AdminNode } from './admin-node.js';
 export type { AdminServerOptions } from './admin-server.js';
 export { AdminServer } from './admin-server.js';
 export type {
+  AdmissionCounters,
+  AdmissionRefusal,
+  AgentDeparture,
+} from './admission-metrics.js';
+export { ADMISSION_REFUSALS, AGENT_DEPARTURES } from './admission-metrics.js';
+export type {
   EventFilters,
   EventPage,
   ExplorerIdentity,

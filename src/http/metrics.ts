@@ -15,6 +15,7 @@ import {
   Registry,
 } from 'prom-client';
 import { type ChainErrorKind, CLAIM_REFUSALS, type SettlementStats } from '../settlement/index.js';
+import { type AdmissionCounters, registerAdmissionMetrics } from './admission-metrics.js';
 import type { ExplorerStatus } from './explorer/index.js';
 
 /** Packets exchanged with one peer. Incoming: Prepares from the peer and our replies to them. */
@@ -64,6 +65,8 @@ export interface MetricsSource {
   explorer?: () => ExplorerStatus | undefined;
   /** The x402 gateway's counters; undefined (or absent) unless `mode: gateway` runs. */
   gateway?: () => GatewayCounters | undefined;
+  /** Open admission's counters; undefined (or absent) unless `btp.admission.mode` is open. */
+  admission?: () => AdmissionCounters | undefined;
 }
 
 /**
@@ -101,6 +104,8 @@ export class ConnectorMetrics {
   private readonly gatewayRegistry = new Registry<PrometheusContentType>();
   /** Merged only while an Explorer runs. */
   private readonly explorerRegistry = new Registry<PrometheusContentType>();
+  /** Merged only while open admission is on. */
+  private readonly admissionRegistry = new Registry<PrometheusContentType>();
   private readonly source: MetricsSource;
   private readonly latency: Histogram;
 
@@ -186,6 +191,7 @@ export class ConnectorMetrics {
     registerSettlementMetrics(this.settlementRegistry, () => source.settlement?.());
     registerExplorerMetrics(this.explorerRegistry, () => source.explorer?.());
     registerGatewayMetrics(this.gatewayRegistry, () => source.gateway?.());
+    registerAdmissionMetrics(this.admissionRegistry, () => source.admission?.());
   }
 
   /** Hot path: one label-free observation. */
@@ -198,11 +204,13 @@ export class ConnectorMetrics {
     const settlementOn = this.source.settlement?.() !== undefined;
     const explorerOn = this.source.explorer?.() !== undefined;
     const gatewayOn = this.source.gateway?.() !== undefined;
+    const admissionOn = this.source.admission?.() !== undefined;
     const merged = Registry.merge([
       this.registry,
       ...(settlementOn ? [this.settlementRegistry] : []),
       ...(explorerOn ? [this.explorerRegistry] : []),
       ...(gatewayOn ? [this.gatewayRegistry] : []),
+      ...(admissionOn ? [this.admissionRegistry] : []),
       processRegistry(),
     ]);
     return { contentType: merged.contentType, body: await merged.metrics() };

@@ -32,9 +32,13 @@ describe('btp.admission config', () => {
 
   it('names each bad field with its path', () => {
     const paths = issuesOf(
-      base({ btp: { admission: { mode: 'public', maxAgents: 0, idleEvictMs: -1, maximum: -5, extra: 1 } } }),
+      base({
+        btp: {
+          admission: { mode: 'public', maxAgents: 0, idleEvictMs: -1, maximum: -5, timeoutMs: 0, extra: 1 },
+        },
+      }),
     ).map((i) => i.path);
-    for (const path of ['mode', 'maxAgents', 'idleEvictMs', 'maximum', 'extra'])
+    for (const path of ['mode', 'maxAgents', 'idleEvictMs', 'maximum', 'timeoutMs', 'extra'])
       assert.ok(paths.includes(`btp.admission.${path}`), `${path} in ${paths.join(', ')}`);
   });
 });

@@ -95,6 +95,7 @@ describe('config schema: defaults', () => {
         maximum: 0n,
         maxRememberedAgents: 100_000,
         reservedUsernames: [],
+        timeoutMs: 5000,
       },
     });
     for (const key of ['settlement', 'settlementInfra', 'blockchain', 'security', 'performance'] as const) {

@@ -10,12 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Ildcp from 'ilp-protocol-ildcp';
-import { authProtocolData } from '../../src/btp/auth.js';
 import { CLOSE_CODE } from '../../src/btp/types.js';
-import { BTP_TYPE, type BtpPacket, CONTENT_TYPE } from '../../src/codec/btp.js';
 import { BINDINGS_FILE } from '../../src/core/admission.js';
 import type { ConnectorNode } from '../../src/index.js';
 import { RawClient } from '../btp/helpers.js';
+import { fulfillNext, rawPay, refused } from '../helpers/agents.js';
 import { baseConfig, dataFulfillment, dataLock, makeNode, sendData } from '../helpers/nodes.js';
 import { type BtpPlugin, dialPlugin, IlpPacket } from '../helpers/plugins.js';
 
@@ -57,27 +56,6 @@ function fulfillAll(plugin: BtpPlugin, received: bigint[], index: number): void 
       data: Buffer.alloc(0),
     });
   });
-}
-
-/** A raw login attempt; resolves with the server's answer and the socket's close code. */
-async function login(
-  port: number,
-  username: string,
-  token: string,
-): Promise<{ answer: BtpPacket; client: RawClient }> {
-  const client = await RawClient.open(port);
-  const answer = await client.request(authProtocolData(username, token));
-  return { answer, client };
-}
-
-async function refused(port: number, username: string, token: string, code: string): Promise<string> {
-  const { answer, client } = await login(port, username, token);
-  assert.equal(answer.type, BTP_TYPE.error, `${username} must be refused`);
-  if (answer.type !== BTP_TYPE.error) return '';
-  assert.equal(answer.code, code, `${username}: ${answer.data}`);
-  const closeCode = await client.closed;
-  assert.equal(closeCode, code === 'T00' ? CLOSE_CODE.tryAgainLater : CLOSE_CODE.policy);
-  return answer.data;
 }
 
 describe(`open admission: ${AGENTS} agents`, { timeout: 90_000 }, () => {
@@ -202,43 +180,6 @@ describe('open admission: bounded and evicted when idle', { timeout: 30_000 }, (
     await hub?.stop();
   });
 
-  /** Answers the next Prepare the raw agent gets with the data-derived fulfillment. */
-  async function fulfillNext(agent: RawClient): Promise<void> {
-    const message = await agent.take((p) => p.type === BTP_TYPE.message);
-    const ilp =
-      message.type === BTP_TYPE.message
-        ? message.protocolData.find((e) => e.protocolName === 'ilp')
-        : undefined;
-    const prepare = IlpPacket.deserializeIlpPrepare(Buffer.from(ilp!.data));
-    const data = IlpPacket.serializeIlpFulfill({
-      fulfillment: dataFulfillment(prepare.data),
-      data: Buffer.alloc(0),
-    });
-    agent.send({
-      type: BTP_TYPE.response,
-      requestId: message.requestId,
-      protocolData: [{ protocolName: 'ilp', contentType: CONTENT_TYPE.octetStream, data }],
-    });
-  }
-
-  async function rawPay(agent: RawClient, amount: bigint, text: string): Promise<string> {
-    const data = Buffer.from(text);
-    const prepare = IlpPacket.serializeIlpPrepare({
-      amount: amount.toString(),
-      expiresAt: new Date(Date.now() + 10_000),
-      executionCondition: dataLock(data),
-      destination: 'g.hub2',
-      data,
-    });
-    const answer = await agent.request([
-      { protocolName: 'ilp', contentType: CONTENT_TYPE.octetStream, data: prepare },
-    ]);
-    assert.equal(answer.type, BTP_TYPE.response);
-    const ilp = answer.type === BTP_TYPE.response ? answer.protocolData[0]!.data : new Uint8Array(0);
-    const reply = IlpPacket.deserializeIlpPacket(Buffer.from(ilp));
-    return reply.typeString === 'ilp_fulfill' ? 'fulfill' : String(reply.data.code);
-  }
-
   it('holds maxAgents, evicts idle agents keeping their balance, and keeps each name bound to its token', async () => {
     const a = await RawClient.authed(hub.btpPort, 'a', 'ta');
     const b = await RawClient.authed(hub.btpPort, 'b', 'tb');
@@ -262,9 +203,9 @@ describe('open admission: bounded and evicted when idle', { timeout: 30_000 }, (
     await refused(hub.btpPort, 'a', 'someone-else', 'F00');
     const again = await RawClient.authed(hub.btpPort, 'a', 'ta');
     open.push(again);
-    assert.equal(await rawPay(again, 11n, 'too much'), 'T04');
-    assert.equal(await rawPay(again, 10n, 'all of it'), 'fulfill');
-    assert.equal(await rawPay(again, 1n, 'one more'), 'T04');
+    assert.equal(await rawPay(again, 'g.hub2', 11n, 'too much'), 'T04');
+    assert.equal(await rawPay(again, 'g.hub2', 10n, 'all of it'), 'fulfill');
+    assert.equal(await rawPay(again, 'g.hub2', 1n, 'one more'), 'T04');
     await refused(hub.btpPort, 'd', 'td', 'T00');
   });
 });
